@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(): Command {
+  const program = new Command('debstash')
+    .description('Keep a trusted, filtered, signed copy of Debian/Ubuntu APT repositories and serve it.')
+    .version(packageVersion(), '-V, --version')
+    .option('--data-dir <dir>', 'where debstash keeps its state (env DEBSTASH_DATA_DIR)')
+    .option('--config <file>', 'debstash.yaml to use (env DEBSTASH_CONFIG)')
+    .option('--json', 'machine-readable output: one JSON document on stdout')
+    .option('-q, --quiet', 'print only errors')
+    .option('-v, --verbose', 'print more detail')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('up')
+    .description('apply debstash.yaml (or the built-in default), then serve and refresh on schedule')
+    .action(() => {
+      throw new DebstashError('DEBSTASH_E_NOT_IMPLEMENTED', '"debstash up" is not built yet (mirroring lands next)');
+    });
+  return program;
+}
+
+function report(err: DebstashError, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
+  else process.stderr.write(`debstash: ${err.describe()}\n`);
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 operation failed, 2 usage error. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (isDebstashError(err)) {
+      report(err, json);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

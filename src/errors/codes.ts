@@ -1,0 +1,87 @@
+/**
+ * Every error a user can cause, with the exit code of the CLI and the HTTP status of the API.
+ * `docs/errors.md` documents each code; a test keeps the two in step.
+ */
+export interface ErrorSpec {
+  /** Exit code of the CLI: 1 operation failed, 2 usage error. */
+  readonly exit: 1 | 2;
+  /** HTTP status the REST API answers with. */
+  readonly status: number;
+  /** What the user can do about it; appended to the message. */
+  readonly hint: string;
+}
+
+export const ERROR_CODES = {
+  DEBSTASH_E_USAGE: {
+    exit: 2,
+    status: 400,
+    hint: 'Run the command with --help to see its arguments.',
+  },
+  DEBSTASH_E_NOT_IMPLEMENTED: {
+    exit: 1,
+    status: 501,
+    hint: 'This build does not have the feature yet; see the README for what is available.',
+  },
+  DEBSTASH_E_DEB822_SYNTAX: {
+    exit: 1,
+    status: 400,
+    hint: 'Fix the named line: every line is "Field: value", a continuation starting with a space or tab, or a blank line between paragraphs.',
+  },
+  DEBSTASH_E_DEB822_DUPLICATE_FIELD: {
+    exit: 1,
+    status: 400,
+    hint: 'A field may appear only once in a paragraph (names are case-insensitive); remove the repeated one.',
+  },
+  DEBSTASH_E_DEB822_TOO_LARGE: {
+    exit: 1,
+    status: 413,
+    hint: 'The paragraph is larger than the limit; the input is probably corrupt or hostile.',
+  },
+  DEBSTASH_E_ENCODING: {
+    exit: 1,
+    status: 400,
+    hint: 'The file must be UTF-8 text; check that it was not truncated or mangled in transit.',
+  },
+  DEBSTASH_E_VERSION_INVALID: {
+    exit: 1,
+    status: 400,
+    hint: 'A Debian version is [epoch:]upstream[-revision]; the upstream part starts with a digit.',
+  },
+  DEBSTASH_E_RELATION_INVALID: {
+    exit: 1,
+    status: 400,
+    hint: 'Write relations as "name[:arch] [(op version)] [[arch ...]] [<profile ...>]", joined by "|" and ",".',
+  },
+  DEBSTASH_E_DEB_INVALID: {
+    exit: 1,
+    status: 400,
+    hint: 'The file is not a valid Debian binary package; rebuild it with dpkg-deb.',
+  },
+  DEBSTASH_E_DEB_TRUNCATED: {
+    exit: 1,
+    status: 400,
+    hint: 'The package file ends early; download or copy it again.',
+  },
+  DEBSTASH_E_DEB_UNSAFE_PATH: {
+    exit: 1,
+    status: 400,
+    hint: 'The package contains a path that escapes its directory ("..", absolute path); do not trust it.',
+  },
+  DEBSTASH_E_COMPRESSION_UNSUPPORTED: {
+    exit: 1,
+    status: 415,
+    hint: 'Supported compressions are none, gzip, xz, bzip2 and zstd.',
+  },
+  DEBSTASH_E_COMPRESSION_CORRUPT: {
+    exit: 1,
+    status: 400,
+    hint: 'The compressed data is corrupt or truncated; fetch it again.',
+  },
+  DEBSTASH_E_QUERY_SYNTAX: {
+    exit: 2,
+    status: 400,
+    hint: 'See docs/query.md for the filter grammar (aptly compatible).',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
