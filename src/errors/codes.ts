@@ -77,6 +77,16 @@ export const ERROR_CODES = {
     status: 400,
     hint: 'The compressed data is corrupt or truncated; fetch it again.',
   },
+  DEBSTASH_E_APT_SOURCES_INVALID: {
+    exit: 1,
+    status: 400,
+    hint: 'Fix the apt source entry (see sources.list(5)); each needs Types, URIs, Suites and Components.',
+  },
+  DEBSTASH_E_NO_APT_SOURCE: {
+    exit: 1,
+    status: 500,
+    hint: 'Configure an upstream explicitly (debstash.yaml or mirror create), or add a "deb" entry to /etc/apt/sources.list.d/.',
+  },
   DEBSTASH_E_QUERY_SYNTAX: {
     exit: 2,
     status: 400,

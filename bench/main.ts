@@ -1,0 +1,14 @@
+// `npm run bench [-- NAME...]`: runs the named benchmarks, or all of them.
+import { benchParse } from './parse.js';
+
+const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse };
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
+  const bench = BENCHES[name];
+  if (bench === undefined) {
+    console.error(`unknown bench "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  await bench();
+}
