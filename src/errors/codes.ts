@@ -87,6 +87,21 @@ export const ERROR_CODES = {
     status: 500,
     hint: 'Configure an upstream explicitly (debstash.yaml or mirror create), or add a "deb" entry to /etc/apt/sources.list.d/.',
   },
+  DEBSTASH_E_POOL_HASH_MISMATCH: {
+    exit: 1,
+    status: 502,
+    hint: 'The file is not what its index promised (size or SHA-256 differ); it was not stored. Fetch it again or check the upstream.',
+  },
+  DEBSTASH_E_POOL_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: 'The pool has no file with that SHA-256; run "debstash db check" to find what refers to it.',
+  },
+  DEBSTASH_E_POOL_WRITE: {
+    exit: 1,
+    status: 507,
+    hint: 'Writing to the pool failed (disk full or not writable); free space or fix permissions, then run again. Nothing partial was kept.',
+  },
   DEBSTASH_E_QUERY_SYNTAX: {
     exit: 2,
     status: 400,

@@ -1,0 +1,144 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { DebstashError } from '../errors/debstash-error.js';
+import type { Pool, PoolEntry, PoolExpectation } from './pool.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG']);
+
+function checkHash(sha256: string): void {
+  if (!SHA256.test(sha256)) throw new TypeError(`not a lowercase hex SHA-256: ${JSON.stringify(sha256)}`);
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/**
+ * The embedded pool: `ROOT/ab/cd/<sha256>`. A file is written under `ROOT/.tmp`, hashed while
+ * it streams, fsync'd, and renamed into place only when size and SHA-256 match, so a reader
+ * never sees a partial or wrong file and a crash leaves only temp files behind.
+ */
+export class FsPool implements Pool {
+  readonly root: string;
+  readonly #tmp: string;
+
+  private constructor(root: string) {
+    this.root = root;
+    this.#tmp = join(root, '.tmp');
+  }
+
+  static async open(root: string): Promise<FsPool> {
+    const pool = new FsPool(root);
+    await mkdir(pool.#tmp, { recursive: true });
+    // Temp files left by a crash are never valid content; starting afresh is safe.
+    for (const name of await readdir(pool.#tmp)) await rm(join(pool.#tmp, name), { force: true });
+    return pool;
+  }
+
+  #path(sha256: string): string {
+    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  localPath(sha256: string): string {
+    checkHash(sha256);
+    return this.#path(sha256);
+  }
+
+  async stat(sha256: string): Promise<PoolEntry | undefined> {
+    checkHash(sha256);
+    try {
+      const st = await stat(this.#path(sha256));
+      return { sha256, size: st.size };
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return (await this.stat(sha256)) !== undefined;
+  }
+
+  async put(body: Readable | AsyncIterable<Uint8Array>, expected: PoolExpectation, signal?: AbortSignal): Promise<PoolEntry> {
+    checkHash(expected.sha256);
+    const existing = await this.stat(expected.sha256);
+    if (existing !== undefined) {
+      if (body instanceof Readable) body.destroy();
+      return existing;
+    }
+    const tmp = join(this.#tmp, `${expected.sha256}.${randomBytes(6).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
+      throw this.#writeError(err, tmp);
+    });
+    try {
+      for await (const chunk of body) {
+        signal?.throwIfAborted();
+        size += chunk.byteLength;
+        if (expected.size !== undefined && size > expected.size) this.#mismatch(expected, `more than ${expected.size} bytes`);
+        hash.update(chunk);
+        await fh.write(chunk);
+      }
+      signal?.throwIfAborted();
+      if (expected.size !== undefined && size !== expected.size) this.#mismatch(expected, `${size} bytes instead of ${expected.size}`);
+      const actual = hash.digest('hex');
+      if (actual !== expected.sha256) this.#mismatch(expected, `SHA-256 ${actual}`);
+      await fh.sync();
+      await fh.close();
+      const dest = this.#path(expected.sha256);
+      await mkdir(join(dest, '..'), { recursive: true });
+      await rename(tmp, dest);
+      return { sha256: expected.sha256, size };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw this.#writeError(err, tmp);
+    } finally {
+      if (body instanceof Readable && !body.destroyed) body.destroy();
+    }
+  }
+
+  #mismatch(expected: PoolExpectation, got: string): never {
+    throw new DebstashError('DEBSTASH_E_POOL_HASH_MISMATCH', `expected SHA-256 ${expected.sha256}${expected.size !== undefined ? ` (${expected.size} bytes)` : ''}, got ${got}`, {
+      sha256: expected.sha256,
+      ...(expected.size !== undefined ? { size: expected.size } : {}),
+    });
+  }
+
+  #writeError(err: unknown, path: string): unknown {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== undefined && WRITE_ERRORS.has(code)) {
+      return new DebstashError('DEBSTASH_E_POOL_WRITE', `cannot write ${path}: ${code}`, { path, errno: code }, { cause: err });
+    }
+    return err;
+  }
+
+  async open(sha256: string, range?: { readonly start: number; readonly end: number }): Promise<Readable> {
+    const path = this.#path(sha256);
+    if ((await this.stat(sha256)) === undefined) {
+      throw new DebstashError('DEBSTASH_E_POOL_NOT_FOUND', `no file ${sha256} in the pool`, { sha256 });
+    }
+    return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async delete(sha256: string): Promise<void> {
+    checkHash(sha256);
+    await rm(this.#path(sha256), { force: true });
+  }
+
+  async *list(): AsyncIterable<string> {
+    const level = async (dir: string): Promise<string[]> =>
+      (await readdir(dir).catch((err: unknown) => (isErrno(err, 'ENOENT') ? [] : Promise.reject(err)))).sort();
+    for (const a of await level(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const b of await level(join(this.root, a))) {
+        for (const name of await level(join(this.root, a, b))) if (SHA256.test(name)) yield name;
+      }
+    }
+  }
+}

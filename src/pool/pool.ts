@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+
+/** What the caller knows a file must be before it may enter the pool. */
+export interface PoolExpectation {
+  readonly sha256: string;
+  /** Checked when known: a mismatch fails before hashing the rest. */
+  readonly size?: number;
+}
+
+/** A file in the pool, by content. */
+export interface PoolEntry {
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/**
+ * Content-addressed storage of package files by SHA-256, shared by every mirror, repo and
+ * snapshot: a file is stored once however many refer to it. Implementations: the local
+ * filesystem (embedded) and S3 (scale-out); everything above is written against this.
+ */
+export interface Pool {
+  has(sha256: string): Promise<boolean>;
+  /** Size of the stored file, or undefined when absent. */
+  stat(sha256: string): Promise<PoolEntry | undefined>;
+  /**
+   * Stores the bytes of `body` if they hash to `expected.sha256` (and have `expected.size`).
+   * On any failure nothing is left in the pool, not even a partial file. Storing a file that
+   * is already there is a no-op that still consumes `body`.
+   */
+  put(body: Readable | AsyncIterable<Uint8Array>, expected: PoolExpectation, signal?: AbortSignal): Promise<PoolEntry>;
+  /** Reads a stored file; `start`/`end` (inclusive) select a byte range. */
+  open(sha256: string, range?: { readonly start: number; readonly end: number }): Promise<Readable>;
+  delete(sha256: string): Promise<void>;
+  /** Every stored hash, for garbage collection and `db check`. */
+  list(): AsyncIterable<string>;
+  /** A local path to hard-link from when the pool is on the local filesystem; undefined otherwise. */
+  localPath(sha256: string): string | undefined;
+}
