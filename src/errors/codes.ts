@@ -102,6 +102,26 @@ export const ERROR_CODES = {
     status: 507,
     hint: 'Writing to the pool failed (disk full or not writable); free space or fix permissions, then run again. Nothing partial was kept.',
   },
+  DEBSTASH_E_MIRROR_EXISTS: {
+    exit: 1,
+    status: 409,
+    hint: 'Pick another name, or change the existing mirror with "debstash mirror edit".',
+  },
+  DEBSTASH_E_MIRROR_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: 'Check the name with "debstash mirror list".',
+  },
+  DEBSTASH_E_STORE: {
+    exit: 1,
+    status: 500,
+    hint: 'The metadata store failed; check the data directory (or database) is reachable and writable. Nothing was changed.',
+  },
+  DEBSTASH_E_STORE_VERSION: {
+    exit: 1,
+    status: 500,
+    hint: 'The data directory was written by a newer debstash; upgrade debstash or point --data-dir elsewhere.',
+  },
   DEBSTASH_E_QUERY_SYNTAX: {
     exit: 2,
     status: 400,

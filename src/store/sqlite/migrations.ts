@@ -1,0 +1,48 @@
+/**
+ * Schema history of the embedded store. Each entry moves the schema one version up; the
+ * index + 1 is the version it reaches (kept in PRAGMA user_version). Never edit a released
+ * entry: add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE mirrors (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT,
+    sync TEXT
+  );
+  CREATE TABLE packages (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    architecture TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    stanza TEXT NOT NULL,
+    UNIQUE (kind, name, version, architecture, sha256)
+  );
+  CREATE TABLE package_files (
+    package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (package_id, seq)
+  );
+  CREATE INDEX package_files_sha256 ON package_files (sha256);
+  CREATE TABLE mirror_packages (
+    mirror_id INTEGER NOT NULL REFERENCES mirrors(id) ON DELETE CASCADE,
+    package_id INTEGER NOT NULL REFERENCES packages(id),
+    component TEXT NOT NULL,
+    PRIMARY KEY (mirror_id, package_id)
+  );
+  CREATE INDEX mirror_packages_package ON mirror_packages (package_id);
+  CREATE TABLE mirror_unresolved (
+    mirror_id INTEGER NOT NULL REFERENCES mirrors(id) ON DELETE CASCADE,
+    package TEXT NOT NULL,
+    dependency TEXT NOT NULL
+  );
+  `,
+];

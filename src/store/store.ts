@@ -1,0 +1,35 @@
+import type { MirrorConfig } from '../model/mirror-config.js';
+import type { MirrorContents, MirrorRecord, MirrorSyncState, PackageEntry, UnresolvedDependency } from './records.js';
+
+/** Questions about the metadata; every answer is one consistent state. */
+export interface StoreReader {
+  getMirror(name: string): Promise<MirrorRecord | undefined>;
+  listMirrors(): Promise<MirrorRecord[]>;
+  /** Sorted by name, architecture, version: listings are deterministic. */
+  mirrorPackages(name: string): Promise<PackageEntry[]>;
+  mirrorUnresolved(name: string): Promise<UnresolvedDependency[]>;
+  /** Every pool SHA-256 something refers to, for garbage collection and `db check`. */
+  referencedFiles(): Promise<Set<string>>;
+}
+
+/** Changes, only inside `Store.transaction`. */
+export interface StoreWriter extends StoreReader {
+  createMirror(name: string, config: MirrorConfig, createdAt: string): Promise<void>;
+  setMirrorConfig(name: string, config: MirrorConfig): Promise<void>;
+  /** Records that upstream was checked and unchanged, keeping the contents. */
+  touchMirror(name: string, sync: MirrorSyncState, updatedAt: string): Promise<void>;
+  /** Replaces the whole package list of a mirror: what a committed update does. */
+  replaceMirrorContents(name: string, contents: MirrorContents): Promise<void>;
+  dropMirror(name: string): Promise<void>;
+}
+
+/**
+ * The metadata store: SQLite in the data dir (embedded) or PostgreSQL (scale-out). A
+ * transaction either commits everything it wrote or nothing; concurrent transactions are
+ * serialized where they conflict. Readers outside transactions never see uncommitted work.
+ */
+export interface Store extends StoreReader {
+  readonly kind: 'sqlite' | 'postgres';
+  transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
