@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
+import { mirrorCommand } from './commands/mirror.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,6 +20,7 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
+  program.addCommand(mirrorCommand());
   program
     .command('up')
     .description('apply debstash.yaml (or the built-in default), then serve and refresh on schedule')
@@ -49,6 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       report(err, json);
       return err.exitCode;
     }
-    throw err;
+    // Anything else is a bug in debstash, not the user's doing: say so, with the stack.
+    process.stderr.write(`debstash: internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
   }
 }

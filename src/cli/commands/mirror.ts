@@ -1,0 +1,151 @@
+import { Command } from 'commander';
+import { hostArchitecture, hostKeyringsFor } from '../../model/host-defaults.js';
+import { createMirror, dropMirror, editMirror, showMirror } from '../../model/mirror-admin.js';
+import type { MirrorConfigInput } from '../../model/mirror-config.js';
+import type { MirrorRecord } from '../../store/records.js';
+import { emit, warn } from '../output.js';
+import { withContext } from '../with-context.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const csv = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',')];
+
+function describe(m: MirrorRecord): string {
+  const c = m.config;
+  return `${m.name}: ${c.url} ${c.dist} [${c.components.join(' ')}] ${c.architectures.join(',')}, ${m.packageCount} packages, ${m.updatedAt ? `updated ${m.updatedAt}` : 'never updated'}`;
+}
+
+interface SwitchOptions {
+  withDeps?: boolean;
+  withRecommends?: boolean;
+  withSources?: boolean;
+  withUdebs?: boolean;
+}
+
+function switches(o: SwitchOptions): Partial<MirrorConfigInput> {
+  return {
+    ...(o.withDeps !== undefined ? { withDeps: o.withDeps } : {}),
+    ...(o.withRecommends !== undefined ? { withRecommends: o.withRecommends } : {}),
+    ...(o.withSources !== undefined ? { withSources: o.withSources } : {}),
+    ...(o.withUdebs !== undefined ? { withUdebs: o.withUdebs } : {}),
+  };
+}
+
+export function mirrorCommand(): Command {
+  const mirror = new Command('mirror').description('mirrors of upstream archives: create, update, inspect');
+
+  mirror
+    .command('create')
+    .description('define a mirror of an upstream archive (nothing is downloaded until update)')
+    .argument('<name>')
+    .argument('<url>', 'archive root, e.g. http://HOST/debian or file:/srv/repo')
+    .argument('<dist>', 'distribution (suite or codename), e.g. bookworm')
+    .argument('[components...]', 'components (default main)')
+    .option('--arch <list>', 'architectures, comma-separated (default: the host architecture)', csv)
+    .option('--filter <query>', 'keep only packages matching this query (aptly grammar)')
+    .option('--with-deps', 'add the dependencies of matched packages')
+    .option('--with-recommends', 'follow Recommends too (with --with-deps)')
+    .option('--with-sources', 'also mirror the source packages of the selected binaries')
+    .option('--with-udebs', 'also mirror debian-installer udebs')
+    .option('--keyring <file>', 'keyring the Release signature must verify against (repeatable; default: what apt trusts for this URL)', collect)
+    .option('--deps-from <mirror>', 'resolve dependencies against another mirror too (repeatable)', collect)
+    .action(async (name: string, url: string, dist: string, components: string[], o: SwitchOptions & { arch?: string[]; filter?: string; keyring?: string[]; depsFrom?: string[] }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const input: MirrorConfigInput = {
+          url,
+          dist,
+          ...(components.length > 0 ? { components } : {}),
+          ...(o.arch ? { architectures: o.arch } : {}),
+          ...(o.filter !== undefined ? { filter: o.filter } : {}),
+          ...switches(o),
+          ...(o.keyring ? { keyrings: o.keyring } : {}),
+          ...(o.depsFrom ? { depsFrom: o.depsFrom } : {}),
+        };
+        const m = await createMirror(ctx, name, input, { architectures: [hostArchitecture()], keyrings: await hostKeyringsFor(url) });
+        if (m.config.keyrings.length === 0) warn(opts, `no keyring given or trusted by apt for ${url}; updates will fail until you add one with "mirror edit --keyring"`);
+        emit(opts, `created mirror ${describe(m)}\nnext: debstash mirror update ${name}`, m);
+      }),
+    );
+
+  mirror
+    .command('list')
+    .description('list mirrors')
+    .action(async (_o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const all = await ctx.store.listMirrors();
+        emit(opts, all.length === 0 ? 'no mirrors; create one with "debstash mirror create"' : all.map(describe), all);
+      }),
+    );
+
+  mirror
+    .command('show')
+    .description('show a mirror, its packages and its unresolved dependencies')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const d = await showMirror(ctx, name);
+        const c = d.config;
+        const lines = [
+          `name:          ${d.name}`,
+          `upstream:      ${c.url} ${c.dist} [${c.components.join(' ')}]`,
+          `architectures: ${c.architectures.join(', ')}`,
+          `filter:        ${c.filter ?? '(all packages)'}`,
+          `options:       ${[c.withDeps && 'with-deps', c.withRecommends && 'with-recommends', c.withSources && 'with-sources', c.withUdebs && 'with-udebs'].filter(Boolean).join(', ') || '-'}`,
+          `keyrings:      ${c.keyrings.join(', ') || '-'}`,
+          ...(c.depsFrom.length > 0 ? [`deps from:     ${c.depsFrom.join(', ')}`] : []),
+          `updated:       ${d.updatedAt ?? 'never'}`,
+          `packages:      ${d.packages.length}`,
+          ...(opts.verbose ? d.packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`) : []),
+          ...(d.unresolved.length > 0 ? [`unresolved:    ${d.unresolved.length}`, ...d.unresolved.map((u) => `  ${u.package}: ${u.dependency}`)] : []),
+        ];
+        emit(opts, lines, d);
+      }),
+    );
+
+  mirror
+    .command('edit')
+    .description('change a mirror; the next update applies the change')
+    .argument('<name>')
+    .option('--url <url>')
+    .option('--dist <dist>')
+    .option('--components <list>', 'comma-separated', csv)
+    .option('--arch <list>', 'comma-separated', csv)
+    .option('--filter <query>', 'new filter; "" removes it')
+    .option('--with-deps')
+    .option('--no-with-deps')
+    .option('--with-recommends')
+    .option('--no-with-recommends')
+    .option('--with-sources')
+    .option('--no-with-sources')
+    .option('--with-udebs')
+    .option('--no-with-udebs')
+    .option('--keyring <file>', 'replaces the keyrings (repeatable)', collect)
+    .option('--deps-from <mirror>', 'replaces the deps-from list (repeatable)', collect)
+    .action(async (name: string, o: SwitchOptions & { url?: string; dist?: string; components?: string[]; arch?: string[]; filter?: string; keyring?: string[]; depsFrom?: string[] }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const m = await editMirror(ctx, name, {
+          ...(o.url !== undefined ? { url: o.url } : {}),
+          ...(o.dist !== undefined ? { dist: o.dist } : {}),
+          ...(o.components ? { components: o.components } : {}),
+          ...(o.arch ? { architectures: o.arch } : {}),
+          ...(o.filter !== undefined ? { filter: o.filter } : {}),
+          ...switches(o),
+          ...(o.keyring ? { keyrings: o.keyring } : {}),
+          ...(o.depsFrom ? { depsFrom: o.depsFrom } : {}),
+        });
+        emit(opts, `changed mirror ${describe(m)}`, m);
+      }),
+    );
+
+  mirror
+    .command('drop')
+    .description('delete a mirror (its files stay in the pool until "db cleanup")')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        await dropMirror(ctx, name);
+        emit(opts, `dropped mirror ${name}`, { dropped: name });
+      }),
+    );
+
+  return mirror;
+}

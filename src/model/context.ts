@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { FsPool } from '../pool/fs-pool.js';
+import type { Pool } from '../pool/pool.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+
+/** Everything an operation works on. The CLI and the server build one and pass it down. */
+export interface Context {
+  readonly dataDir: string;
+  readonly store: Store;
+  readonly pool: Pool;
+  /** Verified upstream index files, kept by SHA-256 so an unchanged index is never fetched twice. */
+  readonly indexCacheDir: string;
+}
+
+/** The embedded layout of a data dir: SQLite metadata, filesystem pool, index cache. */
+export async function openEmbeddedContext(dataDir: string): Promise<Context> {
+  const store = SqliteStore.open(join(dataDir, 'debstash.sqlite'));
+  const pool = await FsPool.open(join(dataDir, 'pool'));
+  return { dataDir, store, pool, indexCacheDir: join(dataDir, 'cache', 'indexes') };
+}
+
+export async function closeContext(ctx: Context): Promise<void> {
+  await ctx.store.close();
+}

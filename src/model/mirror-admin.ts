@@ -1,0 +1,79 @@
+import { DebstashError } from '../errors/debstash-error.js';
+import type { MirrorRecord, PackageEntry, UnresolvedDependency } from '../store/records.js';
+import type { Context } from './context.js';
+import type { MirrorConfig, MirrorConfigInput } from './mirror-config.js';
+import { normalizeMirrorConfig } from './normalize-mirror-config.js';
+import { validateName } from './validate-name.js';
+
+export interface MirrorDefaults {
+  readonly architectures: readonly string[];
+  readonly keyrings: readonly string[];
+}
+
+async function checkDepsFrom(ctx: Context, name: string, config: MirrorConfig): Promise<void> {
+  for (const other of config.depsFrom) {
+    if (other === name) throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${name}" cannot take dependencies from itself`, { mirror: name });
+    if ((await ctx.store.getMirror(other)) === undefined) {
+      throw new DebstashError('DEBSTASH_E_MIRROR_NOT_FOUND', `--deps-from names "${other}", which is not a mirror`, { mirror: other });
+    }
+  }
+}
+
+export async function createMirror(ctx: Context, name: string, input: MirrorConfigInput, defaults: MirrorDefaults): Promise<MirrorRecord> {
+  validateName('mirror', name);
+  const config = normalizeMirrorConfig(input, defaults);
+  await checkDepsFrom(ctx, name, config);
+  await ctx.store.transaction((tx) => tx.createMirror(name, config, new Date().toISOString()));
+  return requireMirror(ctx, name);
+}
+
+/** Changes some settings of a mirror; the next update applies them (even if upstream is unchanged). */
+export async function editMirror(ctx: Context, name: string, changes: Partial<MirrorConfigInput>): Promise<MirrorRecord> {
+  const current = await requireMirror(ctx, name);
+  const config = normalizeMirrorConfig({ ...current.config, ...changes }, current.config);
+  await checkDepsFrom(ctx, name, config);
+  await ctx.store.transaction((tx) => tx.setMirrorConfig(name, config));
+  return requireMirror(ctx, name);
+}
+
+export async function dropMirror(ctx: Context, name: string): Promise<void> {
+  const users = (await ctx.store.listMirrors()).filter((m) => m.config.depsFrom.includes(name)).map((m) => m.name);
+  if (users.length > 0) {
+    throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${name}" is used by --deps-from of ${users.join(', ')}; edit those first`, { mirror: name });
+  }
+  await ctx.store.transaction((tx) => tx.dropMirror(name));
+}
+
+export async function requireMirror(ctx: Context, name: string): Promise<MirrorRecord> {
+  const m = await ctx.store.getMirror(name);
+  if (m === undefined) throw new DebstashError('DEBSTASH_E_MIRROR_NOT_FOUND', `no mirror named "${name}"`, { mirror: name });
+  return m;
+}
+
+/** The `mirror show --json` document (the shape DESIGN.md fixes). */
+export interface MirrorDetails {
+  readonly name: string;
+  readonly config: MirrorConfig;
+  readonly createdAt: string;
+  readonly updatedAt: string | null;
+  readonly packages: readonly { name: string; version: string; architecture: string; filename: string; sha256: string; size: number }[];
+  readonly unresolved: readonly UnresolvedDependency[];
+}
+
+export function packageSummary(p: PackageEntry): MirrorDetails['packages'][number] {
+  const main = p.files[0];
+  return { name: p.name, version: p.version, architecture: p.architecture, filename: main?.path ?? '', sha256: main?.sha256 ?? '', size: main?.size ?? 0 };
+}
+
+export async function showMirror(ctx: Context, name: string): Promise<MirrorDetails> {
+  const m = await requireMirror(ctx, name);
+  const [packages, unresolved] = await Promise.all([ctx.store.mirrorPackages(name), ctx.store.mirrorUnresolved(name)]);
+  return {
+    name: m.name,
+    config: m.config,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt ?? null,
+    packages: packages.map(packageSummary),
+    unresolved,
+  };
+}
