@@ -7,43 +7,79 @@ export interface DebVersion {
   readonly revision: string;
 }
 
-const UPSTREAM_CHARS = /^[0-9A-Za-z.+~:-]*$/;
-const REVISION_CHARS = /^[0-9A-Za-z.+~]*$/;
+// dpkg's c_isalnum plus the punctuation parseversion accepts without a warning.
+const UPSTREAM_CHAR = /[0-9A-Za-z.+~:-]/;
+const REVISION_CHAR = /[0-9A-Za-z.+~]/;
+const EPOCH_MAX = 0x7fffffff;
+
+function isBlank(code: number): boolean {
+  // dpkg trims with c_isblank, which is only space and tab (not newline).
+  return code === 0x20 || code === 0x09;
+}
 
 /**
- * Splits a version the way dpkg's parseversion does. Leading/trailing blanks are ignored.
+ * Splits a version the way dpkg's parseversion does, rejecting what dpkg rejects.
+ * Leading/trailing spaces and tabs are ignored.
+ *
+ * Besides dpkg's errors, any character outside printable ASCII is rejected even without
+ * `strict`: dpkg only warns about them, but it orders bytes >= 0x80 through a plain `char`,
+ * so the result differs between architectures with signed and unsigned chars; no archive has
+ * such versions. An epoch with a sign (`+1:0`, which strtol lets through in dpkg) is rejected too.
+ *
  * With `strict`, also rejects what dpkg only warns about (upstream not starting with a digit,
- * characters outside the policy's set), which is what we want for versions we write.
+ * characters outside the policy's set): dpkg-deb and dpkg's control parser turn those warnings
+ * into errors, so they are what package fields and relations must satisfy.
  */
 export function parseVersion(text: string, strict = false): DebVersion {
-  const s = text.trim();
-  const fail = (why: string): never => {
-    throw new DebstashError('DEBSTASH_E_VERSION_INVALID', `invalid version "${text.slice(0, 200)}": ${why}`, {
-      version: text.slice(0, 200),
-    });
+  const shown = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  const fail = (why: string, index: number): never => {
+    throw new DebstashError(
+      'DEBSTASH_E_VERSION_INVALID',
+      `invalid version "${shown}": ${why} (column ${index + 1})`,
+      { text: shown, column: index + 1 },
+    );
   };
-  if (s === '') fail('it is empty');
-  if (/\s/.test(s)) fail('it contains blanks');
-  let epoch = 0;
-  let rest = s;
-  const colon = s.indexOf(':');
-  if (colon >= 0) {
-    const e = s.slice(0, colon);
-    if (!/^[0-9]+$/.test(e)) fail('the epoch is not a number');
-    epoch = Number(e);
-    if (epoch > 0x7fffffff) fail('the epoch is too big');
-    rest = s.slice(colon + 1);
-    if (rest === '') fail('nothing after the colon');
+  let start = 0;
+  let end = text.length;
+  while (start < end && isBlank(text.charCodeAt(start))) start++;
+  while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+  if (start === end) fail('it is empty', start);
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (isBlank(c)) fail('it contains blanks', i);
+    if (c < 0x21 || c > 0x7e) fail(`character U+${c.toString(16).toUpperCase().padStart(4, '0')} is not printable ASCII`, i);
   }
-  const dash = rest.lastIndexOf('-');
-  const upstream = dash >= 0 ? rest.slice(0, dash) : rest;
-  const revision = dash >= 0 ? rest.slice(dash + 1) : '';
-  if (dash >= 0 && revision === '') fail('the revision after "-" is empty');
-  if (upstream === '') fail('the upstream part is empty');
+  let epoch = 0;
+  let restStart = start;
+  const colon = text.indexOf(':', start);
+  if (colon >= 0 && colon < end) {
+    const e = text.slice(start, colon);
+    if (e === '') fail('the epoch before ":" is empty', start);
+    if (!/^[0-9]+$/.test(e)) fail('the epoch is not a number', start);
+    epoch = Number(e);
+    if (epoch > EPOCH_MAX) fail('the epoch is too big', start);
+    restStart = colon + 1;
+    if (restStart === end) fail('nothing after the colon', colon);
+  }
+  const dash = text.lastIndexOf('-', end - 1);
+  const hasRevision = dash >= restStart;
+  const upstreamEnd = hasRevision ? dash : end;
+  const upstream = text.slice(restStart, upstreamEnd);
+  const revision = hasRevision ? text.slice(dash + 1, end) : '';
+  if (hasRevision && revision === '') fail('the revision after "-" is empty', dash);
+  if (upstream === '') fail('the upstream part is empty', restStart);
   if (strict) {
-    if (!/^[0-9]/.test(upstream)) fail('the upstream part does not start with a digit');
-    if (!UPSTREAM_CHARS.test(upstream)) fail('the upstream part has a character outside [0-9A-Za-z.+~:-]');
-    if (!REVISION_CHARS.test(revision)) fail('the revision has a character outside [0-9A-Za-z.+~]');
+    if (!/^[0-9]/.test(upstream)) fail('the upstream part does not start with a digit', restStart);
+    for (let i = 0; i < upstream.length; i++) {
+      if (!UPSTREAM_CHAR.test(upstream[i])) {
+        fail(`"${upstream[i]}" is not allowed in the upstream part (only [0-9A-Za-z.+~:-])`, restStart + i);
+      }
+    }
+    for (let i = 0; i < revision.length; i++) {
+      if (!REVISION_CHAR.test(revision[i])) {
+        fail(`"${revision[i]}" is not allowed in the revision (only [0-9A-Za-z.+~])`, dash + 1 + i);
+      }
+    }
   }
   return { epoch, upstream, revision };
 }
@@ -61,7 +97,10 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** dpkg's verrevcmp: alternate non-digit runs (by `order`) and digit runs (numerically). */
+/**
+ * dpkg's verrevcmp: alternate non-digit runs (by `order`) and digit runs (numerically, as
+ * digit strings, so numbers of any length compare exactly). Defined for ASCII, like dpkg.
+ */
 export function compareFragment(a: string, b: string): number {
   let i = 0;
   let j = 0;
@@ -96,8 +135,10 @@ export function compareParsedVersions(a: DebVersion, b: DebVersion): number {
   return compareFragment(a.revision, b.revision);
 }
 
-/** Compares two version strings with exact dpkg semantics; result is -1, 0 or 1. */
+/**
+ * Compares two version strings with exact dpkg semantics; result is -1, 0 or 1.
+ * Throws DEBSTASH_E_VERSION_INVALID for what dpkg refuses, even when both strings are equal.
+ */
 export function compareVersions(a: string, b: string): number {
-  if (a === b) return 0;
   return Math.sign(compareParsedVersions(parseVersion(a), parseVersion(b)));
 }
