@@ -33,10 +33,15 @@ export interface PackageEntry extends PackageRecord {
 /** What the last successful update saw upstream, for the no-change fast path. */
 export interface MirrorSyncState {
   readonly releaseSha256: string;
+  /** Which file the Release came from, so a conditional GET asks the same one again. */
+  readonly via?: 'InRelease' | 'Release';
   readonly etag?: string;
   readonly lastModified?: string;
-  /** Release's own Date field. */
+  /** Release's own Date and Valid-Until (ISO): an unchanged but expired Release is refused. */
   readonly date?: string;
+  readonly validUntil?: string;
+  /** Hash of the mirror config the contents were selected with: an edit forces re-selection. */
+  readonly configHash?: string;
 }
 
 export interface UnresolvedDependency {

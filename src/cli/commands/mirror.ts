@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { hostArchitecture, hostKeyringsFor } from '../../model/host-defaults.js';
 import { createMirror, dropMirror, editMirror, showMirror } from '../../model/mirror-admin.js';
+import { updateMirror, type UpdateMirrorResult } from '../../model/mirror-update.js';
+import { DebstashError } from '../../errors/debstash-error.js';
+import { cancelOnSignal } from '../cancel-on-signal.js';
+import { progressRenderer } from '../progress-renderer.js';
 import type { MirrorConfigInput } from '../../model/mirror-config.js';
 import type { MirrorRecord } from '../../store/records.js';
 import { emit, warn } from '../output.js';
@@ -28,6 +32,21 @@ function switches(o: SwitchOptions): Partial<MirrorConfigInput> {
     ...(o.withSources !== undefined ? { withSources: o.withSources } : {}),
     ...(o.withUdebs !== undefined ? { withUdebs: o.withUdebs } : {}),
   };
+}
+
+function updateSummary(r: UpdateMirrorResult, verbose: boolean): string[] {
+  if (r.upToDate) return [`${r.mirror}: up to date (${r.packages} packages)`];
+  const mb = (r.downloadBytes / 1048576).toFixed(1);
+  const head = r.dryRun
+    ? `${r.mirror}: would have ${r.packages} packages: +${r.added.length} -${r.removed.length}, download ${r.downloadFiles} files (${mb} MB)`
+    : `${r.mirror}: ${r.packages} packages: +${r.added.length} -${r.removed.length}, downloaded ${r.downloadFiles} files (${mb} MB)`;
+  const show = r.dryRun || verbose;
+  return [
+    head,
+    ...(show ? r.added.map((p) => `  + ${p.name} ${p.version} ${p.architecture}`) : []),
+    ...(show ? r.removed.map((p) => `  - ${p.name} ${p.version} ${p.architecture}`) : []),
+    ...(r.unresolved.length > 0 ? [`${r.unresolved.length} unresolved dependencies (see "debstash mirror show ${r.mirror}")`] : []),
+  ];
 }
 
 export function mirrorCommand(): Command {
@@ -63,6 +82,32 @@ export function mirrorCommand(): Command {
         const m = await createMirror(ctx, name, input, { architectures: [hostArchitecture()], keyrings: await hostKeyringsFor(url) });
         if (m.config.keyrings.length === 0) warn(opts, `no keyring given or trusted by apt for ${url}; updates will fail until you add one with "mirror edit --keyring"`);
         emit(opts, `created mirror ${describe(m)}\nnext: debstash mirror update ${name}`, m);
+      }),
+    );
+
+  mirror
+    .command('update')
+    .description('fetch and verify the upstream, select packages, download what is missing, commit')
+    .argument('<name>')
+    .option('--dry-run', 'show what would be added, removed and downloaded; change nothing')
+    .option('--concurrency <n>', 'parallel downloads (default 8)')
+    .option('--force', 're-select even when upstream and mirror are unchanged')
+    .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+          throw new DebstashError('DEBSTASH_E_USAGE', `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(o.concurrency)}`);
+        }
+        const cancel = cancelOnSignal();
+        const progress = progressRenderer({ quiet: opts.quiet });
+        try {
+          const r = await updateMirror(ctx, name, { dryRun: o.dryRun === true, concurrency, force: o.force === true, signal: cancel.signal, progress });
+          progress.end();
+          emit(opts, updateSummary(r, opts.verbose), r);
+        } finally {
+          progress.end();
+          cancel.dispose();
+        }
       }),
     );
 

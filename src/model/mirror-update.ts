@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import { parseDeb822, parseDeb822Stream } from '../deb/deb822-parse.js';
+import type { Paragraph } from '../deb/paragraph.js';
+import type { ReleaseFile } from '../deb/release.js';
+import { sourceOf } from '../deb/source-of.js';
+import { DebstashError } from '../errors/debstash-error.js';
+import { compileQuery, parseQuery, queryTargetFromParagraph } from '../query/index.js';
+import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
+import { resolveClosure } from '../resolve/resolve-closure.js';
+import type { MirrorSyncState, PackageEntry, PackageFile, UnresolvedDependency } from '../store/records.js';
+import { fetchIndex } from '../upstream/fetch-index.js';
+import { fetchRelease } from '../upstream/fetch-release.js';
+import { UpstreamClient } from '../upstream/http-client.js';
+import { loadKeyring } from '../upstream/keyring.js';
+import type { Context } from './context.js';
+import { forEachConcurrent } from './for-each-concurrent.js';
+import type { MirrorConfig } from './mirror-config.js';
+import { requireMirror } from './mirror-admin.js';
+import { binaryEntry, sourceEntry } from './package-entry.js';
+import { type ProgressSink, silentProgress } from './progress.js';
+
+export interface UpdateMirrorOptions {
+  readonly dryRun?: boolean;
+  /** Parallel downloads (default 8). */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  readonly progress?: ProgressSink;
+  readonly now?: Date;
+  /** Re-select even when upstream and config are unchanged. */
+  readonly force?: boolean;
+  /** An existing client (tests set short retry delays); one is made and closed otherwise. */
+  readonly client?: UpstreamClient;
+}
+
+export interface PackageChange {
+  readonly kind: string;
+  readonly name: string;
+  readonly version: string;
+  readonly architecture: string;
+}
+
+export interface UpdateMirrorResult {
+  readonly mirror: string;
+  /** Upstream and config unchanged since the last update: nothing was read or selected. */
+  readonly upToDate: boolean;
+  readonly dryRun: boolean;
+  readonly packages: number;
+  readonly added: readonly PackageChange[];
+  readonly removed: readonly PackageChange[];
+  /** Files missing from the pool: downloaded, or (dry run) to download. */
+  readonly downloadFiles: number;
+  readonly downloadBytes: number;
+  readonly unresolved: readonly UnresolvedDependency[];
+}
+
+type BinaryKind = 'deb' | 'udeb';
+
+function configHash(config: MirrorConfig): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex');
+}
+
+const entryKey = (p: PackageEntry): string => `${p.kind} ${p.name} ${p.version} ${p.architecture} ${p.files[0]?.sha256 ?? ''}`;
+const change = (p: PackageEntry): PackageChange => ({ kind: p.kind, name: p.name, version: p.version, architecture: p.architecture });
+
+/** What the upstream offers: every binary package of the mirror's components and architectures. */
+interface UpstreamPackages {
+  readonly index: PackageIndex;
+  readonly placement: Map<IndexedPackage, { readonly component: string; readonly kind: BinaryKind }>;
+}
+
+async function readUpstreamPackages(
+  config: MirrorConfig,
+  release: ReleaseFile,
+  fetch: (path: string) => Promise<AsyncIterable<Uint8Array>>,
+  progress: ProgressSink,
+): Promise<UpstreamPackages> {
+  const index = new PackageIndex();
+  const placement = new Map<IndexedPackage, { component: string; kind: BinaryKind }>();
+  // Architecture: all packages are listed in every binary-ARCH index; keep one of each.
+  const seen = new Set<string>();
+  const read = async (path: string, component: string, kind: BinaryKind): Promise<void> => {
+    for await (const p of parseDeb822Stream(await fetch(path), { source: path })) {
+      const key = `${p.get('Package')} ${p.get('Version')} ${p.get('Architecture')} ${p.get('SHA256')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      placement.set(index.add(p), { component, kind });
+    }
+  };
+  for (const component of config.components) {
+    for (const arch of config.architectures) {
+      await read(`${component}/binary-${arch}/Packages`, component, 'deb');
+      if (config.withUdebs) {
+        const path = `${component}/debian-installer/binary-${arch}/Packages`;
+        if (listsIndex(release, path)) await read(path, component, 'udeb');
+        else progress({ type: 'warning', message: `the upstream Release lists no ${path}; no udebs for ${component}/${arch}` });
+      }
+    }
+  }
+  return { index, placement };
+}
+
+function listsIndex(release: ReleaseFile, path: string): boolean {
+  return ['', '.xz', '.gz', '.bz2', '.zst', '.lzma'].some((ext) => release.sha256.has(`${path}${ext}`));
+}
+
+/** The dependency universe lent by `--deps-from` mirrors, as committed in the store. */
+async function depsFromIndexes(ctx: Context, config: MirrorConfig): Promise<PackageIndex[]> {
+  const out: PackageIndex[] = [];
+  for (const other of config.depsFrom) {
+    const index = new PackageIndex();
+    for (const p of await ctx.store.mirrorPackages(other)) {
+      if (p.kind === 'source') continue;
+      const [paragraph] = parseDeb822(p.stanza);
+      if (paragraph !== undefined) index.add(paragraph);
+    }
+    out.push(index);
+  }
+  return out;
+}
+
+function selectBinaries(config: MirrorConfig, upstream: UpstreamPackages, depsFrom: readonly PackageIndex[]): { roots: IndexedPackage[]; selected: readonly IndexedPackage[]; unresolved: UnresolvedDependency[] } {
+  const all = [...upstream.index.packages()];
+  if (config.filter === undefined) return { roots: [...all], selected: all, unresolved: [] };
+  const matches = compileQuery(parseQuery(config.filter));
+  const roots = all.filter((ip) => matches(queryTargetFromParagraph(ip.paragraph, upstream.placement.get(ip)?.kind ?? 'deb')));
+  if (!config.withDeps) return { roots, selected: roots, unresolved: [] };
+  const closure = resolveClosure(roots, [upstream.index, ...depsFrom], {
+    architectures: config.architectures,
+    withRecommends: config.withRecommends,
+  });
+  return { roots, selected: closure.selected, unresolved: [...closure.unresolved] };
+}
+
+async function selectSources(
+  config: MirrorConfig,
+  binaries: readonly PackageEntry[],
+  fetch: (path: string) => Promise<AsyncIterable<Uint8Array>>,
+): Promise<{ sources: PackageEntry[]; unresolved: UnresolvedDependency[] }> {
+  const wanted = new Map<string, string>();
+  for (const b of binaries) {
+    const [p] = parseDeb822(b.stanza);
+    if (p === undefined) continue;
+    const s = sourceOf(p);
+    wanted.set(`${s.name} ${s.version}`, `${b.name}_${b.version}_${b.architecture}`);
+  }
+  const sources: PackageEntry[] = [];
+  for (const component of config.components) {
+    for await (const p of parseDeb822Stream(await fetch(`${component}/source/Sources`))) {
+      const key = `${p.get('Package')} ${p.get('Version')}`;
+      if (!wanted.has(key)) continue;
+      wanted.delete(key);
+      sources.push(sourceEntry(p, component));
+    }
+  }
+  const unresolved = [...wanted].map(([key, binary]) => ({ package: binary, dependency: `source ${key.replace(' ', ' (= ')})` }));
+  return { sources, unresolved };
+}
+
+/** Every file the new contents need that the pool lacks, each once. */
+async function missingFiles(ctx: Context, entries: readonly PackageEntry[]): Promise<PackageFile[]> {
+  const byHash = new Map<string, PackageFile>();
+  for (const e of entries) for (const f of e.files) if (!byHash.has(f.sha256)) byHash.set(f.sha256, f);
+  const missing: PackageFile[] = [];
+  for (const f of byHash.values()) if (!(await ctx.pool.has(f.sha256))) missing.push(f);
+  return missing;
+}
+
+/**
+ * `mirror update`: fetch and verify the upstream Release, select (filter + dependency closure),
+ * download what the pool lacks, then commit the new package list in one transaction. Anything
+ * that fails or is cancelled before the commit leaves the previous list exactly as it was.
+ */
+export async function updateMirror(ctx: Context, name: string, options: UpdateMirrorOptions = {}): Promise<UpdateMirrorResult> {
+  const mirror = await requireMirror(ctx, name);
+  const { config } = mirror;
+  const progress = options.progress ?? silentProgress;
+  const signal = options.signal;
+  const hash = configHash(config);
+  const client = options.client ?? new UpstreamClient({ concurrency: options.concurrency ?? 8 });
+  try {
+    progress({ type: 'phase', phase: 'release', message: `${name}: checking ${config.url} ${config.dist}` });
+    const keyring = await loadKeyring(config.keyrings);
+    const previous = mirror.sync?.configHash === hash && options.force !== true ? mirror.sync : undefined;
+    const fetched = await fetchRelease({
+      client,
+      baseUrl: config.url,
+      dist: config.dist,
+      keyring,
+      ...(options.now ? { now: options.now } : {}),
+      ...(signal ? { signal } : {}),
+      ...(previous
+        ? {
+            previous: {
+              ...(previous.via ? { via: previous.via } : {}),
+              ...(previous.etag ? { etag: previous.etag } : {}),
+              ...(previous.lastModified ? { lastModified: previous.lastModified } : {}),
+              ...(previous.validUntil ? { validUntil: new Date(previous.validUntil) } : {}),
+            },
+          }
+        : {}),
+    });
+    const unchanged = (sync: MirrorSyncState): Promise<UpdateMirrorResult> =>
+      (options.dryRun ? Promise.resolve() : ctx.store.transaction((tx) => tx.touchMirror(name, sync, new Date().toISOString()))).then(() => ({
+        mirror: name,
+        upToDate: true,
+        dryRun: options.dryRun === true,
+        packages: mirror.packageCount,
+        added: [],
+        removed: [],
+        downloadFiles: 0,
+        downloadBytes: 0,
+        unresolved: [],
+      }));
+    if (fetched.notModified && previous) {
+      progress({ type: 'phase', phase: 'release', message: `${name}: upstream unchanged (not modified)` });
+      return await unchanged({ ...previous, ...(fetched.etag ? { etag: fetched.etag } : {}), ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}) });
+    }
+    if (fetched.notModified) throw new Error('upstream answered "not modified" to an unconditional request');
+    const sync: MirrorSyncState = {
+      releaseSha256: fetched.releaseSha256,
+      via: fetched.via,
+      ...(fetched.etag ? { etag: fetched.etag } : {}),
+      ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}),
+      date: fetched.release.date.toISOString(),
+      ...(fetched.release.validUntil ? { validUntil: fetched.release.validUntil.toISOString() } : {}),
+      configHash: hash,
+    };
+    if (previous && previous.releaseSha256 === fetched.releaseSha256) {
+      progress({ type: 'phase', phase: 'release', message: `${name}: upstream unchanged (same Release)` });
+      return await unchanged(sync);
+    }
+
+    progress({ type: 'phase', phase: 'indexes', message: `${name}: reading indexes` });
+    const fetch = async (path: string): Promise<AsyncIterable<Uint8Array>> =>
+      (
+        await fetchIndex(path, {
+          client,
+          baseUrl: config.url,
+          dist: config.dist,
+          release: fetched.release,
+          cacheDir: ctx.indexCacheDir,
+          ...(signal ? { signal } : {}),
+        })
+      ).text;
+    const upstream = await readUpstreamPackages(config, fetched.release, fetch, progress);
+    const depsFrom = await depsFromIndexes(ctx, config);
+
+    progress({ type: 'phase', phase: 'resolve', message: `${name}: selecting from ${upstream.index.size} packages` });
+    const chosen = selectBinaries(config, upstream, depsFrom);
+    const entries = chosen.selected.map((ip) => {
+      const place = upstream.placement.get(ip);
+      if (place === undefined) throw new Error(`resolver returned ${ip.name} from outside the mirror`);
+      return binaryEntry(ip.paragraph, place.component, place.kind);
+    });
+    const unresolved = [...chosen.unresolved];
+    if (config.withSources) {
+      const src = await selectSources(config, entries, fetch);
+      entries.push(...src.sources);
+      unresolved.push(...src.unresolved);
+    }
+    for (const u of unresolved) progress({ type: 'warning', message: `${name}: unresolved dependency of ${u.package}: ${u.dependency}` });
+
+    const current = await ctx.store.mirrorPackages(name);
+    const currentKeys = new Set(current.map(entryKey));
+    const nextKeys = new Set(entries.map(entryKey));
+    const added = entries.filter((e) => !currentKeys.has(entryKey(e))).map(change);
+    const removed = current.filter((e) => !nextKeys.has(entryKey(e))).map(change);
+    const missing = await missingFiles(ctx, entries);
+    const bytesTotal = missing.reduce((n, f) => n + f.size, 0);
+    const result = (dryRun: boolean): UpdateMirrorResult => ({
+      mirror: name,
+      upToDate: false,
+      dryRun,
+      packages: entries.length,
+      added,
+      removed,
+      downloadFiles: missing.length,
+      downloadBytes: bytesTotal,
+      unresolved,
+    });
+    if (options.dryRun) return result(true);
+
+    progress({ type: 'phase', phase: 'download', message: `${name}: downloading ${missing.length} files (${(bytesTotal / 1048576).toFixed(1)} MB)` });
+    let done = 0;
+    let bytesDone = 0;
+    const report = (): void => progress({ type: 'progress', phase: 'download', done, total: missing.length, bytesDone, bytesTotal });
+    report();
+    await forEachConcurrent(
+      missing,
+      options.concurrency ?? 8,
+      async (file, fileSignal) => {
+        await client.download(`${config.url}/${file.path}`, ctx.pool, { sha256: file.sha256, size: file.size }, { signal: fileSignal });
+        done++;
+        bytesDone += file.size;
+        report();
+      },
+      signal,
+    );
+
+    progress({ type: 'phase', phase: 'commit', message: `${name}: committing ${entries.length} packages` });
+    signal?.throwIfAborted();
+    await ctx.store.transaction((tx) => tx.replaceMirrorContents(name, { packages: entries, unresolved, sync, updatedAt: new Date().toISOString() }));
+    return result(false);
+  } catch (err) {
+    if (signal?.aborted && !(err instanceof DebstashError && err.code === 'DEBSTASH_E_CANCELLED')) {
+      throw new DebstashError('DEBSTASH_E_CANCELLED', `update of mirror "${name}" cancelled`, { mirror: name }, { cause: err });
+    }
+    throw err;
+  } finally {
+    if (options.client === undefined) await client.close();
+  }
+}
