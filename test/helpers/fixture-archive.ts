@@ -1,35 +1,31 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { buildDeb, type DebSpec } from './build-deb.js';
+import { GpgHome } from './gpg-home.js';
 
 const run = promisify(execFile);
 
-/** A throwaway OpenPGP signing key in its own GnuPG home. */
+/** A throwaway archive signing key; `close()` stops its gpg-agent and removes it. */
 export interface TestKey {
-  readonly home: string;
+  readonly gpg: GpgHome;
   readonly fingerprint: string;
   /** The public key as a binary keyring file, what `Signed-By` / `--keyring` take. */
   readonly keyring: string;
-  /** The same key armored. */
-  readonly armored: string;
+  close(): Promise<void>;
 }
 
-/** Makes a signing key with the real `gpg` (no passphrase, never expires). */
-export async function makeTestKey(dir: string, name = 'Debstash Test Archive', algo = 'ed25519'): Promise<TestKey> {
-  const home = join(dir, `gnupg-${name.replace(/\W+/g, '-')}`);
-  await mkdir(home, { recursive: true, mode: 0o700 });
-  const gpg = (...args: string[]) => run('gpg', ['--batch', '--homedir', home, ...args]);
-  await gpg('--passphrase', '', '--pinentry-mode', 'loopback', '--quick-gen-key', `${name} <archive@debstash.invalid>`, algo, 'sign', 'never');
-  const { stdout } = await gpg('--with-colons', '--list-keys');
-  const fingerprint = /^fpr:+([0-9A-F]{40,64}):/m.exec(stdout)?.[1];
-  if (fingerprint === undefined) throw new Error(`no fingerprint in gpg output:\n${stdout}`);
+/** Makes a signing key with the real `gpg` and writes its public keyring into `dir`. */
+export async function makeTestKey(dir: string, name = 'Debstash Test Archive'): Promise<TestKey> {
+  const gpg = await GpgHome.create();
+  const fingerprint = await gpg.generateKey(`${name} <archive@debstash.invalid>`, 'ed25519');
   const keyring = join(dir, `${name.replace(/\W+/g, '-')}.gpg`);
-  const armored = join(dir, `${name.replace(/\W+/g, '-')}.asc`);
-  await gpg('--output', keyring, '--export', fingerprint);
-  await gpg('--armor', '--output', armored, '--export', fingerprint);
-  return { home, fingerprint, keyring, armored };
+  await mkdir(dir, { recursive: true });
+  await writeFile(keyring, await gpg.exportKeys([fingerprint]));
+  return { gpg, fingerprint, keyring, close: () => gpg.close() };
 }
 
 export interface ArchiveSpec {
@@ -38,9 +34,8 @@ export interface ArchiveSpec {
   readonly architectures: readonly string[];
   /** Packages per component. */
   readonly components: Readonly<Record<string, readonly DebSpec[]>>;
-  /** Signs Release/InRelease with this key; unsigned when absent. */
-  readonly key?: TestKey;
-  /** Extra Release fields, e.g. { 'ValidFor': '3d' } as reprepro's distributions file takes them. */
+  readonly key: TestKey;
+  /** Extra fields for reprepro's conf/distributions, e.g. { ValidFor: '3d' }. */
   readonly distributionFields?: Readonly<Record<string, string>>;
 }
 
@@ -54,11 +49,11 @@ function withArchiveFields(p: DebSpec): DebSpec {
 /**
  * Builds a Debian archive the way real ones are built: .debs by `dpkg-deb`, the archive
  * (pool/, dists/, Packages{,.gz,.xz}, Release, InRelease, Release.gpg) by `reprepro`, signed
- * by `gpg`. Returns the archive root, ready to be served over HTTP.
+ * by `gpg`. Returns the archive root (`dir/archive`), ready to be served over HTTP. Called
+ * again on the same `dir` with more packages, it adds them (a changed upstream).
  */
 export async function buildArchive(dir: string, spec: ArchiveSpec): Promise<string> {
   const root = join(dir, 'archive');
-  const debs = join(dir, 'debs');
   await mkdir(join(root, 'conf'), { recursive: true });
   const fields: Record<string, string> = {
     Origin: 'Debstash Tests',
@@ -69,18 +64,50 @@ export async function buildArchive(dir: string, spec: ArchiveSpec): Promise<stri
     Components: Object.keys(spec.components).join(' '),
     Description: 'fixture archive built by the debstash tests',
     DebIndices: 'Packages Release . .gz .xz',
-    ...(spec.key ? { SignWith: spec.key.fingerprint } : {}),
+    SignWith: spec.key.fingerprint,
     ...spec.distributionFields,
   };
   await writeFile(join(root, 'conf', 'distributions'), `${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
-  await writeFile(join(root, 'conf', 'options'), 'verbose\n');
-  const env = { ...process.env, ...(spec.key ? { GNUPGHOME: spec.key.home } : {}) };
+  const env = { ...process.env, GNUPGHOME: spec.key.gpg.dir };
   for (const [component, packages] of Object.entries(spec.components)) {
     const files: string[] = [];
-    for (const p of packages) files.push(await buildDeb(join(debs, component), withArchiveFields(p), { compression: 'xz' }));
+    for (const p of packages) files.push(await buildDeb(join(dir, 'debs', component), withArchiveFields(p), { compression: 'xz' }));
     if (files.length > 0) await run('reprepro', ['-b', root, '-C', component, 'includedeb', spec.codename, ...files], { env });
   }
-  // Make sure every listed index exists even for empty components, as in real archives.
+  // Every listed index exists even for empty components, as in real archives.
   await run('reprepro', ['-b', root, 'export', spec.codename], { env });
   return root;
+}
+
+const digests = { MD5Sum: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' } as const;
+
+/**
+ * Plays a hostile or broken upstream that still signs what it serves: rewrites one
+ * uncompressed index with `edit`, regenerates its .gz and .xz, updates every checksum section
+ * of Release and signs InRelease and Release.gpg again with `key`.
+ */
+export async function rewriteIndex(root: string, dist: string, index: string, edit: (text: string) => string, key: TestKey): Promise<void> {
+  const distDir = join(root, 'dists', dist);
+  const plain = join(distDir, index);
+  const text = edit(await readFile(plain, 'utf8'));
+  await writeFile(plain, text);
+  await writeFile(`${plain}.gz`, gzipSync(text));
+  await run('xz', ['-kf', '-T1', plain]);
+  const changed = new Map<string, Buffer>();
+  for (const ext of ['', '.gz', '.xz']) changed.set(`${index}${ext}`, await readFile(`${plain}${ext}`));
+  let section: keyof typeof digests | undefined;
+  const release = (await readFile(join(distDir, 'Release'), 'utf8'))
+    .split('\n')
+    .map((line) => {
+      const head = /^([A-Za-z0-9-]+):/.exec(line);
+      if (head) section = head[1] !== undefined && head[1] in digests ? (head[1] as keyof typeof digests) : undefined;
+      const entry = /^ ([0-9a-f]+)\s+(\d+)\s+(\S+)$/.exec(line);
+      const bytes = entry?.[3] === undefined ? undefined : changed.get(entry[3]);
+      if (section === undefined || entry === null || bytes === undefined) return line;
+      return ` ${createHash(digests[section]).update(bytes).digest('hex')} ${String(bytes.length).padStart(16)} ${entry[3]}`;
+    })
+    .join('\n');
+  await writeFile(join(distDir, 'Release'), release);
+  await writeFile(join(distDir, 'InRelease'), await key.gpg.clearsign(release, [key.fingerprint]));
+  await writeFile(join(distDir, 'Release.gpg'), await key.gpg.detachSign(release, [key.fingerprint]));
 }

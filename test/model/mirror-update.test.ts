@@ -1,0 +1,300 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { DebstashError } from '../../src/errors/debstash-error.js';
+import type { Context } from '../../src/model/context.js';
+import { createMirror, editMirror, showMirror } from '../../src/model/mirror-admin.js';
+import type { MirrorConfigInput } from '../../src/model/mirror-config.js';
+import { updateMirror, type UpdateMirrorOptions } from '../../src/model/mirror-update.js';
+import type { ProgressEvent } from '../../src/model/progress.js';
+import { buildArchive, makeTestKey, rewriteIndex } from '../helpers/fixture-archive.js';
+import { FaultServer } from '../helpers/fault-server.js';
+import { FILTER, type MirrorFixture, mirrorFixture, UPSTREAM } from './mirror-fixture.js';
+
+const run = promisify(execFile);
+const isCode = (code: string) => (e: unknown) => e instanceof DebstashError && e.code === code;
+const defaults = { architectures: ['amd64'], keyrings: [] };
+
+describe('mirror update against a reprepro-built, gpg-signed upstream on 127.0.0.1', () => {
+  let fx: MirrorFixture;
+  before(async () => {
+    fx = await mirrorFixture();
+  });
+  after(() => fx.close());
+
+  const input = (url: string, more: Partial<MirrorConfigInput> = {}): MirrorConfigInput => ({
+    url,
+    dist: 'testing',
+    components: ['main', 'contrib'],
+    architectures: ['amd64', 'i386'],
+    filter: FILTER,
+    withDeps: true,
+    keyrings: [fx.key.keyring],
+    ...more,
+  });
+
+  async function mirrored(url: string, more: Partial<MirrorConfigInput> = {}): Promise<Context> {
+    const ctx = await fx.context();
+    await createMirror(ctx, 'm', input(url, more), defaults);
+    return ctx;
+  }
+
+  const update = (ctx: Context, options: UpdateMirrorOptions = {}) => updateMirror(ctx, 'm', { client: fx.client, ...options });
+  const names = async (ctx: Context): Promise<string[]> => (await showMirror(ctx, 'm')).packages.map((p) => `${p.name}:${p.architecture}`);
+
+  const EXPECTED = [
+    'app:amd64',
+    'base:amd64',
+    'broken:amd64',
+    'cycle-a:all',
+    'cycle-b:all',
+    'exim:amd64',
+    'extra:amd64',
+    'i386-app:i386',
+    'libfoo-common:all',
+    'libfoo1:amd64',
+    'libfoo1:i386',
+    'needs-virt:all',
+    'pyvirt:all',
+    'tool:amd64',
+  ];
+
+  test('selects the matches and exactly their dependencies; files verified in the pool', async () => {
+    const ctx = await mirrored(fx.server.url);
+    const events: ProgressEvent[] = [];
+    const r = await update(ctx, { progress: (e) => events.push(e) });
+    assert.equal(r.upToDate, false);
+    // The first alternative's provider (exim, by name among equals) and nothing else:
+    // postfix is not added for "mail-transport-agent | postfix", unrelated never.
+    assert.deepEqual(await names(ctx), EXPECTED);
+    const shown = await showMirror(ctx, 'm');
+    assert.deepEqual(shown.unresolved, [{ package: 'broken_1_amd64', dependency: 'missing-package (>= 2)' }]);
+    assert.ok(events.some((e) => e.type === 'warning' && e.message.includes('missing-package')));
+    for (const p of shown.packages) {
+      const bytes = await readFile(ctx.pool.localPath(p.sha256) ?? '');
+      assert.equal(bytes.length, p.size);
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), p.sha256);
+      assert.equal(p.filename.startsWith('pool/'), true);
+    }
+    const last = events.filter((e) => e.type === 'progress').at(-1);
+    assert.deepEqual(last && last.type === 'progress' ? [last.done, last.total] : [], [r.downloadFiles, r.downloadFiles]);
+
+    // Same inputs, same answer: a second data dir selects the identical set.
+    const again = await mirrored(fx.server.url);
+    await update(again);
+    assert.deepEqual(await showMirror(again, 'm').then((d) => d.packages), shown.packages);
+  });
+
+  test('an unchanged upstream costs one request and changes nothing', async () => {
+    const ctx = await mirrored(fx.server.url);
+    await update(ctx);
+    const before = await showMirror(ctx, 'm');
+    fx.server.resetStats();
+    const r = await update(ctx);
+    assert.equal(r.upToDate, true);
+    assert.equal(fx.server.requests.length, 1, fx.server.requests.map((q) => q.path).join(', '));
+    assert.equal(fx.server.requests[0]?.path, '/dists/testing/InRelease');
+    assert.deepEqual((await showMirror(ctx, 'm')).packages, before.packages);
+    // An edited filter re-selects even though upstream did not change.
+    await editMirror(ctx, 'm', { filter: 'base' });
+    const edited = await update(ctx);
+    assert.equal(edited.upToDate, false);
+    assert.deepEqual(await names(ctx), ['base:amd64']);
+    assert.equal(edited.downloadFiles, 0, 'every file is in the pool already');
+  });
+
+  test('dry run reports additions and bytes, downloads and commits nothing', async () => {
+    const ctx = await mirrored(fx.server.url);
+    const r = await update(ctx, { dryRun: true });
+    assert.equal(r.dryRun, true);
+    assert.equal(r.added.length, EXPECTED.length);
+    assert.ok(r.downloadBytes > 0);
+    assert.deepEqual(await names(ctx), []);
+    const listed: string[] = [];
+    for await (const f of ctx.pool.list()) listed.push(f);
+    assert.deepEqual(listed, []);
+  });
+
+  test('someone else\'s checker agrees: dose-distcheck finds only the package upstream left broken', async (t) => {
+    const ctx = await mirrored(fx.server.url);
+    await update(ctx);
+    const stanzas = (await ctx.store.mirrorPackages('m')).map((p) => p.stanza).join('\n');
+    const file = join(await mkdtemp(join(fx.dir, 'dose-')), 'Packages');
+    await writeFile(file, stanzas);
+    let out: string;
+    try {
+      // dose-distcheck exits 1 when it finds broken packages: its report is still on stdout.
+      out = (
+        await run('dose-distcheck', ['--deb-native-arch=amd64', '--deb-foreign-archs=i386', '-f', '-e', `deb://${file}`]).catch(
+          (e: NodeJS.ErrnoException & { stdout?: string }) => {
+            if (e.code === 'ENOENT') throw e;
+            return { stdout: e.stdout ?? '' };
+          },
+        )
+      ).stdout;
+    } catch {
+      t.skip('dose-distcheck is not installed (apt-get install dose-distcheck)');
+      return;
+    }
+    // Each report item starts "  package: NAME" (the reasons repeat it deeper indented).
+    const broken = [...out.matchAll(/^ {2}package: (\S+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(broken, ['broken'], out);
+    assert.match(out, /^broken-packages: 1$/m);
+  });
+
+  test('deps-from: a dependency another mirror carries is satisfied there, not copied', async () => {
+    const ctx = await mirrored(fx.server.url);
+    await update(ctx);
+    const secDir = await mkdtemp(join(fx.dir, 'security-'));
+    const secKey = await makeTestKey(secDir, 'Security Archive');
+    try {
+      const secArchive = await buildArchive(secDir, {
+        codename: 'testing-security',
+        architectures: ['amd64'],
+        key: secKey,
+        components: {
+          main: [
+            { name: 'secfix', version: '1.0-1+deb1', architecture: 'amd64', extraFields: { Depends: 'libfoo1 (>= 1.0), newlib' } },
+            { name: 'newlib', version: '1', architecture: 'amd64' },
+          ],
+        },
+      });
+      const secServer = await FaultServer.start(secArchive);
+      try {
+        await createMirror(ctx, 'sec', { url: secServer.url, dist: 'testing-security', architectures: ['amd64'], filter: 'secfix', withDeps: true, keyrings: [secKey.keyring], depsFrom: ['m'] }, defaults);
+        await updateMirror(ctx, 'sec', { client: fx.client });
+        const sec = await showMirror(ctx, 'sec');
+        assert.deepEqual(sec.packages.map((p) => p.name), ['newlib', 'secfix']);
+        assert.deepEqual(sec.unresolved, []);
+      } finally {
+        await secServer.close();
+      }
+    } finally {
+      await secKey.close();
+    }
+  });
+
+  describe('bad upstreams: a coded error, and the previous state intact', () => {
+    async function expectIntact(ctx: Context, attempt: () => Promise<unknown>, code: string): Promise<void> {
+      const before = await showMirror(ctx, 'm');
+      await assert.rejects(attempt(), isCode(code));
+      const after = await showMirror(ctx, 'm');
+      assert.deepEqual(after.packages, before.packages);
+      assert.deepEqual(await readdir(join(ctx.dataDir, 'pool', '.tmp')), [], 'no partial file in the pool');
+    }
+
+    test('InRelease signed by a key not in the keyring', async () => {
+      const ctx = await mirrored(fx.server.url);
+      await update(ctx);
+      const other = await makeTestKey(await mkdtemp(join(fx.dir, 'other-')), 'Someone Else');
+      try {
+        await editMirror(ctx, 'm', { keyrings: [other.keyring] });
+        await expectIntact(ctx, () => update(ctx), 'DEBSTASH_E_SIGNATURE_UNKNOWN_KEY');
+      } finally {
+        await other.close();
+      }
+    });
+
+    test('InRelease whose signed text was altered', async () => {
+      const { archive, server } = await fx.copy();
+      const ctx = await mirrored(server.url);
+      const path = join(archive, 'dists/testing/InRelease');
+      await writeFile(path, (await readFile(path, 'utf8')).replace('Debstash Tests', 'Debstash Te5ts'));
+      await expectIntact(ctx, () => update(ctx), 'DEBSTASH_E_SIGNATURE_INVALID');
+    });
+
+    test('Release past its Valid-Until', async () => {
+      const ctx = await mirrored(fx.server.url);
+      await expectIntact(ctx, () => update(ctx, { now: new Date(Date.now() + 30 * 86400_000) }), 'DEBSTASH_E_RELEASE_STALE');
+    });
+
+    test('an index that differs from the hash the signed Release lists', async () => {
+      const { archive, server } = await fx.copy();
+      const ctx = await mirrored(server.url);
+      const xz = await readFile(join(archive, 'dists/testing/contrib/binary-amd64/Packages.xz'));
+      server.inject('/dists/testing/main/binary-amd64/Packages.xz', { body: xz });
+      await expectIntact(ctx, () => update(ctx), 'DEBSTASH_E_INDEX_HASH_MISMATCH');
+    });
+
+    test('a .deb whose bytes differ from its index entry: retried, then the update fails naming it', async () => {
+      const { server } = await fx.copy();
+      const ctx = await mirrored(server.url);
+      const path = '/pool/main/a/app/app_1.0-1_amd64.deb';
+      server.inject(path, { body: Buffer.from('not the package') });
+      await assert.rejects(update(ctx), (e: unknown) => isCode('DEBSTASH_E_POOL_HASH_MISMATCH')(e) && (e as Error).message.includes('app_1.0-1_amd64.deb'));
+      assert.ok(server.count(path) >= 2, `retried (${server.count(path)} requests)`);
+      assert.deepEqual(await names(ctx), []);
+    });
+
+    for (const [what, hostile] of [
+      ['climbs out with ".."', '../../../../etc/passwd'],
+      ['is absolute', '/etc/passwd'],
+    ] as const) {
+      test(`a Filename that ${what} is refused`, async () => {
+        const { archive, server } = await fx.copy();
+        const ctx = await mirrored(server.url);
+        await rewriteIndex(archive, 'testing', 'main/binary-amd64/Packages', (text) => text.replace('Filename: pool/main/a/app/app_1.0-1_amd64.deb', `Filename: ${hostile}`), fx.key);
+        await expectIntact(ctx, () => update(ctx), 'DEBSTASH_E_UNSAFE_PATH');
+        assert.equal(server.requests.some((q) => q.path.includes('passwd')), false, 'nothing was fetched from the hostile path');
+      });
+    }
+
+    test('an upstream that hangs times out', async () => {
+      const { server } = await fx.copy();
+      const ctx = await mirrored(server.url);
+      server.inject('/dists/testing/InRelease', { hang: true });
+      await expectIntact(ctx, () => update(ctx), 'DEBSTASH_E_UPSTREAM_TIMEOUT');
+    });
+
+    test('a filter with a syntax error is refused at create, with its column', async () => {
+      const ctx = await fx.context();
+      await assert.rejects(createMirror(ctx, 'm', input(fx.server.url, { filter: 'app | (base' }), defaults), (e: unknown) => isCode('DEBSTASH_E_QUERY_SYNTAX')(e) && /column 12/.test((e as Error).message));
+    });
+
+    test('cancelled mid-download: nothing committed, nothing partial', async () => {
+      const { server } = await fx.copy();
+      server.inject(/\.deb$/, { delayMs: 50 });
+      const ctx = await mirrored(server.url);
+      const ac = new AbortController();
+      await expectIntact(
+        ctx,
+        () => update(ctx, { signal: ac.signal, concurrency: 2, progress: (e) => e.type === 'progress' && e.done >= 1 && ac.abort(new Error('test cancel')) }),
+        'DEBSTASH_E_CANCELLED',
+      );
+    });
+  });
+
+  test('a body cut off mid-transfer is resumed with a Range request', async () => {
+    const { server } = await fx.copy();
+    const ctx = await mirrored(server.url);
+    const path = '/pool/main/a/app/app_1.0-1_amd64.deb';
+    server.inject(path, { truncateAfter: 100, times: 1 });
+    await update(ctx);
+    assert.ok((await names(ctx)).includes('app:amd64'));
+    assert.ok(server.requests.some((q) => q.path === path && q.range !== undefined), 'resumed with Range');
+  });
+
+  test('a changed upstream: only changed indexes fetched, only new files downloaded', async () => {
+    const ctx = await mirrored(fx.server.url);
+    await update(ctx);
+    await buildArchive(fx.dir, {
+      codename: 'testing',
+      architectures: ['amd64', 'i386'],
+      key: fx.key,
+      components: { main: [{ name: 'tool', version: '2.1', architecture: 'amd64', extraFields: { 'Multi-Arch': 'foreign' } }], contrib: [] },
+      distributionFields: { ValidFor: '7d' },
+    });
+    fx.server.resetStats();
+    const r = await update(ctx);
+    assert.deepEqual(r.added.map((p) => `${p.name} ${p.version}`), ['tool 2.1']);
+    assert.deepEqual(r.removed.map((p) => `${p.name} ${p.version}`), ['tool 2.0']);
+    const paths = fx.server.requests.map((q) => q.path);
+    assert.deepEqual(paths.filter((p) => p.endsWith('.deb')), ['/pool/main/t/tool/tool_2.1_amd64.deb']);
+    assert.equal(paths.filter((p) => p.includes('/contrib/')).length, 0, `unchanged contrib indexes come from the cache: ${paths.join(', ')}`);
+    assert.deepEqual(UPSTREAM.contrib?.map((p) => p.name), ['extra']);
+  });
+});
