@@ -1,4 +1,4 @@
-import { PassThrough, type Transform } from 'node:stream';
+import { type Duplex, PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import lzma from 'lzma-native';
 import { DebstashError } from '../../errors/debstash-error.js';
@@ -6,6 +6,7 @@ import { Bzip2Decoder } from './bzip2-decoder.js';
 import type { Compression } from './compression.js';
 import { NativeCodecTransform } from './native-codec-transform.js';
 import { PullDecoderTransform } from './pull-decoder-transform.js';
+import { haveXzProgram, XzProcessDecoder } from './xz-process-decoder.js';
 import { ZstdDecoder } from './zstd-decoder.js';
 
 export interface DecompressOptions {
@@ -25,9 +26,10 @@ const XZ_SLICE = 16 * 1024;
  *
  * Several gzip members in a row decode as one stream, as `gzip -d` and APT read them. Several
  * xz streams in a row also decode as one, as `xz -d` reads them (APT stops after the first;
- * no archive writes such files). bzip2 and zstd: see Bzip2Decoder and ZstdDecoder.
+ * no archive writes such files). xz is decoded by the `xz` program where there is one (see
+ * XzProcessDecoder), by liblzma otherwise. bzip2 and zstd: see Bzip2Decoder and ZstdDecoder.
  */
-export function decompressStream(compression: Compression, options: DecompressOptions = {}): Transform {
+export function decompressStream(compression: Compression, options: DecompressOptions = {}): Duplex {
   const source = options.source ?? `${compression} data`;
   switch (compression) {
     case 'none':
@@ -35,6 +37,7 @@ export function decompressStream(compression: Compression, options: DecompressOp
     case 'gzip':
       return new NativeCodecTransform(createGunzip(), (error) => mapZlibError(error, source), GZIP_SLICE);
     case 'xz':
+      if (haveXzProgram()) return new XzProcessDecoder(source, XZ_MEMORY_LIMIT);
       return new NativeCodecTransform(
         lzma.createDecompressor({ memlimit: XZ_MEMORY_LIMIT }),
         (error) => mapLzmaError(error, source),
