@@ -1,7 +1,8 @@
 // `npm run bench [-- NAME...]`: runs the named benchmarks, or all of them.
+import { benchMirror } from './mirror.js';
 import { benchParse } from './parse.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse };
+const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {

@@ -24,7 +24,7 @@ async function aptlyReadIndex(up: BenchUpstream): Promise<Measurement[]> {
   const root = await mkdtemp(join(tmpdir(), 'debstash-bench-aptly-'));
   try {
     const conf = join(root, 'aptly.conf');
-    await writeFile(conf, JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'internal' }));
+    await writeFile(conf, JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg' }));
     const base = ['aptly', `-config=${conf}`];
     const keyring = up.signedBy?.startsWith('/') ? [`-keyring=${up.signedBy}`] : ['-ignore-signatures'];
     execFileSync(
