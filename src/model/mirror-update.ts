@@ -76,13 +76,16 @@ async function readUpstreamPackages(
 ): Promise<UpstreamPackages> {
   const index = new PackageIndex();
   const placement = new Map<IndexedPackage, { component: string; kind: BinaryKind }>();
-  // Architecture: all packages are listed in every binary-ARCH index; keep one of each.
-  const seen = new Set<string>();
+  // Architecture: all packages are listed in every binary-ARCH index; keep one of each. Only
+  // they can repeat, so only they pay for a key (a third of a big index is `all`).
+  const seenAll = new Set<string>();
   const read = async (path: string, component: string, kind: BinaryKind): Promise<void> => {
     for await (const p of parseDeb822Stream(await fetch(path), { source: path })) {
-      const key = `${p.get('Package')} ${p.get('Version')} ${p.get('Architecture')} ${p.get('SHA256')}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (config.architectures.length > 1 && p.get('Architecture') === 'all') {
+        const key = `${p.get('Package')} ${p.get('Version')} ${p.get('SHA256')}`;
+        if (seenAll.has(key)) continue;
+        seenAll.add(key);
+      }
       placement.set(index.add(p), { component, kind });
     }
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { decompressStream } from '../deb/compression/decompress-stream.js';
 import { pipeThrough } from '../deb/compression/pipe-through.js';
 import { pickIndexVariant, type IndexVariant, type ReleaseEntry, type ReleaseFile } from '../deb/release.js';
@@ -74,6 +75,7 @@ async function* verifiedText(
   variant: IndexVariant,
   url: string,
   decompress: (bytes: AsyncIterable<Uint8Array>, source: string) => AsyncIterable<Uint8Array>,
+  keep?: Uint8Array[],
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const { entry } = variant;
   const hash = createHash('sha256');
@@ -95,6 +97,7 @@ async function* verifiedText(
       size += r.value.byteLength;
       if (size > entry.size) throw indexMismatch(url, entry, `more than ${entry.size} bytes`);
       hash.update(r.value);
+      keep?.push(r.value);
     } else {
       if (size !== entry.size) throw indexMismatch(url, entry, `${size} bytes`);
       const actual = hash.digest('hex');
@@ -143,43 +146,57 @@ export async function fetchIndex(path: string, options: FetchIndexOptions): Prom
   if (options.cacheDir !== undefined) {
     const cache = await IndexCache.open(options.cacheDir);
     const file = cache.localPath(variant.entry.sha256);
-    let fromCache = true;
-    let from = file;
     const held = await cache.holds(variant.entry, signal).catch((err: unknown) => {
       throw signal?.aborted === true ? cancelledError(file, err) : err;
     });
     if (!held) {
-      fromCache = false;
-      from = await downloadFirstFound(urls, async (url) => {
-        try {
-          await client.download(url, cache, { sha256: variant.entry.sha256, size: variant.entry.size }, { signal });
-        } catch (err) {
-          if (err instanceof DebstashError && err.code === 'DEBSTASH_E_POOL_HASH_MISMATCH') {
-            const what = err.message.startsWith(`${url}: `) ? err.message.slice(url.length + 2) : err.message;
-            throw new DebstashError('DEBSTASH_E_INDEX_HASH_MISMATCH', `${url}: ${what}; the Release lists ${variant.entry.path} with other bytes`, {
-              ...err.details,
-              url,
-              path: variant.entry.path,
-            }, { cause: err });
-          }
-          throw err;
-        }
-      });
+      // Not downloaded first and read back: the text streams out while it arrives, and the
+      // verified compressed bytes (a few MB) enter the cache once the whole index checked out.
+      const keep: Uint8Array[] = [];
+      const streamed = streamIndex(urls, client, variant, decompress, signal, keep);
+      return fromNetwork(variant, streamed, async function* () {
+        yield* streamed.text;
+        await cache.put(Readable.from(keep), { sha256: variant.entry.sha256, size: variant.entry.size }, signal);
+      }());
     }
     const text = (async function* () {
       try {
-        yield* decompress(createReadStream(file, signal === undefined ? {} : { signal }) as AsyncIterable<Buffer>, `${from} (${variant.path})`);
+        yield* decompress(createReadStream(file, signal === undefined ? {} : { signal }) as AsyncIterable<Buffer>, `${file} (${variant.path})`);
       } catch (err) {
         throw signal?.aborted === true ? cancelledError(file, err) : err;
       }
     })();
-    return { variant, from, fromCache, text };
+    return { variant, from: file, fromCache: true, text };
   }
 
-  let from = urls[0];
+  const streamed = streamIndex(urls, client, variant, decompress, signal);
+  return fromNetwork(variant, streamed, streamed.text);
+}
+
+function fromNetwork(variant: IndexVariant, streamed: { from(): string }, text: AsyncIterable<Uint8Array>): FetchedIndex {
+  return {
+    variant,
+    get from() {
+      return streamed.from();
+    },
+    fromCache: false,
+    text,
+  };
+}
+
+/** The index from the first of `urls` that exists, verified as it passes (see verifiedText). */
+function streamIndex(
+  urls: readonly string[],
+  client: UpstreamClient,
+  variant: IndexVariant,
+  decompress: (bytes: AsyncIterable<Uint8Array>, source: string) => AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+  keep?: Uint8Array[],
+): { text: AsyncIterable<Uint8Array>; from(): string } {
+  let from = urls[0] ?? '';
   const text = (async function* () {
     for (const [i, url] of urls.entries()) {
-      const body = client.body(url, { signal, expectedSize: variant.entry.size });
+      const body = client.body(url, { ...(signal ? { signal } : {}), expectedSize: variant.entry.size });
       // The first piece tells whether the URL exists; nothing is passed on before it arrives.
       let first: IteratorResult<Uint8Array>;
       try {
@@ -189,18 +206,11 @@ export async function fetchIndex(path: string, options: FetchIndexOptions): Prom
         throw asIndexError(err, url, variant.entry);
       }
       from = url;
-      yield* verifiedText(first, body, variant, url, decompress);
+      yield* verifiedText(first, body, variant, url, decompress, keep);
       return;
     }
   })();
-  return {
-    variant,
-    get from() {
-      return from;
-    },
-    fromCache: false,
-    text,
-  };
+  return { text, from: () => from };
 }
 
 /** The body's early size check speaks of the pool; for an index it is an index mismatch. */
@@ -210,17 +220,4 @@ function asIndexError(err: unknown, url: string, entry: ReleaseEntry): unknown {
     return indexMismatch(url, entry, what.replace(/^expected \d+ bytes, got /, ''), err);
   }
   return err;
-}
-
-/** Runs `fetch` on each URL in turn until one is not a 404; the last URL's error is final. */
-async function downloadFirstFound(urls: readonly string[], fetch: (url: string) => Promise<void>): Promise<string> {
-  for (const [i, url] of urls.entries()) {
-    try {
-      await fetch(url);
-      return url;
-    } catch (err) {
-      if (!(isNotFound(err) && i < urls.length - 1)) throw err;
-    }
-  }
-  throw new Error('unreachable: no URL to fetch');
 }

@@ -152,7 +152,9 @@ describe('fetchIndex', () => {
     const dir = await mkdtemp(join(tmpdir(), 'debstash-index-cache2-'));
     try {
       server.inject(/Packages\.xz$|by-hash/, { body: compress(Buffer.from('Package: evil\n'), '.xz') });
-      await assert.rejects(fetchIndex(P, { client, baseUrl: server.url, dist: 'test', release, cacheDir: dir }), rejectsWith('DEBSTASH_E_INDEX_HASH_MISMATCH', /by-hash\/SHA256\/.*the Release lists main\/binary-amd64\/Packages\.xz with other bytes/));
+      // The text streams while it downloads, so the mismatch surfaces while reading it.
+      const fetched = await fetchIndex(P, { client, baseUrl: server.url, dist: 'test', release, cacheDir: dir });
+      await assert.rejects(text(fetched.text), rejectsWith('DEBSTASH_E_INDEX_HASH_MISMATCH', /by-hash\/SHA256\/.*as the Release lists for main\/binary-amd64\/Packages\.xz/));
       assert.deepEqual(await readdir(dir), []);
     } finally {
       await rm(dir, { recursive: true, force: true });
