@@ -122,6 +122,71 @@ export const ERROR_CODES = {
     status: 500,
     hint: 'The data directory was written by a newer debstash; upgrade debstash or point --data-dir elsewhere.',
   },
+  DEBSTASH_E_UPSTREAM_HTTP: {
+    exit: 1,
+    status: 502,
+    hint: 'The upstream answered with an HTTP error after retries; check the URL, distribution and component, or try again later.',
+  },
+  DEBSTASH_E_UPSTREAM_UNREACHABLE: {
+    exit: 1,
+    status: 502,
+    hint: 'The upstream could not be reached (DNS, refused or reset connection) after retries; check the URL and the network.',
+  },
+  DEBSTASH_E_UPSTREAM_TIMEOUT: {
+    exit: 1,
+    status: 504,
+    hint: 'The upstream stopped answering within the timeout; try again, or raise the timeout for slow links.',
+  },
+  DEBSTASH_E_KEYRING_INVALID: {
+    exit: 1,
+    status: 400,
+    hint: 'The keyring must be an OpenPGP public key file, binary (.gpg) or armored (.asc), e.g. /usr/share/keyrings/debian-archive-keyring.gpg.',
+  },
+  DEBSTASH_E_SIGNATURE_INVALID: {
+    exit: 1,
+    status: 502,
+    hint: 'The Release signature does not verify: the file was altered or is not signed; nothing was changed. Do not trust this upstream until it is fixed.',
+  },
+  DEBSTASH_E_SIGNATURE_UNKNOWN_KEY: {
+    exit: 1,
+    status: 502,
+    hint: 'The Release is signed by a key that is not in the mirror keyring; add the archive key with --keyring if you trust it.',
+  },
+  DEBSTASH_E_RELEASE_INVALID: {
+    exit: 1,
+    status: 502,
+    hint: 'The upstream Release file is malformed or lacks SHA256 sums; the upstream is broken or not a Debian archive.',
+  },
+  DEBSTASH_E_RELEASE_STALE: {
+    exit: 1,
+    status: 502,
+    hint: 'The upstream Release is past its Valid-Until (or dated in the future): a replay or a stale mirror; nothing was changed.',
+  },
+  DEBSTASH_E_INDEX_HASH_MISMATCH: {
+    exit: 1,
+    status: 502,
+    hint: 'An index file does not match the SHA-256 that the signed Release lists; the upstream is mid-update or tampered. Try again later.',
+  },
+  DEBSTASH_E_INDEX_INVALID: {
+    exit: 1,
+    status: 502,
+    hint: 'An upstream index entry lacks a required field (Filename, Size, SHA256); the upstream index is broken.',
+  },
+  DEBSTASH_E_INDEX_MISSING: {
+    exit: 1,
+    status: 502,
+    hint: 'The signed Release does not list the index for this component/architecture; check the mirror components and architectures.',
+  },
+  DEBSTASH_E_UNSAFE_PATH: {
+    exit: 1,
+    status: 502,
+    hint: 'An index names a file outside the archive ("..", absolute path); the entry is refused. Report the upstream.',
+  },
+  DEBSTASH_E_CANCELLED: {
+    exit: 1,
+    status: 499,
+    hint: 'The operation was cancelled; nothing it started was kept, and the previous state is intact.',
+  },
   DEBSTASH_E_QUERY_SYNTAX: {
     exit: 2,
     status: 400,

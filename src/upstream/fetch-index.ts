@@ -5,7 +5,8 @@ import { decompressStream } from '../deb/compression/decompress-stream.js';
 import { pipeThrough } from '../deb/compression/pipe-through.js';
 import { pickIndexVariant, type IndexVariant, type ReleaseEntry, type ReleaseFile } from '../deb/release.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { checkRelativePath, distUrl } from './dist-url.js';
+import { distUrl } from './dist-url.js';
+import { checkArchivePath } from '../deb/archive-path.js';
 import type { UpstreamClient } from './http-client.js';
 import { IndexCache } from './index-cache.js';
 import { cancelledError } from './upstream-errors.js';
@@ -135,7 +136,7 @@ async function* verifiedText(
  */
 export async function fetchIndex(path: string, options: FetchIndexOptions): Promise<FetchedIndex> {
   const { client, release, signal } = options;
-  checkRelativePath(path, release.source);
+  checkArchivePath(path, release.source);
   const variant = pickIndexVariant(release, path);
   const base = distUrl(options.baseUrl, options.dist);
   const plain = new URL(variant.path, base).href;
