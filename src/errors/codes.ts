@@ -182,6 +182,11 @@ export const ERROR_CODES = {
     status: 502,
     hint: 'An index names a file outside the archive ("..", absolute path); the entry is refused. Report the upstream.',
   },
+  DEBSTASH_E_UNRESOLVED_DEPENDENCIES: {
+    exit: 1,
+    status: 422,
+    hint: 'Some dependencies cannot be satisfied from the mirror (see the list); add the component or a --deps-from mirror, or drop --strict-deps to warn instead.',
+  },
   DEBSTASH_E_CANCELLED: {
     exit: 1,
     status: 499,

@@ -28,6 +28,8 @@ export interface UpdateMirrorOptions {
   readonly now?: Date;
   /** Re-select even when upstream and config are unchanged. */
   readonly force?: boolean;
+  /** Unsatisfiable dependencies fail the update (before any download) instead of warning. */
+  readonly strictDeps?: boolean;
   /** An existing client (tests set short retry delays); one is made and closed otherwise. */
   readonly client?: UpstreamClient;
 }
@@ -260,6 +262,13 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
       const src = await selectSources(config, entries, fetch);
       entries.push(...src.sources);
       unresolved.push(...src.unresolved);
+    }
+    if (options.strictDeps && unresolved.length > 0) {
+      throw new DebstashError(
+        'DEBSTASH_E_UNRESOLVED_DEPENDENCIES',
+        `mirror "${name}": ${unresolved.length} dependencies cannot be satisfied, e.g. ${unresolved[0]?.package}: ${unresolved[0]?.dependency}`,
+        { mirror: name, count: unresolved.length },
+      );
     }
     for (const u of unresolved) progress({ type: 'warning', message: `${name}: unresolved dependency of ${u.package}: ${u.dependency}` });
 

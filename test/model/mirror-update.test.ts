@@ -255,6 +255,13 @@ describe('mirror update against a reprepro-built, gpg-signed upstream on 127.0.0
       await assert.rejects(createMirror(ctx, 'm', input(fx.server.url, { filter: 'app | (base' }), defaults), (e: unknown) => isCode('DEBSTASH_E_QUERY_SYNTAX')(e) && /column 12/.test((e as Error).message));
     });
 
+    test('--strict-deps turns an unsatisfiable dependency into an error before any download', async () => {
+      const { server } = await fx.copy();
+      const ctx = await mirrored(server.url);
+      await expectIntact(ctx, () => update(ctx, { strictDeps: true }), 'DEBSTASH_E_UNRESOLVED_DEPENDENCIES');
+      assert.equal(server.requests.some((q) => q.path.endsWith('.deb')), false);
+    });
+
     test('cancelled mid-download: nothing committed, nothing partial', async () => {
       const { server } = await fx.copy();
       server.inject(/\.deb$/, { delayMs: 50 });

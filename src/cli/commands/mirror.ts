@@ -92,7 +92,8 @@ export function mirrorCommand(): Command {
     .option('--dry-run', 'show what would be added, removed and downloaded; change nothing')
     .option('--concurrency <n>', 'parallel downloads (default 8)')
     .option('--force', 're-select even when upstream and mirror are unchanged')
-    .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean }, cmd: Command) =>
+    .option('--strict-deps', 'fail when a dependency cannot be satisfied (default: warn)')
+    .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean; strictDeps?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
@@ -101,7 +102,7 @@ export function mirrorCommand(): Command {
         const cancel = cancelOnSignal();
         const progress = progressRenderer({ quiet: opts.quiet });
         try {
-          const r = await updateMirror(ctx, name, { dryRun: o.dryRun === true, concurrency, force: o.force === true, signal: cancel.signal, progress });
+          const r = await updateMirror(ctx, name, { dryRun: o.dryRun === true, concurrency, force: o.force === true, strictDeps: o.strictDeps === true, signal: cancel.signal, progress });
           progress.end();
           emit(opts, updateSummary(r, opts.verbose), r);
         } finally {
