@@ -20,12 +20,21 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
+  // Added command trees do not inherit the program's settings; without exitOverride their
+  // usage errors would exit 1 behind our back instead of 2.
   program.addCommand(mirrorCommand());
+  const inherit = (cmd: Command): void => {
+    for (const c of cmd.commands) {
+      c.copyInheritedSettings(cmd);
+      inherit(c);
+    }
+  };
+  inherit(program);
   program
     .command('up')
     .description('apply debstash.yaml (or the built-in default), then serve and refresh on schedule')
     .action(() => {
-      throw new DebstashError('DEBSTASH_E_NOT_IMPLEMENTED', '"debstash up" is not built yet (mirroring lands next)');
+      throw new DebstashError('DEBSTASH_E_NOT_IMPLEMENTED', '"debstash up" is not built yet: publishing and serving land next; mirror with "debstash mirror create" and "debstash mirror update" meanwhile');
     });
   return program;
 }
