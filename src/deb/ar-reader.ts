@@ -1,5 +1,5 @@
 import { DebstashError } from '../errors/debstash-error.js';
-import { ByteReader } from './byte-reader.js';
+import { ByteReader, memberBody } from './byte-reader.js';
 
 /** One member of an ar archive. */
 export interface ArMember {
@@ -103,13 +103,7 @@ export async function* readAr(input: AsyncIterable<Uint8Array>, options: ArReadO
 
       const where = `in member "${name}" at byte ${offset}`;
       const state = { remaining: dataSize, used: false };
-      const body: AsyncIterable<Uint8Array> = {
-        [Symbol.asyncIterator]: () => {
-          if (state.used) throw new Error(`ar member ${name} can be read only once`);
-          state.used = true;
-          return memberBody(reader, state, source, where);
-        },
-      };
+      const body = memberBody(reader, state, `ar member ${name}`, () => truncated(source, where, reader.offset));
       yield { name, size: dataSize, mtime: fields.mtime, uid: fields.uid, gid: fields.gid, mode: fields.mode, offset, body };
 
       // Whatever the consumer left unread.
@@ -123,23 +117,6 @@ export async function* readAr(input: AsyncIterable<Uint8Array>, options: ArReadO
     }
   } finally {
     await reader.close();
-  }
-}
-
-async function* memberBody(
-  reader: ByteReader,
-  state: { remaining: number },
-  source: string,
-  where: string,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  while (state.remaining > 0) {
-    let got = 0;
-    for await (const piece of reader.pieces(state.remaining)) {
-      got += piece.length;
-      state.remaining -= piece.length;
-      yield piece;
-    }
-    if (got === 0) throw truncated(source, where, reader.offset);
   }
 }
 

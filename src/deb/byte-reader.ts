@@ -92,3 +92,37 @@ export class ByteReader {
     return true;
   }
 }
+
+/** How much of an archive member's data is left, and whether a consumer has started on it. */
+export interface MemberBodyState {
+  remaining: number;
+  used: boolean;
+}
+
+/**
+ * The body of an archive member: the next `state.remaining` bytes of `reader`, streamed without
+ * copying and counted down in `state` (the archive reader skips whatever is left). It can be
+ * iterated once (`what` names the member in the error a second time); if the source ends
+ * early, it throws the error `ended()` makes.
+ */
+export function memberBody(reader: ByteReader, state: MemberBodyState, what: string, ended: () => Error): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      if (state.used) throw new Error(`${what} can be read only once`);
+      state.used = true;
+      return readRemaining(reader, state, ended);
+    },
+  };
+}
+
+async function* readRemaining(reader: ByteReader, state: MemberBodyState, ended: () => Error): AsyncGenerator<Uint8Array, void, undefined> {
+  while (state.remaining > 0) {
+    let got = 0;
+    for await (const piece of reader.pieces(state.remaining)) {
+      got += piece.length;
+      state.remaining -= piece.length;
+      yield piece;
+    }
+    if (got === 0) throw ended();
+  }
+}

@@ -1,5 +1,5 @@
 import { DebstashError } from '../errors/debstash-error.js';
-import { ByteReader } from './byte-reader.js';
+import { ByteReader, memberBody } from './byte-reader.js';
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 
@@ -104,13 +104,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: TarRea
 
     const state = { remaining: dataSize, used: false };
     const where = `inside member "${rawName}"`;
-    const body: AsyncIterable<Uint8Array> = {
-      [Symbol.asyncIterator]: () => {
-        if (state.used) throw new Error(`tar member ${rawName} can be read only once`);
-        state.used = true;
-        return memberBody(reader, state, source, where, offset);
-      },
-    };
+    const body = memberBody(reader, state, `tar member ${rawName}`, () => invalid(source, offset, `the archive ends ${where}`));
     yield {
       name,
       type,
@@ -124,24 +118,6 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: TarRea
     state.used = true;
     state.remaining = 0;
     if ((await reader.skip(rest)) < rest) throw invalid(source, offset, `the archive ends ${where}`);
-  }
-}
-
-async function* memberBody(
-  reader: ByteReader,
-  state: { remaining: number },
-  source: string,
-  where: string,
-  offset: number,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  while (state.remaining > 0) {
-    let got = 0;
-    for await (const piece of reader.pieces(state.remaining)) {
-      got += piece.length;
-      state.remaining -= piece.length;
-      yield piece;
-    }
-    if (got === 0) throw invalid(source, offset, `the archive ends ${where}`);
   }
 }
 

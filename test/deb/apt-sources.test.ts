@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSourcesFile, parseSourcesList } from '../../src/deb/apt-sources.js';
-import { DebstashError } from '../../src/errors/debstash-error.js';
+import { isCode } from '../helpers/coded-error.js';
 
 const KEY = `-----BEGIN PGP PUBLIC KEY BLOCK-----
 
@@ -48,7 +48,7 @@ test('deb822 .sources: a flat repository needs no Components; others do', () => 
   assert.deepEqual(flat?.components, []);
   assert.throws(
     () => parseSourcesFile('Types: deb\nURIs: http://a.example/\nSuites: stable\n', 'y.sources'),
-    (e: unknown) => e instanceof DebstashError && e.code === 'DEBSTASH_E_APT_SOURCES_INVALID' && /Components/.test(e.message),
+    isCode('DEBSTASH_E_APT_SOURCES_INVALID', /Components/),
   );
 });
 
@@ -79,7 +79,7 @@ test('one-line sources.list with options and comments', () => {
 test('one-line sources.list: garbage is a coded error naming the line', () => {
   assert.throws(
     () => parseSourcesList('deb\n', 'l.list'),
-    (e: unknown) => e instanceof DebstashError && e.code === 'DEBSTASH_E_APT_SOURCES_INVALID' && e.message.startsWith('l.list:1:'),
+    isCode('DEBSTASH_E_APT_SOURCES_INVALID', /^l\.list:1:/),
   );
   assert.throws(() => parseSourcesList('rpm http://a b c\n'), /unknown type "rpm"/);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readAr } from '../../src/deb/ar-reader.js';
-import { DebstashError } from '../../src/errors/debstash-error.js';
+import { isCode } from '../helpers/coded-error.js';
 import { makeAr } from '../helpers/make-ar.js';
 import { pseudoRandomBytes } from '../helpers/sample-data.js';
 
@@ -24,11 +24,6 @@ async function members(data: Uint8Array, size = 65536): Promise<[string, Buffer]
     out.push([member.name, body]);
   }
   return out;
-}
-
-function hasCode(code: string, pattern?: RegExp) {
-  return (error: unknown): boolean =>
-    error instanceof DebstashError && error.code === code && (pattern === undefined || pattern.test(error.message));
 }
 
 describe('readAr', () => {
@@ -102,8 +97,8 @@ describe('readAr on bad input', () => {
   ]);
 
   test('wrong signature is DEBSTASH_E_DEB_INVALID', async () => {
-    await assert.rejects(members(Buffer.from('!<arch>X')), hasCode('DEBSTASH_E_DEB_INVALID', /not an ar archive/));
-    await assert.rejects(members(Buffer.from('PK\x03\x04 a zip file')), hasCode('DEBSTASH_E_DEB_INVALID'));
+    await assert.rejects(members(Buffer.from('!<arch>X')), isCode('DEBSTASH_E_DEB_INVALID', /not an ar archive/));
+    await assert.rejects(members(Buffer.from('PK\x03\x04 a zip file')), isCode('DEBSTASH_E_DEB_INVALID'));
   });
 
   test('truncated anywhere is DEBSTASH_E_DEB_TRUNCATED, saying where', async () => {
@@ -117,18 +112,18 @@ describe('readAr on bad input', () => {
       [good.length - 1, /padding/],
     ];
     for (const [cut, where] of cases) {
-      await assert.rejects(members(good.subarray(0, cut)), hasCode('DEBSTASH_E_DEB_TRUNCATED', where), `cut at ${cut}`);
+      await assert.rejects(members(good.subarray(0, cut)), isCode('DEBSTASH_E_DEB_TRUNCATED', where), `cut at ${cut}`);
     }
   });
 
   test('malformed headers are DEBSTASH_E_DEB_INVALID', async () => {
     const badEnd = Buffer.from(good);
     badEnd[8 + 58] = 0x41;
-    await assert.rejects(members(badEnd), hasCode('DEBSTASH_E_DEB_INVALID', /`\\n/));
+    await assert.rejects(members(badEnd), isCode('DEBSTASH_E_DEB_INVALID', /`\\n/));
     const badSize = Buffer.from(good);
     badSize.write('12x4      ', 8 + 48, 'latin1');
-    await assert.rejects(members(badSize), hasCode('DEBSTASH_E_DEB_INVALID', /size/));
+    await assert.rejects(members(badSize), isCode('DEBSTASH_E_DEB_INVALID', /size/));
     const unknownLongName = makeAr([{ name: '/42', data: 'x' }]);
-    await assert.rejects(members(unknownLongName), hasCode('DEBSTASH_E_DEB_INVALID', /long name/));
+    await assert.rejects(members(unknownLongName), isCode('DEBSTASH_E_DEB_INVALID', /long name/));
   });
 });

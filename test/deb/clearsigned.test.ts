@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { splitClearsigned, splitDetachedSignatures } from '../../src/deb/clearsigned.js';
-import { DebstashError } from '../../src/errors/debstash-error.js';
+import { rejectsWith } from '../helpers/coded-error.js';
 
 const SIG = ['-----BEGIN PGP SIGNATURE-----', '', 'iHUEARYKAB0WIQQAAAAAAAAAAAAAAAAAAAAAAAAAAAUCZAAAAAAACgkQAAAAAAAA', '=AAAA', '-----END PGP SIGNATURE-----'];
 
@@ -11,14 +11,7 @@ function message(body: string[], sig: string[] = SIG, headers: string[] = ['Hash
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
-function invalid(re: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof DebstashError, String(e));
-    assert.equal(e.code, 'DEBSTASH_E_SIGNATURE_INVALID');
-    assert.match(e.message, re);
-    return true;
-  };
-}
+const invalid = (re: RegExp): ((e: unknown) => true) => rejectsWith('DEBSTASH_E_SIGNATURE_INVALID', re);
 
 describe('splitClearsigned', () => {
   test('gives the signed text as apt hands it to gpgv: no final newline, dashes unescaped, trailing blanks gone', () => {

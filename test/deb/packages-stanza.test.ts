@@ -6,8 +6,8 @@ import { basename, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { readDeb, type DebInfo } from '../../src/deb/deb-reader.js';
 import { packagesStanza } from '../../src/deb/packages-stanza.js';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import { buildDeb, type DebBuildOptions, type DebSpec } from '../helpers/build-deb.js';
+import { isCode } from '../helpers/coded-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'debstash-stanza-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,7 +104,7 @@ describe('packagesStanza', () => {
     for (const control of ['Version: 1\n', 'Package: a\n\nPackage: b\n']) {
       assert.throws(
         () => packagesStanza(info(control), 'x.deb'),
-        (error: unknown) => error instanceof DebstashError && error.code === 'DEBSTASH_E_DEB_INVALID',
+        isCode('DEBSTASH_E_DEB_INVALID'),
       );
     }
   });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { splitClearsigned } from '../../src/deb/clearsigned.js';
 import { checkReleaseTimes, parseRelease, parseReleaseDate, pickIndexVariant } from '../../src/deb/release.js';
-import { DebstashError } from '../../src/errors/debstash-error.js';
+import { rejectsWith } from '../helpers/coded-error.js';
 
 const H1 = 'a'.repeat(64);
 const H2 = 'B'.repeat(64);
@@ -30,15 +30,6 @@ function release(fields: Record<string, string | undefined> = {}): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}:${v?.startsWith('\n') ? '' : ' '}${v}`)
     .join('\n');
-}
-
-function code(c: string, re?: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof DebstashError, String(e));
-    assert.equal(e.code, c);
-    if (re !== undefined) assert.match(e.message, re);
-    return true;
-  };
 }
 
 describe('parseRelease', () => {
@@ -75,18 +66,18 @@ describe('parseRelease', () => {
 
   test('refuses a Release apt would not use, naming the source', () => {
     const src = { source: 'R' };
-    assert.throws(() => parseRelease(release({ Date: undefined }), src), code('DEBSTASH_E_RELEASE_INVALID', /^R: has no Date/));
-    assert.throws(() => parseRelease(release({ Date: 'yesterday' }), src), code('DEBSTASH_E_RELEASE_INVALID', /Date "yesterday"/));
-    assert.throws(() => parseRelease(release({ SHA256: undefined }), src), code('DEBSTASH_E_RELEASE_INVALID', /no SHA256/));
-    assert.throws(() => parseRelease(release({ SHA256: '' }), src), code('DEBSTASH_E_RELEASE_INVALID', /empty SHA256/));
-    assert.throws(() => parseRelease(release({ SHA256: `\n ${H1} 100` }), src), code('DEBSTASH_E_RELEASE_INVALID', /not "hash size path"/));
-    assert.throws(() => parseRelease(release({ SHA256: `\n abc 100 x` }), src), code('DEBSTASH_E_RELEASE_INVALID', /64-digit hex/));
-    assert.throws(() => parseRelease(release({ SHA256: `\n ${H1} -1 x` }), src), code('DEBSTASH_E_RELEASE_INVALID', /valid size/));
-    assert.throws(() => parseRelease(release({ SHA256: `\n ${H1} 1 x\n ${H3} 1 x` }), src), code('DEBSTASH_E_RELEASE_INVALID', /twice/));
-    assert.throws(() => parseRelease(release({ 'Valid-Until': 'soon' }), src), code('DEBSTASH_E_RELEASE_INVALID', /Valid-Until "soon"/));
-    assert.throws(() => parseRelease('', src), code('DEBSTASH_E_RELEASE_INVALID', /empty/));
-    assert.throws(() => parseRelease(`${release()}\n\nOrigin: again`, src), code('DEBSTASH_E_RELEASE_INVALID', /2 paragraphs/));
-    assert.throws(() => parseRelease('not deb822', src), code('DEBSTASH_E_RELEASE_INVALID', /not a deb822/));
+    assert.throws(() => parseRelease(release({ Date: undefined }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /^R: has no Date/));
+    assert.throws(() => parseRelease(release({ Date: 'yesterday' }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /Date "yesterday"/));
+    assert.throws(() => parseRelease(release({ SHA256: undefined }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /no SHA256/));
+    assert.throws(() => parseRelease(release({ SHA256: '' }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /empty SHA256/));
+    assert.throws(() => parseRelease(release({ SHA256: `\n ${H1} 100` }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /not "hash size path"/));
+    assert.throws(() => parseRelease(release({ SHA256: `\n abc 100 x` }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /64-digit hex/));
+    assert.throws(() => parseRelease(release({ SHA256: `\n ${H1} -1 x` }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /valid size/));
+    assert.throws(() => parseRelease(release({ SHA256: `\n ${H1} 1 x\n ${H3} 1 x` }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /twice/));
+    assert.throws(() => parseRelease(release({ 'Valid-Until': 'soon' }), src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /Valid-Until "soon"/));
+    assert.throws(() => parseRelease('', src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /empty/));
+    assert.throws(() => parseRelease(`${release()}\n\nOrigin: again`, src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /2 paragraphs/));
+    assert.throws(() => parseRelease('not deb822', src), rejectsWith('DEBSTASH_E_RELEASE_INVALID', /not a deb822/));
   });
 
   test('reads the real bookworm InRelease of this machine, when there is one', (t) => {
@@ -139,19 +130,19 @@ describe('checkReleaseTimes', () => {
   });
 
   test('refuses a Release past Valid-Until', () => {
-    assert.throws(() => checkReleaseTimes(r, new Date('2024-02-17T10:00:00Z')), code('DEBSTASH_E_RELEASE_STALE', /^R: expired at 2024-02-17T10:00:00.000Z \(Valid-Until\)/));
+    assert.throws(() => checkReleaseTimes(r, new Date('2024-02-17T10:00:00Z')), rejectsWith('DEBSTASH_E_RELEASE_STALE', /^R: expired at 2024-02-17T10:00:00.000Z \(Valid-Until\)/));
   });
 
   test('refuses a Date further in the future than the skew', () => {
-    assert.throws(() => checkReleaseTimes(r, new Date('2024-02-10T09:58:59Z')), code('DEBSTASH_E_RELEASE_STALE', /Date 2024-02-10T10:00:00.000Z is 61 s in the future/));
+    assert.throws(() => checkReleaseTimes(r, new Date('2024-02-10T09:58:59Z')), rejectsWith('DEBSTASH_E_RELEASE_STALE', /Date 2024-02-10T10:00:00.000Z is 61 s in the future/));
     checkReleaseTimes(r, new Date('2024-02-10T09:58:59Z'), { maxFutureSkewS: 3600 });
   });
 
   test('applies a maximum age even without Valid-Until', () => {
     const noUntil = parseRelease(release(), { source: 'R' });
     checkReleaseTimes(noUntil, new Date('2030-01-01T00:00:00Z'));
-    assert.throws(() => checkReleaseTimes(noUntil, new Date('2024-02-11T10:00:00Z'), { maxAgeS: 86_400 }), code('DEBSTASH_E_RELEASE_STALE', /maximum age/));
-    assert.throws(() => checkReleaseTimes(r, new Date('2024-02-12T10:00:00Z'), { maxAgeS: 86_400 }), code('DEBSTASH_E_RELEASE_STALE', /maximum age/));
+    assert.throws(() => checkReleaseTimes(noUntil, new Date('2024-02-11T10:00:00Z'), { maxAgeS: 86_400 }), rejectsWith('DEBSTASH_E_RELEASE_STALE', /maximum age/));
+    assert.throws(() => checkReleaseTimes(r, new Date('2024-02-12T10:00:00Z'), { maxAgeS: 86_400 }), rejectsWith('DEBSTASH_E_RELEASE_STALE', /maximum age/));
   });
 });
 
@@ -171,7 +162,7 @@ describe('pickIndexVariant', () => {
 
   test('an index the Release does not list is DEBSTASH_E_INDEX_MISSING', () => {
     const r = parseRelease(release({ SHA256: `\n ${H1} 100 main/binary-amd64/Packages.lz4` }), { source: 'R' });
-    assert.throws(() => pickIndexVariant(r, 'main/binary-arm64/Packages'), code('DEBSTASH_E_INDEX_MISSING', /^R does not list main\/binary-arm64\/Packages$/));
-    assert.throws(() => pickIndexVariant(r, 'main/binary-amd64/Packages'), code('DEBSTASH_E_INDEX_MISSING', /only as \.lz4/));
+    assert.throws(() => pickIndexVariant(r, 'main/binary-arm64/Packages'), rejectsWith('DEBSTASH_E_INDEX_MISSING', /^R does not list main\/binary-arm64\/Packages$/));
+    assert.throws(() => pickIndexVariant(r, 'main/binary-amd64/Packages'), rejectsWith('DEBSTASH_E_INDEX_MISSING', /only as \.lz4/));
   });
 });

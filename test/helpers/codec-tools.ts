@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Compression } from '../../src/deb/compression/compression.js';
 import { decompressStream } from '../../src/deb/compression/decompress-stream.js';
+import { drainedOrClosed } from '../../src/deb/compression/pipe-through.js';
 
 /** Test helpers for the codecs. */
 
@@ -32,17 +33,7 @@ export async function decode(compression: Compression, data: Uint8Array, chunkSi
   })();
   // Errors surface through the reading side; stop writing once the stream is gone.
   for (let i = 0; i < data.length && !stream.destroyed; i += chunkSize) {
-    if (!stream.write(data.subarray(i, i + chunkSize))) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          stream.off('drain', done);
-          stream.off('close', done);
-          resolve();
-        };
-        stream.on('drain', done);
-        stream.on('close', done);
-      });
-    }
+    if (!stream.write(data.subarray(i, i + chunkSize))) await drainedOrClosed(stream);
   }
   if (!stream.destroyed) stream.end();
   await reading;

@@ -6,16 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import { FsPool } from '../../src/pool/fs-pool.js';
+import { isCode } from '../helpers/coded-error.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 async function* chunks(data: Buffer, size = 1000): AsyncIterable<Uint8Array> {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
-
-const isCode = (code: string) => (e: unknown) => e instanceof DebstashError && e.code === code;
 
 describe('FsPool', () => {
   let dir: string;

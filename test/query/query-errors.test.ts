@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { DebstashError } from '../../src/errors/debstash-error.js';
 import { compileQuery } from '../../src/query/compile-query.js';
 import { parseQuery } from '../../src/query/parse-query.js';
+import { isCode } from '../helpers/coded-error.js';
 
 function syntaxError(query: string): DebstashError {
   try {
@@ -78,14 +79,14 @@ describe('hand-built ASTs are checked when compiled', () => {
   test('a bad regexp throws the coded error', () => {
     assert.throws(
       () => compileQuery({ kind: 'field', field: 'Name', condition: { op: '~', value: '(' } }),
-      (err: unknown) => err instanceof DebstashError && err.code === 'DEBSTASH_E_QUERY_SYNTAX' && /missing closing \)/.test(err.message),
+      isCode('DEBSTASH_E_QUERY_SYNTAX', /missing closing \)/),
     );
   });
 
   test('a bad version throws the coded error', () => {
     assert.throws(
       () => compileQuery({ kind: 'package', name: 'a', condition: { op: '>=', value: 'x y' } }),
-      (err: unknown) => err instanceof DebstashError && err.code === 'DEBSTASH_E_QUERY_SYNTAX',
+      isCode('DEBSTASH_E_QUERY_SYNTAX'),
     );
   });
 });

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import type { MirrorConfig } from '../../src/model/mirror-config.js';
 import type { PackageEntry } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { isCode } from '../helpers/coded-error.js';
 
 const config: MirrorConfig = {
   url: 'http://127.0.0.1:1/debian',
@@ -34,8 +34,6 @@ function pkg(name: string, version: string, sha: string): PackageEntry {
     files: [{ path: `pool/main/${name}_${version}_amd64.deb`, sha256: sha.repeat(64).slice(0, 64), size: 10 }],
   };
 }
-
-const isCode = (code: string) => (e: unknown) => e instanceof DebstashError && e.code === code;
 
 describe('SqliteStore', () => {
   let dir: string;

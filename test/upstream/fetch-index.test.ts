@@ -4,21 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { parseRelease, type ReleaseFile } from '../../src/deb/release.js';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import { fetchIndex } from '../../src/upstream/fetch-index.js';
-import { UpstreamClient } from '../../src/upstream/http-client.js';
+import type { UpstreamClient } from '../../src/upstream/http-client.js';
+import { rejectsWith } from '../helpers/coded-error.js';
 import { FaultServer } from '../helpers/fault-server.js';
-import { GpgHome } from '../helpers/gpg-home.js';
 import { compress, sha256Hex, writeSignedDist } from '../helpers/signed-dist.js';
-
-function rejectsWith(code: string, re?: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof DebstashError, String(e));
-    assert.equal(e.code, code, e.message);
-    if (re !== undefined) assert.match(e.message, re);
-    return true;
-  };
-}
+import { SignedUpstream } from '../helpers/signed-upstream.js';
 
 async function text(it: AsyncIterable<Uint8Array>): Promise<string> {
   const parts: Buffer[] = [];
@@ -27,12 +18,10 @@ async function text(it: AsyncIterable<Uint8Array>): Promise<string> {
 }
 
 describe('fetchIndex', () => {
-  let gpg: GpgHome;
-  let key: string;
-  let root: string;
-  let cacheDir: string;
+  let up: SignedUpstream;
   let server: FaultServer;
   let client: UpstreamClient;
+  let cacheDir: string;
   const packages = Array.from({ length: 2000 }, (_, i) => `Package: pkg${i}\nVersion: 1.${i}\nArchitecture: amd64\n`).join('\n');
   const P = 'main/binary-amd64/Packages';
   let xz: Buffer;
@@ -40,26 +29,18 @@ describe('fetchIndex', () => {
   let release: ReleaseFile;
 
   before(async () => {
-    gpg = await GpgHome.create();
-    key = await gpg.generateKey('Index Archive <index@example.invalid>', 'ed25519');
-    root = await mkdtemp(join(tmpdir(), 'debstash-index-'));
+    up = await SignedUpstream.start('debstash-index-', { retryBaseDelayMs: 5, retryMaxDelayMs: 20 });
+    ({ server, client } = up);
+    const key = await up.gpg.generateKey('Index Archive <index@example.invalid>', 'ed25519');
     cacheDir = await mkdtemp(join(tmpdir(), 'debstash-index-cache-'));
     xz = compress(Buffer.from(packages), '.xz');
     gz = compress(Buffer.from(packages), '.gz');
-    const dist = await writeSignedDist(root, 'test', { [P]: Buffer.from(packages), [`${P}.xz`]: xz, [`${P}.gz`]: gz }, { gpg, signer: key });
+    const dist = await writeSignedDist(up.root, 'test', { [P]: Buffer.from(packages), [`${P}.xz`]: xz, [`${P}.gz`]: gz }, { gpg: up.gpg, signer: key });
     release = parseRelease(dist.release, { source: 'test Release' });
-    server = await FaultServer.start(root);
-    client = new UpstreamClient({ retryBaseDelayMs: 5, retryMaxDelayMs: 20 });
   });
-  afterEach(() => {
-    server.clearFaults();
-    server.resetStats();
-  });
+  afterEach(() => up.reset());
   after(async () => {
-    await client.close();
-    await server.close();
-    await gpg.close();
-    await rm(root, { recursive: true, force: true });
+    await up.close();
     await rm(cacheDir, { recursive: true, force: true });
   });
 

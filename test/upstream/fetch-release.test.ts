@@ -1,59 +1,41 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import { fetchRelease } from '../../src/upstream/fetch-release.js';
-import { UpstreamClient } from '../../src/upstream/http-client.js';
+import type { UpstreamClient } from '../../src/upstream/http-client.js';
 import { parseKeyring, type Keyring } from '../../src/upstream/keyring.js';
-import { FaultServer } from '../helpers/fault-server.js';
-import { GpgHome } from '../helpers/gpg-home.js';
+import { rejectsWith } from '../helpers/coded-error.js';
+import type { FaultServer } from '../helpers/fault-server.js';
+import type { GpgHome } from '../helpers/gpg-home.js';
 import { sha256Hex, writeSignedDist } from '../helpers/signed-dist.js';
-
-function rejectsWith(code: string, re?: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof DebstashError, String(e));
-    assert.equal(e.code, code, e.message);
-    if (re !== undefined) assert.match(e.message, re);
-    return true;
-  };
-}
+import { SignedUpstream } from '../helpers/signed-upstream.js';
 
 const DAY = 86_400_000;
 
 describe('fetchRelease', () => {
+  let up: SignedUpstream;
   let gpg: GpgHome;
-  let archiveKey: string;
-  let otherKey: string;
-  let keyring: Keyring;
   let root: string;
   let server: FaultServer;
   let client: UpstreamClient;
+  let archiveKey: string;
+  let otherKey: string;
+  let keyring: Keyring;
   const files = { 'main/binary-amd64/Packages': Buffer.from('Package: a\nVersion: 1\n') };
 
   before(async () => {
-    gpg = await GpgHome.create();
+    up = await SignedUpstream.start('debstash-release-', { retryBaseDelayMs: 5, retryMaxDelayMs: 20, headersTimeoutMs: 500 });
+    ({ gpg, root, server, client } = up);
     [archiveKey, otherKey] = await Promise.all([
       gpg.generateKey('Archive <archive@example.invalid>', 'ed25519'),
       gpg.generateKey('Other <other@example.invalid>', 'ed25519'),
     ]);
     keyring = { keys: await parseKeyring(await gpg.exportKeys([archiveKey]), 'archive.gpg'), sources: ['archive.gpg'] };
-    root = await mkdtemp(join(tmpdir(), 'debstash-release-'));
-    server = await FaultServer.start(root);
-    client = new UpstreamClient({ retryBaseDelayMs: 5, retryMaxDelayMs: 20, headersTimeoutMs: 500 });
   });
-  afterEach(() => {
-    server.clearFaults();
-    server.resetStats();
-  });
-  after(async () => {
-    await client.close();
-    await server.close();
-    await gpg.close();
-    await rm(root, { recursive: true, force: true });
-  });
+  afterEach(() => up.reset());
+  after(() => up.close());
 
   test('fetches, verifies and parses InRelease; a conditional GET then reports it unchanged', async () => {
     const dist = await writeSignedDist(root, 'good', files, { gpg, signer: archiveKey, validUntil: new Date(Date.now() + 7 * DAY) });

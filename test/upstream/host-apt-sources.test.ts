@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import { firstHostUpstream, readHostAptSources } from '../../src/upstream/host-apt-sources.js';
+import { isCode } from '../helpers/coded-error.js';
 
 async function fakeRoot(files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'debstash-apt-'));
@@ -37,7 +37,7 @@ test('sources.list comes first, then sources.list.d by name; disabled and deb-sr
 test('no apt configuration at all is a coded error', async () => {
   const root = await fakeRoot({});
   try {
-    await assert.rejects(firstHostUpstream(root), (e: unknown) => e instanceof DebstashError && e.code === 'DEBSTASH_E_NO_APT_SOURCE');
+    await assert.rejects(firstHostUpstream(root), isCode('DEBSTASH_E_NO_APT_SOURCE'));
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -5,21 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import { FsPool } from '../../src/pool/fs-pool.js';
 import { UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/http-client.js';
+import { rejectsWith } from '../helpers/coded-error.js';
 import { FaultServer } from '../helpers/fault-server.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-function rejectsWith(code: string, check?: (e: DebstashError) => void) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof DebstashError, String(e));
-    assert.equal(e.code, code, e.message);
-    check?.(e);
-    return true;
-  };
-}
 
 async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];

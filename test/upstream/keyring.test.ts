@@ -3,18 +3,11 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import { loadKeyring, parseKeyring } from '../../src/upstream/keyring.js';
+import { rejectsWith } from '../helpers/coded-error.js';
 import { GpgHome } from '../helpers/gpg-home.js';
 
-function keyringInvalid(re: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof DebstashError, String(e));
-    assert.equal(e.code, 'DEBSTASH_E_KEYRING_INVALID');
-    assert.match(e.message, re);
-    return true;
-  };
-}
+const keyringInvalid = (re: RegExp): ((e: unknown) => true) => rejectsWith('DEBSTASH_E_KEYRING_INVALID', re);
 
 const fingerprints = (keys: readonly { getFingerprint(): string }[]): string[] => keys.map((k) => k.getFingerprint().toUpperCase()).sort();
 

@@ -3,9 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DebstashError } from '../../src/errors/debstash-error.js';
 import { loadKeyring, parseKeyring, type Keyring } from '../../src/upstream/keyring.js';
 import { verifyDetachedRelease, verifyInRelease } from '../../src/upstream/verify-release.js';
+import { rejectsWith } from '../helpers/coded-error.js';
 import { GpgHome, gpgv } from '../helpers/gpg-home.js';
 
 // Lines that exercise dash-escaping and trailing blanks, which apt and gpg must agree on.
@@ -20,15 +20,6 @@ const RELEASE = [
   ` ${'a'.repeat(64)} 100 main/binary-amd64/Packages`,
   '',
 ].join('\n');
-
-function rejectsWith(code: string, re?: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof DebstashError, String(e));
-    assert.equal(e.code, code, e.message);
-    if (re !== undefined) assert.match(e.message, re);
-    return true;
-  };
-}
 
 describe('verifyInRelease / verifyDetachedRelease, cross-checked with gpgv', () => {
   let gpg: GpgHome;

@@ -34,7 +34,8 @@ export async function* pipeThrough(source: AsyncIterable<Uint8Array>, transform:
   if (sourceFailed) throw sourceError;
 }
 
-function drainedOrClosed(stream: Duplex): Promise<void> {
+/** Resolves once `stream` wants more writes ("drain") or is gone ("close"), at once if already destroyed. */
+export function drainedOrClosed(stream: Duplex): Promise<void> {
   if (stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {

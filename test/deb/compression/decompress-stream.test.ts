@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import type { Compression } from '../../../src/deb/compression/compression.js';
 import { decompressBuffer } from '../../../src/deb/compression/decompress-buffer.js';
 import { decompressStream } from '../../../src/deb/compression/decompress-stream.js';
-import { DebstashError } from '../../../src/errors/debstash-error.js';
 import { decode, tool, xzList } from '../../helpers/codec-tools.js';
+import { isCode } from '../../helpers/coded-error.js';
 import { packagesText, pseudoRandomBytes } from '../../helpers/sample-data.js';
 
 const text = Buffer.from(packagesText(600 * 1024, 21));
@@ -19,9 +19,7 @@ const encoders: Record<Exclude<Compression, 'none'>, (data: Uint8Array) => Buffe
 };
 const formats = Object.keys(encoders) as Exclude<Compression, 'none'>[];
 
-function corruptError(error: unknown): boolean {
-  return error instanceof DebstashError && error.code === 'DEBSTASH_E_COMPRESSION_CORRUPT';
-}
+const corruptError = isCode('DEBSTASH_E_COMPRESSION_CORRUPT');
 
 describe('decompressStream reads what the system tools write', () => {
   for (const format of formats) {
@@ -92,7 +90,7 @@ describe('decompressStream on bad input: DEBSTASH_E_COMPRESSION_CORRUPT', () => 
   test('an unknown compression is DEBSTASH_E_COMPRESSION_UNSUPPORTED', () => {
     assert.throws(
       () => decompressStream('lzma' as Compression),
-      (error: unknown) => error instanceof DebstashError && error.code === 'DEBSTASH_E_COMPRESSION_UNSUPPORTED',
+      isCode('DEBSTASH_E_COMPRESSION_UNSUPPORTED'),
     );
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { compressionFromExtension, detectCompression } from '../../../src/deb/compression/detect-compression.js';
-import { DebstashError } from '../../../src/errors/debstash-error.js';
+import { isCode } from '../../helpers/coded-error.js';
 
 const sample = Buffer.from('Package: foo\nVersion: 1\n\n');
 
@@ -43,7 +43,7 @@ describe('compressionFromExtension', () => {
   test('.lzma is refused rather than read as plain', () => {
     assert.throws(
       () => compressionFromExtension('data.tar.lzma'),
-      (error: unknown) => error instanceof DebstashError && error.code === 'DEBSTASH_E_COMPRESSION_UNSUPPORTED' && /data\.tar\.lzma/.test(error.message),
+      isCode('DEBSTASH_E_COMPRESSION_UNSUPPORTED', /data\.tar\.lzma/),
     );
   });
 });
