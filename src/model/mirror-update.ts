@@ -64,9 +64,13 @@ function configHash(config: MirrorConfig): string {
 const entryKey = (p: PackageEntry): string => `${p.kind} ${p.name} ${p.version} ${p.architecture} ${p.files[0]?.sha256 ?? ''}`;
 const change = (p: PackageEntry): PackageChange => ({ kind: p.kind, name: p.name, version: p.version, architecture: p.architecture });
 
-/** What the upstream offers: every binary package of the mirror's components and architectures. */
+/**
+ * What the upstream offers: every binary package of the mirror's components and architectures.
+ * Debs and udebs are two universes: apt never reads the debian-installer indexes and the
+ * installer reads nothing else, so a dependency of one kind is met by that kind only.
+ */
 interface UpstreamPackages {
-  readonly index: PackageIndex;
+  readonly indexes: Readonly<Record<BinaryKind, PackageIndex>>;
   readonly placement: Map<IndexedPackage, { readonly component: string; readonly kind: BinaryKind }>;
 }
 
@@ -76,7 +80,7 @@ async function readUpstreamPackages(
   fetch: (path: string) => Promise<AsyncIterable<Uint8Array>>,
   progress: ProgressSink,
 ): Promise<UpstreamPackages> {
-  const index = new PackageIndex();
+  const indexes = { deb: new PackageIndex(), udeb: new PackageIndex() };
   const placement = new Map<IndexedPackage, { component: string; kind: BinaryKind }>();
   // Architecture: all packages are listed in every binary-ARCH index; keep one of each. Only
   // they can repeat, so only they pay for a key (a third of a big index is `all`).
@@ -88,7 +92,7 @@ async function readUpstreamPackages(
         if (seenAll.has(key)) continue;
         seenAll.add(key);
       }
-      placement.set(index.add(p), { component, kind });
+      placement.set(indexes[kind].add(p), { component, kind });
     }
   };
   for (const component of config.components) {
@@ -101,63 +105,87 @@ async function readUpstreamPackages(
       }
     }
   }
-  return { index, placement };
+  return { indexes, placement };
 }
 
 function listsIndex(release: ReleaseFile, path: string): boolean {
   return ['', '.xz', '.gz', '.bz2', '.zst', '.lzma'].some((ext) => release.sha256.has(`${path}${ext}`));
 }
 
-/** The dependency universe lent by `--deps-from` mirrors, as committed in the store. */
-async function depsFromIndexes(ctx: Context, config: MirrorConfig): Promise<PackageIndex[]> {
-  const out: PackageIndex[] = [];
+/** The dependency universes (debs, udebs) lent by `--deps-from` mirrors, as committed in the store. */
+async function depsFromIndexes(ctx: Context, config: MirrorConfig): Promise<Record<BinaryKind, PackageIndex[]>> {
+  const out: Record<BinaryKind, PackageIndex[]> = { deb: [], udeb: [] };
   for (const other of config.depsFrom) {
-    const index = new PackageIndex();
+    const indexes = { deb: new PackageIndex(), udeb: new PackageIndex() };
     for (const p of await ctx.store.mirrorPackages(other)) {
       if (p.kind === 'source') continue;
       const [paragraph] = parseDeb822(p.stanza);
-      if (paragraph !== undefined) index.add(paragraph);
+      if (paragraph !== undefined) indexes[p.kind].add(paragraph);
     }
-    out.push(index);
+    out.deb.push(indexes.deb);
+    out.udeb.push(indexes.udeb);
   }
   return out;
 }
 
-function selectBinaries(config: MirrorConfig, upstream: UpstreamPackages, depsFrom: readonly PackageIndex[]): { roots: IndexedPackage[]; selected: readonly IndexedPackage[]; unresolved: UnresolvedDependency[] } {
-  const all = [...upstream.index.packages()];
+function selectBinaries(config: MirrorConfig, upstream: UpstreamPackages, depsFrom: Readonly<Record<BinaryKind, readonly PackageIndex[]>>): { roots: IndexedPackage[]; selected: readonly IndexedPackage[]; unresolved: UnresolvedDependency[] } {
+  const all = [...upstream.indexes.deb.packages(), ...upstream.indexes.udeb.packages()];
   if (config.filter === undefined) return { roots: [...all], selected: all, unresolved: [] };
   const matches = compileQuery(parseQuery(config.filter));
   const roots = all.filter((ip) => matches(queryTargetFromParagraph(ip.paragraph, upstream.placement.get(ip)?.kind ?? 'deb')));
   if (!config.withDeps) return { roots, selected: roots, unresolved: [] };
-  const closure = resolveClosure(roots, [upstream.index, ...depsFrom], {
-    architectures: config.architectures,
-    withRecommends: config.withRecommends,
-  });
-  return { roots, selected: closure.selected, unresolved: [...closure.unresolved] };
+  const selected: IndexedPackage[] = [];
+  const unresolved: UnresolvedDependency[] = [];
+  for (const kind of ['deb', 'udeb'] as const) {
+    const ofKind = roots.filter((ip) => (upstream.placement.get(ip)?.kind ?? 'deb') === kind);
+    if (ofKind.length === 0) continue;
+    const closure = resolveClosure(ofKind, [upstream.indexes[kind], ...depsFrom[kind]], {
+      architectures: config.architectures,
+      withRecommends: config.withRecommends,
+    });
+    selected.push(...closure.selected);
+    unresolved.push(...closure.unresolved);
+  }
+  return { roots, selected, unresolved };
 }
 
 async function selectSources(
   config: MirrorConfig,
+  release: ReleaseFile,
   binaries: readonly PackageEntry[],
   fetch: (path: string) => Promise<AsyncIterable<Uint8Array>>,
+  progress: ProgressSink,
 ): Promise<{ sources: PackageEntry[]; unresolved: UnresolvedDependency[] }> {
-  const wanted = new Map<string, string>();
+  // Source "name version" → the binaries built from it (several, as a rule).
+  const wanted = new Map<string, string[]>();
   for (const b of binaries) {
     const [p] = parseDeb822(b.stanza);
     if (p === undefined) continue;
     const s = sourceOf(p);
-    wanted.set(`${s.name} ${s.version}`, `${b.name}_${b.version}_${b.architecture}`);
+    const key = `${s.name} ${s.version}`;
+    const binary = `${b.name}_${b.version}_${b.architecture}`;
+    const built = wanted.get(key);
+    if (built === undefined) wanted.set(key, [binary]);
+    else built.push(binary);
   }
   const sources: PackageEntry[] = [];
   for (const component of config.components) {
-    for await (const p of parseDeb822Stream(await fetch(`${component}/source/Sources`))) {
+    const path = `${component}/source/Sources`;
+    if (!listsIndex(release, path)) {
+      progress({ type: 'warning', message: `the upstream Release lists no ${path}; no source packages from ${component}` });
+      continue;
+    }
+    for await (const p of parseDeb822Stream(await fetch(path), { source: path })) {
       const key = `${p.get('Package')} ${p.get('Version')}`;
       if (!wanted.has(key)) continue;
       wanted.delete(key);
       sources.push(sourceEntry(p, component));
     }
   }
-  const unresolved = [...wanted].map(([key, binary]) => ({ package: binary, dependency: `source ${key.replace(' ', ' (= ')})` }));
+  const unresolved = [...wanted].flatMap(([key, built]) => {
+    const [source, version] = key.split(' ');
+    return built.map((binary) => ({ package: binary, dependency: `source ${source} (= ${version})` }));
+  });
   return { sources, unresolved };
 }
 
@@ -250,7 +278,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
     const upstream = await readUpstreamPackages(config, fetched.release, fetch, progress);
     const depsFrom = await depsFromIndexes(ctx, config);
 
-    progress({ type: 'phase', phase: 'resolve', message: `${name}: selecting from ${upstream.index.size} packages` });
+    progress({ type: 'phase', phase: 'resolve', message: `${name}: selecting from ${upstream.indexes.deb.size + upstream.indexes.udeb.size} packages` });
     const chosen = selectBinaries(config, upstream, depsFrom);
     const entries = chosen.selected.map((ip) => {
       const place = upstream.placement.get(ip);
@@ -259,7 +287,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
     });
     const unresolved = [...chosen.unresolved];
     if (config.withSources) {
-      const src = await selectSources(config, entries, fetch);
+      const src = await selectSources(config, fetched.release, entries, fetch, progress);
       entries.push(...src.sources);
       unresolved.push(...src.unresolved);
     }

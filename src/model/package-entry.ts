@@ -46,13 +46,16 @@ export function sourceEntry(p: Paragraph, component: string): PackageEntry {
   const directory = checkArchivePath(p.get('Directory') ?? '', `${name} Directory`);
   const files: PackageFile[] = [];
   for (const line of (p.get('Checksums-Sha256') ?? '').split('\n')) {
+    if (line.trim() === '') continue;
+    // A line that is not "sha256 size name" would drop a file of the package without a word.
     const parts = line.trim().split(/\s+/);
-    if (parts.length !== 3) continue;
+    if (parts.length !== 3) throw invalid(p, `has a Checksums-Sha256 line that is not "sha256 size name" (${line.trim().slice(0, 200)})`);
     const [sha256, size, file] = parts as [string, string, string];
     if (file.includes('/')) throw invalid(p, `lists a file with a "/" (${file})`);
     files.push(checkedFile(p, `${directory}/${file}`, sha256, size));
   }
   if (files.length === 0) throw invalid(p, 'has no Checksums-Sha256 files');
+  if (!files.some((f) => f.path.endsWith('.dsc'))) throw invalid(p, 'lists no .dsc in Checksums-Sha256');
   // The .dsc first: it is what identifies a source package's bytes.
   files.sort((a, b) => Number(b.path.endsWith('.dsc')) - Number(a.path.endsWith('.dsc')));
   return { kind: 'source', name, version, architecture: 'source', component, stanza: serializeParagraph(p), files };

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { buildDeb, type DebSpec } from './build-deb.js';
+import { buildSource, type SourceSpec } from './build-source.js';
 import { GpgHome } from './gpg-home.js';
 
 const run = promisify(execFile);
@@ -37,6 +38,18 @@ export interface ArchiveSpec {
   readonly key: TestKey;
   /** Extra fields for reprepro's conf/distributions, e.g. { ValidFor: '3d' }. */
   readonly distributionFields?: Readonly<Record<string, string>>;
+  /**
+   * Source packages per component, built by `dpkg-source -b` and listed in
+   * `COMPONENT/source/Sources`. Given (even empty), the distribution takes source packages and
+   * exports Sources uncompressed, gz and xz; pass it again on later calls for the same `dir`.
+   */
+  readonly sources?: Readonly<Record<string, readonly SourceSpec[]>>;
+  /**
+   * udebs per component, in `COMPONENT/debian-installer/binary-ARCH/Packages`. Given (even
+   * empty), its components are the udeb components; absent, the Release lists no such index.
+   * Pass it again on later calls for the same `dir`, or the udeb indexes stop being exported.
+   */
+  readonly udebs?: Readonly<Record<string, readonly DebSpec[]>>;
 }
 
 /** reprepro files every package by Section and Priority, as the archive's overrides would. */
@@ -47,10 +60,11 @@ function withArchiveFields(p: DebSpec): DebSpec {
 }
 
 /**
- * Builds a Debian archive the way real ones are built: .debs by `dpkg-deb`, the archive
- * (pool/, dists/, Packages{,.gz,.xz}, Release, InRelease, Release.gpg) by `reprepro`, signed
- * by `gpg`. Returns the archive root (`dir/archive`), ready to be served over HTTP. Called
- * again on the same `dir` with more packages, it adds them (a changed upstream).
+ * Builds a Debian archive the way real ones are built: .debs (and udebs) by `dpkg-deb`, source
+ * packages by `dpkg-source`, the archive (pool/, dists/, Packages{,.gz,.xz}, Sources, Release,
+ * InRelease, Release.gpg) by `reprepro`, signed by `gpg`. Returns the archive root
+ * (`dir/archive`), ready to be served over HTTP. Called again on the same `dir` with more
+ * packages, it adds them (a changed upstream).
  */
 export async function buildArchive(dir: string, spec: ArchiveSpec): Promise<string> {
   const root = join(dir, 'archive');
@@ -60,10 +74,13 @@ export async function buildArchive(dir: string, spec: ArchiveSpec): Promise<stri
     Label: 'Debstash Tests',
     Codename: spec.codename,
     ...(spec.suite ? { Suite: spec.suite } : {}),
-    Architectures: spec.architectures.join(' '),
+    // reprepro takes source packages only into a distribution whose architectures say so.
+    Architectures: [...spec.architectures, ...(spec.sources ? ['source'] : [])].join(' '),
     Components: Object.keys(spec.components).join(' '),
     Description: 'fixture archive built by the debstash tests',
     DebIndices: 'Packages Release . .gz .xz',
+    ...(spec.sources ? { DscIndices: 'Sources Release . .gz .xz' } : {}),
+    ...(spec.udebs ? { UDebComponents: Object.keys(spec.udebs).join(' '), UDebIndices: 'Packages Release . .gz .xz' } : {}),
     SignWith: spec.key.fingerprint,
     ...spec.distributionFields,
   };
@@ -73,6 +90,24 @@ export async function buildArchive(dir: string, spec: ArchiveSpec): Promise<stri
     const files: string[] = [];
     for (const p of packages) files.push(await buildDeb(join(dir, 'debs', component), withArchiveFields(p), { compression: 'xz' }));
     if (files.length > 0) await run('reprepro', ['-b', root, '-C', component, 'includedeb', spec.codename, ...files], { env });
+  }
+  for (const [component, packages] of Object.entries(spec.udebs ?? {})) {
+    const files: string[] = [];
+    for (const p of packages) {
+      const built = await buildDeb(join(dir, 'udebs', component), withArchiveFields(p), { compression: 'xz' });
+      // reprepro knows a udeb by its name.
+      const udeb = built.replace(/\.deb$/, '.udeb');
+      await rename(built, udeb);
+      files.push(udeb);
+    }
+    if (files.length > 0) await run('reprepro', ['-b', root, '-C', component, 'includeudeb', spec.codename, ...files], { env });
+  }
+  for (const [component, packages] of Object.entries(spec.sources ?? {})) {
+    for (const p of packages) {
+      const dsc = await buildSource(join(dir, 'sources', component), p);
+      // A .dsc carries no Section or Priority; the archive's overrides would.
+      await run('reprepro', ['-b', root, '-C', component, '-S', 'misc', '-P', 'optional', 'includedsc', spec.codename, dsc], { env });
+    }
   }
   // Every listed index exists even for empty components, as in real archives.
   await run('reprepro', ['-b', root, 'export', spec.codename], { env });
