@@ -112,6 +112,36 @@ export const ERROR_CODES = {
     status: 404,
     hint: 'Check the name with "debstash mirror list".',
   },
+  DEBSTASH_E_REPO_EXISTS: {
+    exit: 1,
+    status: 409,
+    hint: 'Pick another name, or add to the existing repo with "debstash repo add".',
+  },
+  DEBSTASH_E_REPO_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: 'Check the name with "debstash repo list".',
+  },
+  DEBSTASH_E_SNAPSHOT_EXISTS: {
+    exit: 1,
+    status: 409,
+    hint: 'Snapshots are immutable: pick another name (e.g. with a date), or drop the old one first.',
+  },
+  DEBSTASH_E_SNAPSHOT_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: 'Check the name with "debstash snapshot list".',
+  },
+  DEBSTASH_E_IN_USE: {
+    exit: 1,
+    status: 409,
+    hint: 'Something still uses it (a publish, a --deps-from mirror); switch or drop that first.',
+  },
+  DEBSTASH_E_PACKAGE_CONFLICT: {
+    exit: 1,
+    status: 409,
+    hint: 'A different file with the same name, version and architecture is already in the repo; remove it first or use --force-replace.',
+  },
   DEBSTASH_E_STORE: {
     exit: 1,
     status: 500,

@@ -4,7 +4,7 @@ export type PackageKind = 'deb' | 'udeb' | 'source';
 
 /** One file of a package, as its index names it; the pool holds it by SHA-256. */
 export interface PackageFile {
-  /** Path relative to the archive root for binaries (`Filename`), file name for sources. */
+  /** Path relative to the archive root: `Filename` for binaries, `Directory/name` for source files. */
   readonly path: string;
   readonly sha256: string;
   readonly size: number;
@@ -65,4 +65,52 @@ export interface MirrorContents {
   readonly unresolved: readonly UnresolvedDependency[];
   readonly sync: MirrorSyncState;
   readonly updatedAt: string;
+}
+
+export interface RepoRecord {
+  readonly name: string;
+  readonly comment: string;
+  readonly createdAt: string;
+  readonly packageCount: number;
+}
+
+/** Where a snapshot's packages came from, for `snapshot show`. */
+export interface SnapshotOrigin {
+  readonly kind: 'mirror' | 'repo' | 'snapshot';
+  readonly name: string;
+}
+
+export interface SnapshotRecord {
+  readonly name: string;
+  readonly description: string;
+  readonly createdAt: string;
+  readonly origins: readonly SnapshotOrigin[];
+  readonly packageCount: number;
+}
+
+export interface PublishMeta {
+  readonly origin: string;
+  readonly label: string;
+  readonly suite: string;
+  readonly codename: string;
+}
+
+/** A published tree at PREFIX/dists/DIST and what it shows. */
+export interface PublishRecord {
+  readonly prefix: string;
+  readonly dist: string;
+  readonly source: { readonly kind: 'snapshot' | 'repo'; readonly name: string };
+  /** When set, every package is published in this one component. */
+  readonly component?: string;
+  readonly architectures: readonly string[];
+  readonly meta: PublishMeta;
+  readonly keyFingerprint: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly releaseSha256: string;
+}
+
+/** Identity of a package inside a set: what `remove` and `diff` compare. */
+export function packageKey(p: Pick<PackageRecord, 'kind' | 'name' | 'version' | 'architecture' | 'files'>): string {
+  return `${p.kind} ${p.name} ${p.version} ${p.architecture} ${p.files[0]?.sha256 ?? ''}`;
 }

@@ -1,5 +1,15 @@
 import type { MirrorConfig } from '../model/mirror-config.js';
-import type { MirrorContents, MirrorRecord, MirrorSyncState, PackageEntry, UnresolvedDependency } from './records.js';
+import type {
+  MirrorContents,
+  MirrorRecord,
+  MirrorSyncState,
+  PackageEntry,
+  PublishRecord,
+  RepoRecord,
+  SnapshotOrigin,
+  SnapshotRecord,
+  UnresolvedDependency,
+} from './records.js';
 
 /** Questions about the metadata; every answer is one consistent state. */
 export interface StoreReader {
@@ -10,6 +20,14 @@ export interface StoreReader {
   mirrorUnresolved(name: string): Promise<UnresolvedDependency[]>;
   /** Every pool SHA-256 something refers to, for garbage collection and `db check`. */
   referencedFiles(): Promise<Set<string>>;
+  getRepo(name: string): Promise<RepoRecord | undefined>;
+  listRepos(): Promise<RepoRecord[]>;
+  repoPackages(name: string): Promise<PackageEntry[]>;
+  getSnapshot(name: string): Promise<SnapshotRecord | undefined>;
+  listSnapshots(): Promise<SnapshotRecord[]>;
+  snapshotPackages(name: string): Promise<PackageEntry[]>;
+  getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined>;
+  listPublishes(): Promise<PublishRecord[]>;
 }
 
 /** Changes, only inside `Store.transaction`. */
@@ -21,6 +39,17 @@ export interface StoreWriter extends StoreReader {
   /** Replaces the whole package list of a mirror: what a committed update does. */
   replaceMirrorContents(name: string, contents: MirrorContents): Promise<void>;
   dropMirror(name: string): Promise<void>;
+  createRepo(name: string, comment: string, createdAt: string): Promise<void>;
+  /** Adds packages; one already in the repo (same identity) is kept once. */
+  addRepoPackages(name: string, packages: readonly PackageEntry[]): Promise<void>;
+  /** Removes packages by identity (see packageKey). */
+  removeRepoPackages(name: string, packages: readonly PackageEntry[]): Promise<void>;
+  dropRepo(name: string): Promise<void>;
+  createSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[], createdAt: string): Promise<void>;
+  dropSnapshot(name: string): Promise<void>;
+  /** Inserts or replaces the publish at (prefix, dist). */
+  savePublish(record: PublishRecord): Promise<void>;
+  dropPublish(prefix: string, dist: string): Promise<void>;
 }
 
 /**

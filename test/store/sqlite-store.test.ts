@@ -118,3 +118,57 @@ test('a data dir from a newer debstash is refused with a coded error', async () 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+describe('SqliteStore: repos, snapshots, publishes', () => {
+  let dir: string;
+  let store: SqliteStore;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'debstash-store2-'));
+    store = SqliteStore.open(join(dir, 'debstash.sqlite'));
+  });
+  after(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a repo gains and loses packages by identity; a package is stored once across sets', async () => {
+    await store.transaction((tx) => tx.createRepo('r', 'mine', 't0'));
+    await assert.rejects(store.transaction((tx) => tx.createRepo('r', '', 't0')), isCode('DEBSTASH_E_REPO_EXISTS'));
+    const a = pkg('a', '1', 'a');
+    const b = pkg('b', '2', 'b');
+    await store.transaction((tx) => tx.addRepoPackages('r', [a, b, a]));
+    assert.deepEqual((await store.repoPackages('r')).map((p) => p.name), ['a', 'b']);
+    assert.equal((await store.getRepo('r'))?.packageCount, 2);
+    await store.transaction((tx) => tx.removeRepoPackages('r', [a]));
+    assert.deepEqual((await store.repoPackages('r')).map((p) => p.name), ['b']);
+    await store.transaction((tx) => tx.createSnapshot('s1', 'from r', [{ kind: 'repo', name: 'r' }], [a, b], 't1'));
+    assert.deepEqual(await store.getSnapshot('s1'), { name: 's1', description: 'from r', createdAt: 't1', origins: [{ kind: 'repo', name: 'r' }], packageCount: 2 });
+    assert.deepEqual((await store.snapshotPackages('s1')).map((p) => p.files[0]?.sha256), [a.files[0]?.sha256, b.files[0]?.sha256]);
+    await assert.rejects(store.transaction((tx) => tx.createSnapshot('s1', '', [], [], 't')), isCode('DEBSTASH_E_SNAPSHOT_EXISTS'));
+    await store.transaction((tx) => tx.dropRepo('r'));
+    assert.equal((await store.snapshotPackages('s1')).length, 2, 'the snapshot keeps what it froze');
+    await assert.rejects(store.repoPackages('r'), isCode('DEBSTASH_E_REPO_NOT_FOUND'));
+    await store.transaction((tx) => tx.dropSnapshot('s1'));
+    await assert.rejects(store.snapshotPackages('s1'), isCode('DEBSTASH_E_SNAPSHOT_NOT_FOUND'));
+  });
+
+  test('publishes are keyed by prefix and dist', async () => {
+    const rec = {
+      prefix: '',
+      dist: 'stable',
+      source: { kind: 'snapshot' as const, name: 's' },
+      architectures: ['amd64'],
+      meta: { origin: 'o', label: 'l', suite: 'stable', codename: 'stable' },
+      keyFingerprint: 'F'.repeat(40),
+      createdAt: 't',
+      updatedAt: 't',
+      releaseSha256: '0'.repeat(64),
+    };
+    await store.transaction((tx) => tx.savePublish(rec));
+    await store.transaction((tx) => tx.savePublish({ ...rec, source: { kind: 'snapshot', name: 's2' } }));
+    assert.deepEqual((await store.listPublishes()).map((p) => p.source.name), ['s2']);
+    assert.equal((await store.getPublish('', 'stable'))?.source.name, 's2');
+    await store.transaction((tx) => tx.dropPublish('', 'stable'));
+    assert.equal(await store.getPublish('', 'stable'), undefined);
+  });
+});

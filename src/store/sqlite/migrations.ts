@@ -45,4 +45,39 @@ export const MIGRATIONS: readonly string[] = [
     dependency TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE repos (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    comment TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE repo_packages (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    package_id INTEGER NOT NULL REFERENCES packages(id),
+    component TEXT NOT NULL,
+    PRIMARY KEY (repo_id, package_id)
+  );
+  CREATE INDEX repo_packages_package ON repo_packages (package_id);
+  CREATE TABLE snapshots (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL,
+    origins TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE snapshot_packages (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    package_id INTEGER NOT NULL REFERENCES packages(id),
+    component TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, package_id)
+  );
+  CREATE INDEX snapshot_packages_package ON snapshot_packages (package_id);
+  CREATE TABLE publishes (
+    prefix TEXT NOT NULL,
+    dist TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (prefix, dist)
+  );
+  `,
 ];

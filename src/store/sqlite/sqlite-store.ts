@@ -4,14 +4,19 @@ import { dirname } from 'node:path';
 import { compareVersions } from '../../deb/version.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import type { MirrorConfig } from '../../model/mirror-config.js';
-import type {
-  MirrorContents,
-  MirrorRecord,
-  MirrorSyncState,
-  PackageEntry,
-  PackageFile,
-  PackageKind,
-  UnresolvedDependency,
+import {
+  type MirrorContents,
+  type MirrorRecord,
+  type MirrorSyncState,
+  type PackageEntry,
+  type PackageFile,
+  type PackageKind,
+  packageKey,
+  type PublishRecord,
+  type RepoRecord,
+  type SnapshotOrigin,
+  type SnapshotRecord,
+  type UnresolvedDependency,
 } from '../records.js';
 import type { Store, StoreReader, StoreWriter } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
@@ -37,6 +42,31 @@ interface PackageRow {
   stanza: string;
   component: string;
 }
+
+interface RepoRow {
+  id: number;
+  name: string;
+  comment: string;
+  created_at: string;
+}
+
+interface SnapshotRow {
+  id: number;
+  name: string;
+  description: string;
+  origins: string;
+  created_at: string;
+}
+
+/** A link table of packages to their owner; fixed names, never user input. */
+interface PackageSet {
+  readonly table: 'mirror_packages' | 'repo_packages' | 'snapshot_packages';
+  readonly owner: 'mirror_id' | 'repo_id' | 'snapshot_id';
+}
+
+const MIRROR_SET: PackageSet = { table: 'mirror_packages', owner: 'mirror_id' };
+const REPO_SET: PackageSet = { table: 'repo_packages', owner: 'repo_id' };
+const SNAPSHOT_SET: PackageSet = { table: 'snapshot_packages', owner: 'snapshot_id' };
 
 interface FileRow {
   package_id: number;
@@ -121,20 +151,24 @@ class SqliteReader implements StoreReader {
   }
 
   async mirrorPackages(name: string): Promise<PackageEntry[]> {
-    const mirror = this.requireMirror(name);
+    return this.packagesOf(MIRROR_SET, this.requireMirror(name).id);
+  }
+
+  /** The packages of one mirror, repo or snapshot, sorted. */
+  protected packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
     const rows = this.db
       .prepare<[number], PackageRow>(
-        `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, mp.component
-         FROM mirror_packages mp JOIN packages p ON p.id = mp.package_id WHERE mp.mirror_id = ?`,
+        `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, l.component
+         FROM ${set.table} l JOIN packages p ON p.id = l.package_id WHERE l.${set.owner} = ?`,
       )
-      .all(mirror.id);
+      .all(ownerId);
     const files = new Map<number, PackageFile[]>();
     const fileRows = this.db
       .prepare<[number], FileRow>(
         `SELECT f.package_id, f.path, f.sha256, f.size FROM package_files f
-         JOIN mirror_packages mp ON mp.package_id = f.package_id WHERE mp.mirror_id = ? ORDER BY f.package_id, f.seq`,
+         JOIN ${set.table} l ON l.package_id = f.package_id WHERE l.${set.owner} = ? ORDER BY f.package_id, f.seq`,
       )
-      .all(mirror.id);
+      .all(ownerId);
     for (const f of fileRows) {
       const list = files.get(f.package_id) ?? [];
       list.push({ path: f.path, sha256: f.sha256, size: f.size });
@@ -151,6 +185,68 @@ class SqliteReader implements StoreReader {
         files: files.get(r.id) ?? [],
       }))
       .sort(byNameArchVersion);
+  }
+
+  protected named<T>(table: 'repos' | 'snapshots', name: string, code: 'DEBSTASH_E_REPO_NOT_FOUND' | 'DEBSTASH_E_SNAPSHOT_NOT_FOUND'): T & { id: number } {
+    const row = this.db.prepare<[string], T & { id: number }>(`SELECT * FROM ${table} WHERE name = ?`).get(name);
+    if (row === undefined) throw new DebstashError(code, `no ${table === 'repos' ? 'repo' : 'snapshot'} named "${name}"`, { name });
+    return row;
+  }
+
+  protected countOf(set: PackageSet, ownerId: number): number {
+    return this.db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM ${set.table} WHERE ${set.owner} = ?`).get(ownerId)?.n ?? 0;
+  }
+
+  #repo(row: RepoRow): RepoRecord {
+    return { name: row.name, comment: row.comment, createdAt: row.created_at, packageCount: this.countOf(REPO_SET, row.id) };
+  }
+
+  #snapshot(row: SnapshotRow): SnapshotRecord {
+    return {
+      name: row.name,
+      description: row.description,
+      createdAt: row.created_at,
+      origins: JSON.parse(row.origins) as SnapshotOrigin[],
+      packageCount: this.countOf(SNAPSHOT_SET, row.id),
+    };
+  }
+
+  async getRepo(name: string): Promise<RepoRecord | undefined> {
+    const row = this.db.prepare<[string], RepoRow>('SELECT * FROM repos WHERE name = ?').get(name);
+    return row === undefined ? undefined : this.#repo(row);
+  }
+
+  async listRepos(): Promise<RepoRecord[]> {
+    return this.db.prepare<[], RepoRow>('SELECT * FROM repos ORDER BY name').all().map((r) => this.#repo(r));
+  }
+
+  async repoPackages(name: string): Promise<PackageEntry[]> {
+    return this.packagesOf(REPO_SET, this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id);
+  }
+
+  async getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
+    const row = this.db.prepare<[string], SnapshotRow>('SELECT * FROM snapshots WHERE name = ?').get(name);
+    return row === undefined ? undefined : this.#snapshot(row);
+  }
+
+  async listSnapshots(): Promise<SnapshotRecord[]> {
+    return this.db.prepare<[], SnapshotRow>('SELECT * FROM snapshots ORDER BY created_at, name').all().map((r) => this.#snapshot(r));
+  }
+
+  async snapshotPackages(name: string): Promise<PackageEntry[]> {
+    return this.packagesOf(SNAPSHOT_SET, this.named<SnapshotRow>('snapshots', name, 'DEBSTASH_E_SNAPSHOT_NOT_FOUND').id);
+  }
+
+  async getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
+    const row = this.db.prepare<[string, string], { record: string }>('SELECT record FROM publishes WHERE prefix = ? AND dist = ?').get(prefix, dist);
+    return row === undefined ? undefined : (JSON.parse(row.record) as PublishRecord);
+  }
+
+  async listPublishes(): Promise<PublishRecord[]> {
+    return this.db
+      .prepare<[], { record: string }>('SELECT record FROM publishes ORDER BY prefix, dist')
+      .all()
+      .map((r) => JSON.parse(r.record) as PublishRecord);
   }
 
   async mirrorUnresolved(name: string): Promise<UnresolvedDependency[]> {
@@ -186,32 +282,85 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     this.db.prepare('UPDATE mirrors SET sync = ?, updated_at = ? WHERE name = ?').run(JSON.stringify(sync), updatedAt, name);
   }
 
-  async replaceMirrorContents(name: string, contents: MirrorContents): Promise<void> {
-    const mirror = this.requireMirror(name);
+  /** Links packages to a set, storing each package (and its files) once across all sets. */
+  protected linkPackages(set: PackageSet, ownerId: number, packages: readonly PackageEntry[]): void {
     const db = this.db;
     const findPackage = db.prepare<[string, string, string, string, string], { id: number }>(
       'SELECT id FROM packages WHERE kind = ? AND name = ? AND version = ? AND architecture = ? AND sha256 = ?',
     );
-    const insertPackage = db.prepare(
-      'INSERT INTO packages (kind, name, version, architecture, sha256, stanza) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    const insertPackage = db.prepare('INSERT INTO packages (kind, name, version, architecture, sha256, stanza) VALUES (?, ?, ?, ?, ?, ?)');
     const insertFile = db.prepare('INSERT INTO package_files (package_id, seq, path, sha256, size) VALUES (?, ?, ?, ?, ?)');
-    const link = db.prepare('INSERT OR IGNORE INTO mirror_packages (mirror_id, package_id, component) VALUES (?, ?, ?)');
-    const addUnresolved = db.prepare('INSERT INTO mirror_unresolved (mirror_id, package, dependency) VALUES (?, ?, ?)');
-
-    db.prepare('DELETE FROM mirror_packages WHERE mirror_id = ?').run(mirror.id);
-    db.prepare('DELETE FROM mirror_unresolved WHERE mirror_id = ?').run(mirror.id);
-    for (const p of contents.packages) {
+    const link = db.prepare(`INSERT OR IGNORE INTO ${set.table} (${set.owner}, package_id, component) VALUES (?, ?, ?)`);
+    for (const p of packages) {
       const sha256 = p.files[0]?.sha256 ?? '';
       let id = findPackage.get(p.kind, p.name, p.version, p.architecture, sha256)?.id;
       if (id === undefined) {
         id = Number(insertPackage.run(p.kind, p.name, p.version, p.architecture, sha256, p.stanza).lastInsertRowid);
         p.files.forEach((f, seq) => insertFile.run(id, seq, f.path, f.sha256, f.size));
       }
-      link.run(mirror.id, id, p.component);
+      link.run(ownerId, id, p.component);
     }
+  }
+
+  async replaceMirrorContents(name: string, contents: MirrorContents): Promise<void> {
+    const mirror = this.requireMirror(name);
+    const db = this.db;
+    db.prepare('DELETE FROM mirror_packages WHERE mirror_id = ?').run(mirror.id);
+    db.prepare('DELETE FROM mirror_unresolved WHERE mirror_id = ?').run(mirror.id);
+    this.linkPackages(MIRROR_SET, mirror.id, contents.packages);
+    const addUnresolved = db.prepare('INSERT INTO mirror_unresolved (mirror_id, package, dependency) VALUES (?, ?, ?)');
     for (const u of contents.unresolved) addUnresolved.run(mirror.id, u.package, u.dependency);
     db.prepare('UPDATE mirrors SET sync = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(contents.sync), contents.updatedAt, mirror.id);
+  }
+
+  async createRepo(name: string, comment: string, createdAt: string): Promise<void> {
+    if ((await this.getRepo(name)) !== undefined) throw new DebstashError('DEBSTASH_E_REPO_EXISTS', `a repo named "${name}" exists already`, { repo: name });
+    this.db.prepare('INSERT INTO repos (name, comment, created_at) VALUES (?, ?, ?)').run(name, comment, createdAt);
+  }
+
+  async addRepoPackages(name: string, packages: readonly PackageEntry[]): Promise<void> {
+    this.linkPackages(REPO_SET, this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id, packages);
+  }
+
+  async removeRepoPackages(name: string, packages: readonly PackageEntry[]): Promise<void> {
+    const repo = this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND');
+    const gone = new Set(packages.map(packageKey));
+    const rows = this.db
+      .prepare<[number], { package_id: number; kind: PackageKind; name: string; version: string; architecture: string; sha256: string }>(
+        'SELECT l.package_id, p.kind, p.name, p.version, p.architecture, p.sha256 FROM repo_packages l JOIN packages p ON p.id = l.package_id WHERE l.repo_id = ?',
+      )
+      .all(repo.id);
+    const unlink = this.db.prepare('DELETE FROM repo_packages WHERE repo_id = ? AND package_id = ?');
+    for (const r of rows) {
+      if (gone.has(packageKey({ ...r, files: [{ path: '', sha256: r.sha256, size: 0 }] }))) unlink.run(repo.id, r.package_id);
+    }
+  }
+
+  async dropRepo(name: string): Promise<void> {
+    this.db.prepare('DELETE FROM repos WHERE id = ?').run(this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id);
+  }
+
+  async createSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[], createdAt: string): Promise<void> {
+    if ((await this.getSnapshot(name)) !== undefined) {
+      throw new DebstashError('DEBSTASH_E_SNAPSHOT_EXISTS', `a snapshot named "${name}" exists already`, { snapshot: name });
+    }
+    const id = Number(
+      this.db.prepare('INSERT INTO snapshots (name, description, origins, created_at) VALUES (?, ?, ?, ?)').run(name, description, JSON.stringify(origins), createdAt)
+        .lastInsertRowid,
+    );
+    this.linkPackages(SNAPSHOT_SET, id, packages);
+  }
+
+  async dropSnapshot(name: string): Promise<void> {
+    this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(this.named<SnapshotRow>('snapshots', name, 'DEBSTASH_E_SNAPSHOT_NOT_FOUND').id);
+  }
+
+  async savePublish(record: PublishRecord): Promise<void> {
+    this.db.prepare('INSERT OR REPLACE INTO publishes (prefix, dist, record) VALUES (?, ?, ?)').run(record.prefix, record.dist, JSON.stringify(record));
+  }
+
+  async dropPublish(prefix: string, dist: string): Promise<void> {
+    this.db.prepare('DELETE FROM publishes WHERE prefix = ? AND dist = ?').run(prefix, dist);
   }
 
   async dropMirror(name: string): Promise<void> {
@@ -293,6 +442,30 @@ export class SqliteStore implements Store {
   }
   referencedFiles(): Promise<Set<string>> {
     return this.#reader.referencedFiles();
+  }
+  getRepo(name: string): Promise<RepoRecord | undefined> {
+    return this.#reader.getRepo(name);
+  }
+  listRepos(): Promise<RepoRecord[]> {
+    return this.#reader.listRepos();
+  }
+  repoPackages(name: string): Promise<PackageEntry[]> {
+    return this.#reader.repoPackages(name);
+  }
+  getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
+    return this.#reader.getSnapshot(name);
+  }
+  listSnapshots(): Promise<SnapshotRecord[]> {
+    return this.#reader.listSnapshots();
+  }
+  snapshotPackages(name: string): Promise<PackageEntry[]> {
+    return this.#reader.snapshotPackages(name);
+  }
+  getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
+    return this.#reader.getPublish(prefix, dist);
+  }
+  listPublishes(): Promise<PublishRecord[]> {
+    return this.#reader.listPublishes();
   }
 
   async close(): Promise<void> {
