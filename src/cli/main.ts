@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
 import { mirrorCommand } from './commands/mirror.js';
+import { repoCommand } from './commands/repo.js';
+import { snapshotCommand } from './commands/snapshot.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,7 +24,7 @@ function buildProgram(): Command {
 
   // Added command trees do not inherit the program's settings; without exitOverride their
   // usage errors would exit 1 behind our back instead of 2.
-  program.addCommand(mirrorCommand());
+  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand()]) program.addCommand(sub);
   const inherit = (cmd: Command): void => {
     for (const c of cmd.commands) {
       c.copyInheritedSettings(cmd);

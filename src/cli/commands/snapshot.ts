@@ -1,0 +1,138 @@
+import { Command } from 'commander';
+import { DebstashError } from '../../errors/debstash-error.js';
+import { packageSummary } from '../../model/mirror-admin.js';
+import { createSnapshot, diffSnapshots, dropSnapshot, filterSnapshot, mergeSnapshots, pullIntoSnapshot, requireSnapshot, verifySnapshot } from '../../model/snapshot-ops.js';
+import type { SnapshotRecord } from '../../store/records.js';
+import { emit } from '../output.js';
+import { withContext } from '../with-context.js';
+
+const created = (s: SnapshotRecord): string => `created snapshot ${s.name}: ${s.packageCount} packages (${s.description})`;
+
+export function snapshotCommand(): Command {
+  const snapshot = new Command('snapshot').description('immutable, named sets of packages');
+
+  snapshot
+    .command('create')
+    .argument('<name>')
+    .option('--from-mirror <mirror>')
+    .option('--from-repo <repo>')
+    .description('freeze what a mirror or repo holds now')
+    .action(async (name: string, o: { fromMirror?: string; fromRepo?: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        if ((o.fromMirror === undefined) === (o.fromRepo === undefined)) {
+          throw new DebstashError('DEBSTASH_E_USAGE', 'give exactly one of --from-mirror or --from-repo');
+        }
+        const s = await createSnapshot(ctx, name, o.fromMirror !== undefined ? { mirror: o.fromMirror } : { repo: o.fromRepo as string });
+        emit(opts, created(s), s);
+      }),
+    );
+
+  snapshot
+    .command('merge')
+    .argument('<dest>')
+    .argument('<sources...>')
+    .option('--latest', 'keep only the newest version of each package')
+    .description('a new snapshot with the packages of all sources')
+    .action(async (dest: string, sources: string[], o: { latest?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const s = await mergeSnapshots(ctx, dest, sources, { latest: o.latest === true });
+        emit(opts, created(s), s);
+      }),
+    );
+
+  snapshot
+    .command('filter')
+    .argument('<src>')
+    .argument('<dest>')
+    .argument('<query>')
+    .option('--with-deps', 'also keep what the matches depend on')
+    .description('a new snapshot with the packages of SRC that match QUERY')
+    .action(async (src: string, dest: string, query: string, o: { withDeps?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const s = await filterSnapshot(ctx, src, dest, query, { withDeps: o.withDeps === true });
+        emit(opts, created(s), s);
+      }),
+    );
+
+  snapshot
+    .command('pull')
+    .argument('<dest>')
+    .argument('<src>')
+    .argument('<query>')
+    .requiredOption('--base <snapshot>', 'the snapshot DEST starts from (left unchanged)')
+    .option('--with-deps', 'also pull what the matches depend on')
+    .description('a new snapshot DEST: BASE with the packages of SRC matching QUERY replacing their older versions')
+    .action(async (dest: string, src: string, query: string, o: { base: string; withDeps?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const s = await pullIntoSnapshot(ctx, o.base, src, dest, query, { withDeps: o.withDeps === true });
+        emit(opts, created(s), s);
+      }),
+    );
+
+  snapshot
+    .command('diff')
+    .argument('<a>')
+    .argument('<b>')
+    .description('what changes from snapshot A to snapshot B')
+    .action(async (a: string, b: string, _o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const d = await diffSnapshots(ctx, a, b);
+        emit(
+          opts,
+          [
+            ...d.added.map((p) => `+ ${p.name} ${p.version} ${p.architecture}`),
+            ...d.removed.map((p) => `- ${p.name} ${p.version} ${p.architecture}`),
+            ...d.upgraded.map((p) => `^ ${p.name} ${p.from} -> ${p.to} ${p.architecture}`),
+            ...d.downgraded.map((p) => `v ${p.name} ${p.from} -> ${p.to} ${p.architecture}`),
+            `${d.added.length} added, ${d.removed.length} removed, ${d.upgraded.length} upgraded, ${d.downgraded.length} downgraded`,
+          ],
+          d,
+        );
+      }),
+    );
+
+  snapshot
+    .command('verify')
+    .argument('<name>')
+    .description('list dependencies the snapshot cannot satisfy by itself')
+    .action(async (name: string, _o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const unresolved = await verifySnapshot(ctx, name);
+        emit(opts, unresolved.length === 0 ? `${name}: every dependency is satisfied` : unresolved.map((u) => `${u.package}: ${u.dependency}`), { name, unresolved });
+      }),
+    );
+
+  snapshot
+    .command('list')
+    .description('list snapshots, oldest first')
+    .action(async (_o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const all = await ctx.store.listSnapshots();
+        emit(opts, all.length === 0 ? 'no snapshots' : all.map((s) => `${s.name}: ${s.packageCount} packages, ${s.createdAt} (${s.description})`), all);
+      }),
+    );
+
+  snapshot
+    .command('show')
+    .argument('<name>')
+    .description('show a snapshot and its packages')
+    .action(async (name: string, _o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const s = await requireSnapshot(ctx, name);
+        const packages = (await ctx.store.snapshotPackages(name)).map(packageSummary);
+        emit(opts, [`name:        ${s.name}`, `created:     ${s.createdAt}`, `description: ${s.description}`, `packages:    ${packages.length}`, ...(opts.verbose ? packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`) : [])], { ...s, packages });
+      }),
+    );
+
+  snapshot
+    .command('drop')
+    .argument('<name>')
+    .description('delete a snapshot (refused while published)')
+    .action(async (name: string, _o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        await dropSnapshot(ctx, name);
+        emit(opts, `dropped snapshot ${name}`, { dropped: name });
+      }),
+    );
+  return snapshot;
+}

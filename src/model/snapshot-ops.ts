@@ -1,0 +1,170 @@
+import { compareVersions } from '../deb/version.js';
+import { DebstashError } from '../errors/debstash-error.js';
+import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
+import { resolveClosure } from '../resolve/resolve-closure.js';
+import { type PackageEntry, packageKey, type SnapshotOrigin, type SnapshotRecord, type UnresolvedDependency } from '../store/records.js';
+import type { Context } from './context.js';
+import { requireMirror } from './mirror-admin.js';
+import { packageMatcher, paragraphOf } from './package-match.js';
+import { requireRepo } from './repo-ops.js';
+import { validateName } from './validate-name.js';
+
+export async function requireSnapshot(ctx: Context, name: string): Promise<SnapshotRecord> {
+  const s = await ctx.store.getSnapshot(name);
+  if (s === undefined) throw new DebstashError('DEBSTASH_E_SNAPSHOT_NOT_FOUND', `no snapshot named "${name}"`, { snapshot: name });
+  return s;
+}
+
+async function save(ctx: Context, name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[]): Promise<SnapshotRecord> {
+  validateName('snapshot', name);
+  await ctx.store.transaction((tx) => tx.createSnapshot(name, description, origins, packages, new Date().toISOString()));
+  return requireSnapshot(ctx, name);
+}
+
+/** Freezes what a mirror or repo holds now. */
+export async function createSnapshot(ctx: Context, name: string, from: { readonly mirror: string } | { readonly repo: string }): Promise<SnapshotRecord> {
+  if ('mirror' in from) {
+    const m = await requireMirror(ctx, from.mirror);
+    if (m.updatedAt === undefined) {
+      throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${from.mirror}" was never updated; run "debstash mirror update ${from.mirror}" first`, { mirror: from.mirror });
+    }
+    return save(ctx, name, `snapshot of mirror ${from.mirror} (${m.config.url} ${m.config.dist}) updated ${m.updatedAt}`, [{ kind: 'mirror', name: from.mirror }], await ctx.store.mirrorPackages(from.mirror));
+  }
+  await requireRepo(ctx, from.repo);
+  return save(ctx, name, `snapshot of repo ${from.repo}`, [{ kind: 'repo', name: from.repo }], await ctx.store.repoPackages(from.repo));
+}
+
+const slot = (p: PackageEntry): string => `${p.kind} ${p.name} ${p.architecture}`;
+
+/** Keeps, per (kind, name, architecture), only the packages of the newest version. */
+function latestOnly(packages: readonly PackageEntry[]): PackageEntry[] {
+  const newest = new Map<string, string>();
+  for (const p of packages) {
+    const v = newest.get(slot(p));
+    if (v === undefined || compareVersions(p.version, v) > 0) newest.set(slot(p), p.version);
+  }
+  return packages.filter((p) => newest.get(slot(p)) === p.version);
+}
+
+function union(sets: readonly (readonly PackageEntry[])[]): PackageEntry[] {
+  const seen = new Map<string, PackageEntry>();
+  for (const set of sets) for (const p of set) if (!seen.has(packageKey(p))) seen.set(packageKey(p), p);
+  return [...seen.values()];
+}
+
+/** `snapshot merge DEST SRC...`: the union; with `latest`, only the newest version of each package. */
+export async function mergeSnapshots(ctx: Context, dest: string, sources: readonly string[], options: { latest?: boolean } = {}): Promise<SnapshotRecord> {
+  if (sources.length === 0) throw new DebstashError('DEBSTASH_E_USAGE', 'merge needs at least one source snapshot');
+  const sets = [];
+  for (const s of sources) {
+    await requireSnapshot(ctx, s);
+    sets.push(await ctx.store.snapshotPackages(s));
+  }
+  const merged = union(sets);
+  return save(ctx, dest, `merge of ${sources.join(', ')}${options.latest ? ' (latest versions)' : ''}`, sources.map((name) => ({ kind: 'snapshot', name })), options.latest ? latestOnly(merged) : merged);
+}
+
+function architecturesOf(packages: readonly PackageEntry[]): string[] {
+  const archs = [...new Set(packages.map((p) => p.architecture).filter((a) => a !== 'all' && a !== 'source'))].sort();
+  return archs.length > 0 ? archs : ['all'];
+}
+
+/** The dependency closure of `roots` inside `universe` (per package kind, as apt sees them). */
+function closeOver(roots: readonly PackageEntry[], universe: readonly PackageEntry[]): { packages: PackageEntry[]; unresolved: UnresolvedDependency[] } {
+  const entryOf = new Map<IndexedPackage, PackageEntry>();
+  const indexes = new Map<string, PackageIndex>();
+  const rootsByKind = new Map<string, IndexedPackage[]>();
+  const rootKeys = new Set(roots.map(packageKey));
+  for (const p of universe) {
+    if (p.kind === 'source') continue;
+    let index = indexes.get(p.kind);
+    if (index === undefined) indexes.set(p.kind, (index = new PackageIndex()));
+    const ip = index.add(paragraphOf(p));
+    entryOf.set(ip, p);
+    if (rootKeys.has(packageKey(p))) rootsByKind.set(p.kind, [...(rootsByKind.get(p.kind) ?? []), ip]);
+  }
+  const out: PackageEntry[] = roots.filter((p) => p.kind === 'source');
+  const unresolved: UnresolvedDependency[] = [];
+  const architectures = architecturesOf(universe);
+  for (const [kind, index] of indexes) {
+    const result = resolveClosure(rootsByKind.get(kind) ?? [], [index], { architectures });
+    for (const ip of result.selected) out.push(entryOf.get(ip) as PackageEntry);
+    unresolved.push(...result.unresolved);
+  }
+  return { packages: out, unresolved };
+}
+
+/** `snapshot filter SRC DEST QUERY [--with-deps]`. */
+export async function filterSnapshot(ctx: Context, src: string, dest: string, query: string, options: { withDeps?: boolean } = {}): Promise<SnapshotRecord> {
+  await requireSnapshot(ctx, src);
+  const all = await ctx.store.snapshotPackages(src);
+  const matched = all.filter(packageMatcher(query));
+  const packages = options.withDeps ? closeOver(matched, all).packages : matched;
+  return save(ctx, dest, `filter of ${src}: ${query}${options.withDeps ? ' (with dependencies)' : ''}`, [{ kind: 'snapshot', name: src }], packages);
+}
+
+/**
+ * `snapshot pull DEST SRC QUERY [--with-deps]`: a new snapshot DEST with what SRC has that
+ * matches QUERY (and, with deps, what those need from SRC), each replacing older versions of
+ * the same package in BASE. BASE is left as it is: snapshots never change.
+ */
+export async function pullIntoSnapshot(ctx: Context, base: string, src: string, dest: string, query: string, options: { withDeps?: boolean } = {}): Promise<SnapshotRecord> {
+  await requireSnapshot(ctx, base);
+  await requireSnapshot(ctx, src);
+  const into = await ctx.store.snapshotPackages(base);
+  const from = await ctx.store.snapshotPackages(src);
+  const matched = from.filter(packageMatcher(query));
+  const pulled = options.withDeps ? closeOver(matched, from).packages : matched;
+  const replacedSlots = new Set(pulled.map(slot));
+  const packages = union([into.filter((p) => !replacedSlots.has(slot(p))), pulled]);
+  return save(ctx, dest, `${base} with ${query} pulled from ${src}`, [{ kind: 'snapshot', name: base }, { kind: 'snapshot', name: src }], packages);
+}
+
+export interface SnapshotDiff {
+  readonly added: readonly { name: string; architecture: string; version: string }[];
+  readonly removed: readonly { name: string; architecture: string; version: string }[];
+  readonly upgraded: readonly { name: string; architecture: string; from: string; to: string }[];
+  readonly downgraded: readonly { name: string; architecture: string; from: string; to: string }[];
+}
+
+/** `snapshot diff A B`: what changes going from A to B, per package name and architecture. */
+export async function diffSnapshots(ctx: Context, a: string, b: string): Promise<SnapshotDiff> {
+  await requireSnapshot(ctx, a);
+  await requireSnapshot(ctx, b);
+  const versions = (set: readonly PackageEntry[]): Map<string, PackageEntry> => new Map(latestOnly(set).map((p) => [slot(p), p]));
+  const left = versions(await ctx.store.snapshotPackages(a));
+  const right = versions(await ctx.store.snapshotPackages(b));
+  const diff: { added: SnapshotDiff['added'][number][]; removed: SnapshotDiff['removed'][number][]; upgraded: SnapshotDiff['upgraded'][number][]; downgraded: SnapshotDiff['downgraded'][number][] } = {
+    added: [],
+    removed: [],
+    upgraded: [],
+    downgraded: [],
+  };
+  for (const [key, p] of right) {
+    const before = left.get(key);
+    if (before === undefined) diff.added.push({ name: p.name, architecture: p.architecture, version: p.version });
+    else {
+      const c = compareVersions(p.version, before.version);
+      if (c > 0) diff.upgraded.push({ name: p.name, architecture: p.architecture, from: before.version, to: p.version });
+      if (c < 0) diff.downgraded.push({ name: p.name, architecture: p.architecture, from: before.version, to: p.version });
+    }
+  }
+  for (const [key, p] of left) if (!right.has(key)) diff.removed.push({ name: p.name, architecture: p.architecture, version: p.version });
+  return diff;
+}
+
+/** `snapshot verify NAME`: dependencies the snapshot cannot satisfy by itself. */
+export async function verifySnapshot(ctx: Context, name: string): Promise<UnresolvedDependency[]> {
+  await requireSnapshot(ctx, name);
+  const all = await ctx.store.snapshotPackages(name);
+  return closeOver(all, all).unresolved;
+}
+
+export async function dropSnapshot(ctx: Context, name: string): Promise<void> {
+  await requireSnapshot(ctx, name);
+  const users = (await ctx.store.listPublishes()).filter((p) => p.source.kind === 'snapshot' && p.source.name === name);
+  if (users.length > 0) {
+    throw new DebstashError('DEBSTASH_E_IN_USE', `snapshot "${name}" is published at ${users.map((p) => `${p.prefix || '/'} ${p.dist}`).join(', ')}`, { snapshot: name });
+  }
+  await ctx.store.transaction((tx) => tx.dropSnapshot(name));
+}
