@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
+import { dbCommand } from './commands/db.js';
 import { mirrorCommand } from './commands/mirror.js';
 import { repoCommand } from './commands/repo.js';
 import { snapshotCommand } from './commands/snapshot.js';
@@ -24,7 +25,7 @@ function buildProgram(): Command {
 
   // Added command trees do not inherit the program's settings; without exitOverride their
   // usage errors would exit 1 behind our back instead of 2.
-  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand()]) program.addCommand(sub);
+  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand(), dbCommand()]) program.addCommand(sub);
   const inherit = (cmd: Command): void => {
     for (const c of cmd.commands) {
       c.copyInheritedSettings(cmd);
@@ -52,7 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    // A command that reports a failed check after printing its result sets exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end through here with exit code 0.

@@ -259,7 +259,14 @@ class SqliteReader implements StoreReader {
   }
 
   async referencedFiles(): Promise<Set<string>> {
-    const rows = this.db.prepare<[], { sha256: string }>('SELECT DISTINCT sha256 FROM package_files').all();
+    // Only packages some mirror, repo or snapshot still holds: a package row outlives the
+    // sets it was in, but its files are garbage once no set refers to it.
+    const rows = this.db
+      .prepare<[], { sha256: string }>(
+        `SELECT DISTINCT f.sha256 FROM package_files f
+         WHERE f.package_id IN (SELECT package_id FROM mirror_packages UNION SELECT package_id FROM repo_packages UNION SELECT package_id FROM snapshot_packages)`,
+      )
+      .all();
     return new Set(rows.map((r) => r.sha256));
   }
 }

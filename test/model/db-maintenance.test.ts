@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { closeContext, openEmbeddedContext } from '../../src/model/context.js';
+import { checkDb, cleanupDb } from '../../src/model/db-maintenance.js';
+import { addToRepo, createRepo, dropRepo } from '../../src/model/repo-ops.js';
+import { createSnapshot, dropSnapshot } from '../../src/model/snapshot-ops.js';
+import { buildDeb } from '../helpers/build-deb.js';
+
+test('db check finds missing and unreferenced pool files; cleanup deletes only what nothing refers to', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'debstash-db-'));
+  const ctx = await openEmbeddedContext(join(dir, 'data'));
+  try {
+    const a = await buildDeb(join(dir, 'debs'), { name: 'a', version: '1', architecture: 'all' }, { compression: 'gzip' });
+    const b = await buildDeb(join(dir, 'debs'), { name: 'b', version: '1', architecture: 'all' }, { compression: 'gzip' });
+    await createRepo(ctx, 'r');
+    await addToRepo(ctx, 'r', [a, b]);
+    await createSnapshot(ctx, 's', { repo: 'r' });
+    await dropRepo(ctx, 'r');
+    assert.deepEqual(await checkDb(ctx), { missing: [], unreferenced: [], referenced: 2 });
+    assert.deepEqual(await cleanupDb(ctx), { deleted: 0 }, 'the snapshot still holds both');
+
+    const [pa] = await ctx.store.snapshotPackages('s');
+    const hash = pa?.files[0]?.sha256 ?? '';
+    await unlink(ctx.pool.localPath(hash) ?? '');
+    assert.deepEqual((await checkDb(ctx)).missing, [hash]);
+
+    await dropSnapshot(ctx, 's');
+    const after = await checkDb(ctx);
+    assert.equal(after.referenced, 0);
+    assert.equal(after.unreferenced.length, 1);
+    assert.deepEqual(await cleanupDb(ctx), { deleted: 1 });
+    assert.deepEqual(await checkDb(ctx), { missing: [], unreferenced: [], referenced: 0 });
+  } finally {
+    await closeContext(ctx);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
