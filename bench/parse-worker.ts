@@ -14,6 +14,6 @@ const text = createReadStream(file, { highWaterMark: 1 << 16 }).pipe(decompressS
 for await (const paragraph of parseDeb822Stream(text, { source: file })) index.add(paragraph);
 const wallS = Number(process.hrtime.bigint() - start) / 1e9;
 
-let virtuals = 0;
-for (const name of index.names) if (index.providers(name).length > 0) virtuals++;
-console.log(JSON.stringify({ packages: index.size, wallS, virtuals }));
+let names = 0;
+for (const _ of index.names) names++;
+console.log(JSON.stringify({ packages: index.size, names, wallS }));
