@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDeb822 } from '../../src/deb/deb822-parse.js';
 import { PackageIndex, type IndexedPackage } from '../../src/resolve/package-index.js';
 import { packageId } from '../../src/resolve/package-order.js';
 import { resolveClosure, type ResolveOptions } from '../../src/resolve/resolve-closure.js';
-import { projectRoot } from '../helpers/project-root.js';
+import { hostPackagesText } from '../helpers/host-packages.js';
 import { brokenDependencies } from './check-closed.js';
 
-// A real Packages index (bookworm main amd64) kept out of git; the test runs when it is there.
-const FILE = join(projectRoot, '.cache', 'Packages');
 const OPTIONS: ResolveOptions = { architectures: ['amd64'] };
 
-test('seed workload on a real index: closed, deterministic, fast', { skip: !existsSync(FILE) && `${FILE} is absent` }, () => {
-  const text = readFileSync(FILE, 'utf8');
+test('seed workload on a real index: closed, deterministic, fast', (ctx) => {
+  const real = hostPackagesText();
+  if ('skip' in real) {
+    ctx.skip(real.skip);
+    return;
+  }
+  const { text, file: FILE } = real;
   let t = performance.now();
   const paragraphs = parseDeb822(text, { source: FILE });
   const parseMs = performance.now() - t;
