@@ -142,6 +142,46 @@ export const ERROR_CODES = {
     status: 409,
     hint: 'A different file with the same name, version and architecture is already in the repo; remove it first or use --force-replace.',
   },
+  DEBSTASH_E_PUBLISH_EXISTS: {
+    exit: 1,
+    status: 409,
+    hint: 'That prefix and distribution are published already; switch what they show with "debstash publish switch", or drop them first.',
+  },
+  DEBSTASH_E_PUBLISH_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: 'Check the distribution and --prefix with "debstash publish list".',
+  },
+  DEBSTASH_E_KEY_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: "List the keys with \"debstash key list\"; make one with \"debstash key generate\" or add one with \"debstash key import\".",
+  },
+  DEBSTASH_E_KEY_EXISTS: {
+    exit: 1,
+    status: 409,
+    hint: "The key is already in the store; use it as it is (see \"debstash key list\").",
+  },
+  DEBSTASH_E_KEY_INVALID: {
+    exit: 1,
+    status: 400,
+    hint: "Give one OpenPGP secret key, armored or binary, e.g. the output of \"gpg --export-secret-keys --armor KEYID\".",
+  },
+  DEBSTASH_E_KEY_REFUSED: {
+    exit: 1,
+    status: 422,
+    hint: "apt accepts signatures by version 4 Ed25519 keys and RSA keys of 2048 bits or more that can sign and have not expired; generate one with \"debstash key generate\".",
+  },
+  DEBSTASH_E_KEY_PASSPHRASE: {
+    exit: 1,
+    status: 403,
+    hint: "Give the key's passphrase in DEBSTASH_KEY_PASSPHRASE, or in a file named by --passphrase-file or DEBSTASH_KEY_PASSPHRASE_FILE (one trailing newline is ignored); it is never asked for or taken as an argument.",
+  },
+  DEBSTASH_E_KEY_STORE: {
+    exit: 1,
+    status: 500,
+    hint: "Check that the data dir's keys/ directory is readable and writable by the user debstash runs as and not full; do not edit its files by hand.",
+  },
   DEBSTASH_E_STORE: {
     exit: 1,
     status: 500,
