@@ -5,6 +5,7 @@ import { dbCommand } from './commands/db.js';
 import { keyCommand } from './commands/key.js';
 import { mirrorCommand } from './commands/mirror.js';
 import { repoCommand } from './commands/repo.js';
+import { serveCommand } from './commands/serve.js';
 import { snapshotCommand } from './commands/snapshot.js';
 
 function packageVersion(): string {
@@ -26,7 +27,7 @@ function buildProgram(): Command {
 
   // Added command trees do not inherit the program's settings; without exitOverride their
   // usage errors would exit 1 behind our back instead of 2.
-  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand(), keyCommand(), dbCommand()]) program.addCommand(sub);
+  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand(), keyCommand(), serveCommand(), dbCommand()]) program.addCommand(sub);
   const inherit = (cmd: Command): void => {
     for (const c of cmd.commands) {
       c.copyInheritedSettings(cmd);

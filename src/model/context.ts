@@ -11,13 +11,15 @@ export interface Context {
   readonly pool: Pool;
   /** Verified upstream index files, kept by SHA-256 so an unchanged index is never fetched twice. */
   readonly indexCacheDir: string;
+  /** Published trees: what `serve` (or any static web server) exposes. */
+  readonly publicDir: string;
 }
 
 /** The embedded layout of a data dir: SQLite metadata, filesystem pool, index cache. */
 export async function openEmbeddedContext(dataDir: string): Promise<Context> {
   const store = SqliteStore.open(join(dataDir, 'debstash.sqlite'));
   const pool = await FsPool.open(join(dataDir, 'pool'));
-  return { dataDir, store, pool, indexCacheDir: join(dataDir, 'cache', 'indexes') };
+  return { dataDir, store, pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };
 }
 
 export async function closeContext(ctx: Context): Promise<void> {
