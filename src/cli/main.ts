@@ -4,7 +4,9 @@ import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
 import { dbCommand } from './commands/db.js';
 import { keyCommand } from './commands/key.js';
 import { mirrorCommand } from './commands/mirror.js';
+import { clientConfigCommand, publishCommand } from './commands/publish.js';
 import { repoCommand } from './commands/repo.js';
+import { upCommand } from './commands/up.js';
 import { serveCommand } from './commands/serve.js';
 import { snapshotCommand } from './commands/snapshot.js';
 
@@ -27,7 +29,7 @@ function buildProgram(): Command {
 
   // Added command trees do not inherit the program's settings; without exitOverride their
   // usage errors would exit 1 behind our back instead of 2.
-  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand(), keyCommand(), serveCommand(), dbCommand()]) program.addCommand(sub);
+  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand(), publishCommand(), clientConfigCommand(), keyCommand(), serveCommand(), upCommand(), dbCommand()]) program.addCommand(sub);
   const inherit = (cmd: Command): void => {
     for (const c of cmd.commands) {
       c.copyInheritedSettings(cmd);
@@ -35,12 +37,6 @@ function buildProgram(): Command {
     }
   };
   inherit(program);
-  program
-    .command('up')
-    .description('apply debstash.yaml (or the built-in default), then serve and refresh on schedule')
-    .action(() => {
-      throw new DebstashError('DEBSTASH_E_NOT_IMPLEMENTED', '"debstash up" is not built yet: publishing and serving land next; mirror with "debstash mirror create" and "debstash mirror update" meanwhile');
-    });
   return program;
 }
 

@@ -1,0 +1,143 @@
+import { Command } from 'commander';
+import { resolvePassphrase } from '../../keys/passphrase.js';
+import { clientConfig } from '../../model/client-config.js';
+import { dropPublish, publish, type PublishOptions, switchPublish, updatePublish } from '../../model/publish-ops.js';
+import type { PublishRecord } from '../../store/records.js';
+import { cancelOnSignal } from '../cancel-on-signal.js';
+import { emit } from '../output.js';
+import { withContext } from '../with-context.js';
+
+const where = (p: PublishRecord): string => `${p.prefix ? `${p.prefix}/` : ''}dists/${p.dist}`;
+const describe = (p: PublishRecord): string =>
+  `${where(p)}: ${p.source.kind} ${p.source.name}, ${p.architectures.join(',')}, signed by ${p.keyFingerprint.slice(-16)}, updated ${p.updatedAt}`;
+const csv = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter((v) => v !== '')];
+
+interface PublishFlags {
+  dist: string;
+  prefix?: string;
+  component?: string;
+  key?: string;
+  origin?: string;
+  label?: string;
+  arch?: string[];
+  passphraseFile?: string;
+}
+
+function publishFlags(cmd: Command): Command {
+  return cmd
+    .requiredOption('--dist <dist>', 'distribution name clients put in Suites')
+    .option('--prefix <prefix>', 'publish under this path (default: the root)')
+    .option('--component <c>', 'put every package in this component (default: keep their own)')
+    .option('--key <keyid>', 'signing key (default: the default key of "debstash key list")')
+    .option('--origin <text>', 'Release Origin (default debstash)')
+    .option('--label <text>', 'Release Label')
+    .option('--arch <list>', 'architectures to publish (default: those of the packages)', csv)
+    .option('--passphrase-file <file>', 'key passphrase (or env DEBSTASH_KEY_PASSPHRASE / _FILE)');
+}
+
+async function options(o: PublishFlags, signal: AbortSignal): Promise<PublishOptions> {
+  const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
+  return {
+    dist: o.dist,
+    ...(o.prefix !== undefined ? { prefix: o.prefix } : {}),
+    ...(o.component !== undefined ? { component: o.component } : {}),
+    ...(o.key !== undefined ? { keyFingerprint: o.key } : {}),
+    ...(o.origin !== undefined ? { origin: o.origin } : {}),
+    ...(o.label !== undefined ? { label: o.label } : {}),
+    ...(o.arch !== undefined ? { architectures: o.arch } : {}),
+    ...(passphrase !== undefined ? { passphrase } : {}),
+    signal,
+  };
+}
+
+/** Runs a publish step with Ctrl-C wired to cancel it cleanly. */
+async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const cancel = cancelOnSignal();
+  try {
+    return await fn(cancel.signal);
+  } finally {
+    cancel.dispose();
+  }
+}
+
+export function publishCommand(): Command {
+  const pub = new Command('publish').description('signed APT trees of snapshots and repos');
+
+  for (const kind of ['snapshot', 'repo'] as const) {
+    publishFlags(pub.command(kind).argument('<name>').description(`publish a ${kind} at PREFIX/dists/DIST, signed`)).action(
+      async (name: string, o: PublishFlags, cmd: Command) =>
+        withContext(cmd, async (ctx, opts) => {
+          const p = await cancellable(async (signal) => publish(ctx, { kind, name }, await options(o, signal)));
+          emit(opts, [`published ${describe(p)}`, `next: debstash client-config ${p.dist}${p.prefix ? ` --prefix ${p.prefix}` : ''}`], p);
+        }),
+    );
+  }
+
+  pub
+    .command('switch')
+    .argument('<dist>')
+    .argument('<snapshot>')
+    .option('--prefix <prefix>')
+    .option('--passphrase-file <file>')
+    .description('make a publish show another snapshot, atomically for clients')
+    .action(async (dist: string, snapshot: string, o: { prefix?: string; passphraseFile?: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
+        const p = await cancellable((signal) => switchPublish(ctx, dist, snapshot, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(passphrase !== undefined ? { passphrase } : {}), signal }));
+        emit(opts, `switched ${describe(p)}`, p);
+      }),
+    );
+
+  pub
+    .command('update')
+    .argument('<dist>')
+    .option('--prefix <prefix>')
+    .option('--passphrase-file <file>')
+    .description("republish a repo's current contents")
+    .action(async (dist: string, o: { prefix?: string; passphraseFile?: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
+        const p = await cancellable((signal) => updatePublish(ctx, dist, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(passphrase !== undefined ? { passphrase } : {}), signal }));
+        emit(opts, `updated ${describe(p)}`, p);
+      }),
+    );
+
+  pub
+    .command('list')
+    .description('list publishes')
+    .action(async (_o: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const all = await ctx.store.listPublishes();
+        emit(opts, all.length === 0 ? 'nothing published' : all.map(describe), all);
+      }),
+    );
+
+  pub
+    .command('drop')
+    .argument('<dist>')
+    .option('--prefix <prefix>')
+    .description('remove a publish (its snapshot stays)')
+    .action(async (dist: string, o: { prefix?: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        await dropPublish(ctx, dist, o.prefix !== undefined ? { prefix: o.prefix } : {});
+        emit(opts, `dropped ${o.prefix ? `${o.prefix}/` : ''}dists/${dist}`, { dropped: { prefix: o.prefix ?? '', dist } });
+      }),
+    );
+  return pub;
+}
+
+export function clientConfigCommand(): Command {
+  return new Command('client-config')
+    .argument('<dist>')
+    .option('--prefix <prefix>')
+    .option('--url <url>', 'where clients reach the server', 'http://127.0.0.1:8080')
+    .option('--key-path <path>', 'refer to the key by path instead of embedding it')
+    .description('print the deb822 .sources a client needs (Signed-By included)')
+    .action(async (dist: string, o: { prefix?: string; url: string; keyPath?: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const text = await clientConfig(ctx, dist, { url: o.url, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.keyPath !== undefined ? { keyPath: o.keyPath } : {}) });
+        if (opts.json) emit(opts, '', { sources: text });
+        else process.stdout.write(text);
+      }),
+    );
+}

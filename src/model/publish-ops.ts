@@ -1,0 +1,134 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DebstashError } from '../errors/debstash-error.js';
+import { openSigner } from '../keys/open-signer.js';
+import { publishTree } from '../publish/publish-tree.js';
+import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
+import type { Context } from './context.js';
+import { normalizePrefix, requirePublish } from './require-publish.js';
+import { requireRepo } from './repo-ops.js';
+import { requireSnapshot } from './snapshot-ops.js';
+
+export interface PublishOptions {
+  readonly dist: string;
+  /** '' (the root) by default. */
+  readonly prefix?: string;
+  /** Publish everything in this one component instead of the packages' own. */
+  readonly component?: string;
+  readonly keyFingerprint?: string;
+  readonly passphrase?: string;
+  readonly origin?: string;
+  readonly label?: string;
+  readonly architectures?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+
+function architecturesOf(packages: readonly PackageEntry[], explicit: readonly string[] | undefined): string[] {
+  if (explicit !== undefined && explicit.length > 0) return [...explicit];
+  const archs = [...new Set(packages.map((p) => p.architecture).filter((a) => a !== 'all' && a !== 'source'))].sort();
+  if (archs.length === 0) {
+    throw new DebstashError('DEBSTASH_E_USAGE', 'only Architecture: all packages: say which architectures to publish them for with --arch', {});
+  }
+  return archs;
+}
+
+function byComponent(packages: readonly PackageEntry[], override: string | undefined): { name: string; packages: PackageEntry[] }[] {
+  const map = new Map<string, PackageEntry[]>();
+  for (const p of packages) {
+    const c = override ?? p.component;
+    map.set(c, [...(map.get(c) ?? []), override ? { ...p, component: c } : p]);
+  }
+  return [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, list]) => ({ name, packages: list }));
+}
+
+async function sourcePackages(ctx: Context, source: PublishRecord['source']): Promise<PackageEntry[]> {
+  if (source.kind === 'snapshot') {
+    await requireSnapshot(ctx, source.name);
+    return ctx.store.snapshotPackages(source.name);
+  }
+  await requireRepo(ctx, source.name);
+  return ctx.store.repoPackages(source.name);
+}
+
+/** Writes the tree of `record` with its source's current packages and stores the record. */
+async function write(ctx: Context, record: Omit<PublishRecord, 'releaseSha256' | 'updatedAt'>, options: { passphrase?: string; signal?: AbortSignal }): Promise<PublishRecord> {
+  const packages = await sourcePackages(ctx, record.source);
+  // The key is unlocked and checked before anything is written.
+  const signer = await openSigner(ctx.dataDir, { fingerprint: record.keyFingerprint, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+  const result = await publishTree({
+    root: ctx.publicDir,
+    prefix: record.prefix,
+    dist: record.dist,
+    components: byComponent(packages, record.component),
+    architectures: record.architectures,
+    meta: record.meta,
+    signer,
+    pool: ctx.pool,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const saved: PublishRecord = { ...record, updatedAt: new Date().toISOString(), releaseSha256: result.releaseSha256 };
+  await ctx.store.transaction((tx) => tx.savePublish(saved));
+  return saved;
+}
+
+/** `publish snapshot|repo NAME --dist DIST [--prefix P]`: a new signed tree at PREFIX/dists/DIST. */
+export async function publish(ctx: Context, source: PublishRecord['source'], options: PublishOptions): Promise<PublishRecord> {
+  const prefix = normalizePrefix(options.prefix);
+  if ((await ctx.store.getPublish(prefix, options.dist)) !== undefined) {
+    throw new DebstashError('DEBSTASH_E_PUBLISH_EXISTS', `${prefix || '/'} ${options.dist} is published already; use "debstash publish switch" to change what it shows`, { prefix, dist: options.dist });
+  }
+  const packages = await sourcePackages(ctx, source);
+  const signer = await openSigner(ctx.dataDir, { ...(options.keyFingerprint ? { fingerprint: options.keyFingerprint } : {}), ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+  const meta: PublishMeta = {
+    origin: options.origin ?? 'debstash',
+    label: options.label ?? (prefix ? `${prefix} ${options.dist}` : options.dist),
+    suite: options.dist,
+    codename: options.dist,
+  };
+  const now = new Date().toISOString();
+  return write(
+    ctx,
+    {
+      prefix,
+      dist: options.dist,
+      source,
+      ...(options.component ? { component: options.component } : {}),
+      architectures: architecturesOf(packages, options.architectures),
+      meta,
+      keyFingerprint: signer.fingerprint,
+      createdAt: now,
+    },
+    options,
+  );
+}
+
+/**
+ * `publish switch DIST SNAPSHOT`: the same publish (Origin, Label, Suite, Codename, key and
+ * architectures kept, so clients see no Release-info change) now shows another snapshot.
+ */
+export async function switchPublish(ctx: Context, dist: string, snapshot: string, options: { prefix?: string; passphrase?: string; signal?: AbortSignal } = {}): Promise<PublishRecord> {
+  const current = await requirePublish(ctx, options.prefix, dist);
+  await requireSnapshot(ctx, snapshot);
+  return write(ctx, { ...current, source: { kind: 'snapshot', name: snapshot } }, options);
+}
+
+/** Republishes a repo publish with the repo's current contents. */
+export async function updatePublish(ctx: Context, dist: string, options: { prefix?: string; passphrase?: string; signal?: AbortSignal } = {}): Promise<PublishRecord> {
+  return write(ctx, await requirePublish(ctx, options.prefix, dist), options);
+}
+
+/**
+ * `publish drop`: the record goes first, so /readyz and client-config stop naming it, then
+ * the tree. The prefix's pool/ goes with its last distribution; while other distributions of
+ * the prefix remain, pool files only this one used stay until it is republished or dropped.
+ */
+export async function dropPublish(ctx: Context, dist: string, options: { prefix?: string } = {}): Promise<void> {
+  const p = await requirePublish(ctx, options.prefix, dist);
+  await ctx.store.transaction((tx) => tx.dropPublish(p.prefix, p.dist));
+  const base = join(ctx.publicDir, p.prefix);
+  await rm(join(base, 'dists', p.dist), { recursive: true, force: true });
+  if (!(await ctx.store.listPublishes()).some((other) => other.prefix === p.prefix)) {
+    await rm(join(base, 'pool'), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,343 @@
+import { availableParallelism } from 'node:os';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Pool } from '../pool/pool.js';
+import type { PackageEntry } from '../store/records.js';
+import { DEFAULT_CHUNKING, type ChunkingOptions } from './chunking.js';
+import { digestOf } from './file-digest.js';
+import { ChunkStore, codecId, makeIndexFiles, type IndexFiles, type TreeFile } from './index-files.js';
+import { forEachLimited, Limiter } from './limiter.js';
+import { lockPublisher } from './publish-lock.js';
+import { checkArchitecture, checkComponent, checkDist, checkPrefix, checkReleaseValue } from './publish-names.js';
+import { publishError, throwIfCancelled } from './publish-error.js';
+import { planPublish } from './publish-plan.js';
+import { readPoolListing, readState, reconcile, removeUnusedListings, sha256Hex, stateDirOf, writePoolListing, writeState, type Generation } from './publish-state.js';
+import { indexReleaseText, releaseText, type FileDigest, type ReleaseMeta } from './release-text.js';
+import { collectGarbage, type GarbageReport } from './retention.js';
+import { signRelease } from './sign-release.js';
+import type { Signer } from './signer.js';
+import { isErrno, pruneEmptyDirs, removeFile, TreeFiles } from './tree-files.js';
+
+export interface PublishTreeOptions {
+  /** Where published trees live (the data dir's `public/`). */
+  readonly root: string;
+  /** '' for the root, or e.g. 'debian', 'ubuntu/edge'. */
+  readonly prefix: string;
+  readonly dist: string;
+  /** Components in Release order, each with its packages (their `component` field is not used). */
+  readonly components: readonly { readonly name: string; readonly packages: readonly PackageEntry[] }[];
+  /** Binary architectures; `all` packages go into each. `all` itself adds no index. */
+  readonly architectures: readonly string[];
+  /** Suite and Codename default to the distribution name. */
+  readonly meta: { readonly origin?: string; readonly label?: string; readonly suite?: string; readonly codename?: string; readonly description?: string };
+  readonly signer: Signer;
+  readonly pool: Pool;
+  /** The Release Date (default: now; never earlier than the previous generation's). */
+  readonly now?: Date;
+  /** Add an MD5Sum section (apt ignores it; some old tools want it). */
+  readonly md5?: boolean;
+  /** Generations whose indexes stay under by-hash/ (and whose pool files stay); default 3. */
+  readonly keepGenerations?: number;
+  /** gzip level of Packages.gz / Sources.gz, 1..9; default 9. */
+  readonly gzipLevel?: number;
+  /** xz preset of Packages.xz / Sources.xz, 0..9; default 3 (see docs/publish.md). */
+  readonly xzPreset?: number;
+  /** How indexes are cut into chunks (for tests and tuning; see chunking.ts). */
+  readonly chunking?: ChunkingOptions;
+  /** Chunks compressed at once; default: one per core. */
+  readonly concurrency?: number;
+  /** How long to wait for another process publishing to the same prefix; default 30 s. */
+  readonly lockWaitMs?: number;
+  readonly signal?: AbortSignal;
+  /** Test hook: called after everything is written and signed, just before the Release is replaced. */
+  readonly beforeCommit?: () => Promise<void>;
+}
+
+export interface PublishedIndex {
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly chunks: number;
+  readonly reusedChunks: number;
+  readonly compressedChunks: number;
+  readonly unchanged: boolean;
+}
+
+export interface PublishTreeResult {
+  /** SHA-256 of the Release now served (InRelease signs the same text). */
+  readonly releaseSha256: string;
+  /** The generation number of what is served now. */
+  readonly generation: number;
+  readonly date: Date;
+  /** Nothing changed since the previous publish: nothing was written or signed. */
+  readonly unchanged: boolean;
+  /** Files the Release lists. */
+  readonly files: number;
+  readonly packages: number;
+  /** Binary packages of architectures not published, left out. */
+  readonly skipped: number;
+  readonly indexes: readonly PublishedIndex[];
+  readonly pool: { readonly placed: number; readonly copied: number; readonly kept: number };
+  readonly garbage: GarbageReport;
+  readonly timings: Readonly<Record<'planMs' | 'buildMs' | 'signMs' | 'writeMs' | 'commitMs' | 'cleanupMs' | 'totalMs', number>>;
+}
+
+function checkOptions(o: PublishTreeOptions): { meta: ReleaseMeta; keep: number } {
+  checkPrefix(o.prefix);
+  checkDist(o.dist);
+  const seen = new Set<string>();
+  for (const c of o.components) {
+    checkComponent(c.name);
+    if (seen.has(c.name)) throw publishError('name', `component ${JSON.stringify(c.name)} is given twice`, { component: c.name });
+    seen.add(c.name);
+  }
+  if (o.components.length === 0) throw publishError('name', 'a publish needs at least one component', {});
+  for (const a of o.architectures) checkArchitecture(a);
+  const keep = o.keepGenerations ?? 3;
+  if (!Number.isInteger(keep) || keep < 1 || keep > 100) throw publishError('name', `keepGenerations must be an integer from 1 to 100, not ${keep}`, {});
+  const word = (field: string, v: string): string => {
+    checkReleaseValue(field, v);
+    if (/\s/.test(v)) throw publishError('name', `${field} ${JSON.stringify(v)} contains a blank`, { field });
+    return v;
+  };
+  const m = o.meta;
+  return {
+    keep,
+    meta: {
+      ...(m.origin !== undefined ? { origin: checkReleaseValue('Origin', m.origin) } : {}),
+      ...(m.label !== undefined ? { label: checkReleaseValue('Label', m.label) } : {}),
+      suite: word('Suite', m.suite ?? o.dist),
+      codename: word('Codename', m.codename ?? o.dist),
+      ...(m.description !== undefined ? { description: checkReleaseValue('Description', m.description) } : {}),
+    },
+  };
+}
+
+/**
+ * Where a file listed in the Release is also found by its hash. apt asks for the strongest hash
+ * the Release lists (SHA512 here), so both names exist, as hard links of one file.
+ */
+function byHashPaths(distDir: string, path: string, digest: FileDigest): { sha256: string; sha512: string } {
+  const dir = join(distDir, path.slice(0, path.lastIndexOf('/')), 'by-hash');
+  return { sha256: join(dir, 'SHA256', digest.sha256), sha512: join(dir, 'SHA512', digest.sha512) };
+}
+
+/**
+ * Publishes a signed APT repository at `root/PREFIX/`: `pool/` (hard links into the
+ * content-addressed pool) and `dists/DIST/` (Packages/Sources in plain, .gz and .xz, per-index
+ * Release files, Release, InRelease, Release.gpg), every index also under `by-hash/SHA256/`.
+ *
+ * Clients never see a half-made publish: new pool files and by-hash entries are written first
+ * (each atomically), then Release, Release.gpg and InRelease are replaced by rename, then the
+ * plainly named indexes; by-hash files and pool files of generations older than the last
+ * `keepGenerations` are removed only after that. A crash at any point leaves the previous
+ * Release served with everything it lists; the next publish cleans up. See docs/publish.md.
+ */
+export async function publishTree(options: PublishTreeOptions): Promise<PublishTreeResult> {
+  const t0 = performance.now();
+  const { meta, keep } = checkOptions(options);
+  const plan = planPublish(options.components, options.architectures);
+  if (plan.indexes.length === 0) throw publishError('name', 'a publish needs at least one architecture other than "all" (or source packages)', {});
+  const { signal } = options;
+  throwIfCancelled(signal, 'publish');
+  const tPlan = performance.now();
+
+  const root = resolve(options.root);
+  const prefixDir = join(root, options.prefix);
+  const distDir = join(prefixDir, 'dists', options.dist);
+  const release = await lockPublisher(join(prefixDir, '.debstash'), { waitMs: options.lockWaitMs, signal });
+  const files = new TreeFiles(join(prefixDir, '.debstash', 'tmp'));
+  const created: string[] = [];
+  let stateTouched = false;
+  let committed = false;
+  let generations: Generation[] = [];
+  try {
+    await files.reset();
+    const { state } = await readState(distDir);
+    const served = await readFile(join(distDir, 'Release'), 'utf8').catch((err: unknown) => (isErrno(err, 'ENOENT') ? undefined : Promise.reject(err)));
+    const reconciled = reconcile(state, served);
+    generations = reconciled.generations;
+    const { orphans } = reconciled;
+    const previous = generations.at(-1);
+    const nextId = Math.max(0, ...generations.map((g) => g.id), ...orphans.map((g) => g.id)) + 1;
+    const codecOptions = { gzipLevel: options.gzipLevel, xzPreset: options.xzPreset };
+    const chunking = options.chunking ?? DEFAULT_CHUNKING;
+    const codec = codecId({ ...codecOptions, chunking });
+
+    // 1. Pool files (I/O bound) and indexes (compression, CPU bound on the thread pool) at
+    //    the same time. Before any pool file is placed, the pending generation names them,
+    //    so that after a crash the next publish knows what to take back.
+    const poolStats = { placed: 0, copied: 0, kept: 0 };
+    const placeFiles = async (): Promise<string> => {
+      const before = previous?.pool == null ? undefined : await readPoolListing(distDir, previous.pool);
+      const wanted = [...plan.pool.values()].filter((p) => before?.get(p.path)?.sha256 !== p.sha256);
+      poolStats.kept += plan.pool.size - wanted.length;
+      stateTouched = true;
+      const listing = await writePoolListing(distDir, plan.pool, files);
+      if (wanted.length === 0) return listing;
+      const stub: Generation = { id: nextId, date: '', releaseSha256: '', files: {}, codec, chunks: {}, pool: listing };
+      await writeState(distDir, { version: 1, generations, pending: stub }, files);
+      await forEachLimited(wanted, 32, async (p) => {
+        throwIfCancelled(signal, 'publish');
+        const dest = join(prefixDir, p.path);
+        const how = await files.placePoolFile(options.pool, p.sha256, p.size, dest);
+        if (how === 'created' || how === 'copied') created.push(dest);
+        if (how === 'copied') poolStats.copied++;
+        else if (how === 'present') poolStats.kept++;
+        else poolStats.placed++;
+      });
+      return listing;
+    };
+    const store = new ChunkStore(distDir, generations, codec, codecOptions, new Limiter(options.concurrency ?? availableParallelism()));
+    const [placed, made] = await Promise.allSettled([placeFiles(), Promise.all(plan.indexes.map((index) => makeIndexFiles(index, generations, codec, store, chunking)))]);
+    if (placed.status === 'rejected') throw placed.reason;
+    if (made.status === 'rejected') throw made.reason;
+    const poolListing = placed.value;
+    const indexFiles: IndexFiles[] = made.value;
+    const treeFiles: TreeFile[] = [];
+    for (const f of indexFiles) {
+      treeFiles.push(f.plain, f.gz, f.xz);
+      if (f.index.kind !== 'installer') {
+        const path = `${f.index.dir}/Release`;
+        const text = indexReleaseText(meta, f.index.component, f.index.architecture);
+        const digest = digestOf(text);
+        const same = generations.some((g) => g.codec !== '' && g.files[path]?.sha256 === digest.sha256);
+        treeFiles.push({ path, digest, data: same ? undefined : [Buffer.from(text, 'utf8')] });
+      }
+    }
+    const digests = new Map<string, FileDigest>(treeFiles.map((f) => [f.path, f.digest]));
+    throwIfCancelled(signal, 'publish');
+    const tIndex = performance.now();
+
+    // 2. Release: unchanged content keeps the previous Release (and its Date) as it is.
+    const releaseFor = (date: Date): string =>
+      releaseText({ meta, date, architectures: plan.architectures, components: plan.components, files: digests, md5: options.md5 === true });
+    const previousDate = previous === undefined ? undefined : new Date(previous.date);
+    const unchanged = previous !== undefined && previousDate !== undefined && sha256Hex(releaseFor(previousDate)) === previous.releaseSha256;
+    const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
+    const date = unchanged ? (previousDate as Date) : previousDate !== undefined && previousDate > now ? previousDate : now;
+    const releaseTextNow = releaseFor(date);
+    const releaseSha256 = sha256Hex(releaseTextNow);
+    const signed = unchanged ? undefined : await signRelease(options.signer, releaseTextNow, options.now ?? new Date());
+    throwIfCancelled(signal, 'publish');
+    const tSign = performance.now();
+
+    // 3. The by-hash files of the new generation, written beside what is served.
+    let current: Generation;
+    if (unchanged) {
+      current = previous as Generation;
+    } else {
+      current = {
+        id: nextId,
+        date: date.toISOString(),
+        releaseSha256,
+        files: Object.fromEntries(digests),
+        codec,
+        chunks: Object.fromEntries(indexFiles.map((f) => [f.index.path, f.chunks])),
+        pool: poolListing,
+      };
+      await writeState(distDir, { version: 1, generations, pending: current }, files);
+      // by-hash files of generations this publisher wrote are there (a foreign tree's may not be).
+      const listed = new Set(generations.filter((g) => g.codec !== '').flatMap((g) => Object.entries(g.files).map(([path, f]) => `${path}\0${f.sha256}`)));
+      await forEachLimited(treeFiles, 8, async (f) => {
+        if (listed.has(`${f.path}\0${f.digest.sha256}`)) return;
+        if (f.data === undefined) throw new Error(`internal: no bytes for ${f.path}`);
+        const dest = byHashPaths(distDir, f.path, f.digest);
+        const existed = await Promise.all([dest.sha256, dest.sha512].map((p) => stat(p).then(() => true, () => false)));
+        await files.write(dest.sha256, f.data, true);
+        if (!existed[0]) created.push(dest.sha256);
+        await files.linkOver(dest.sha256, dest.sha512);
+        if (!existed[1]) created.push(dest.sha512);
+      });
+      throwIfCancelled(signal, 'publish');
+    }
+    const tWrite = performance.now();
+
+    // 4. The switch: Release, Release.gpg, InRelease, each replaced by one rename.
+    if (signed !== undefined) {
+      await options.beforeCommit?.();
+      throwIfCancelled(signal, 'publish');
+      await files.write(join(distDir, 'Release'), releaseTextNow, true);
+      committed = true;
+      await files.write(join(distDir, 'Release.gpg'), signed.releaseGpg, true);
+      await files.write(join(distDir, 'InRelease'), signed.inRelease, true);
+    }
+    committed = true;
+    const all = unchanged ? generations : [...generations, current];
+    const kept = all.slice(-keep);
+    const dropped = [...all.slice(0, -keep), ...orphans];
+    await writeState(distDir, { version: 1, generations: kept, pending: null }, files);
+    const tCommit = performance.now();
+
+    // 5. Plainly named indexes (for clients that do not use by-hash), then what nothing needs.
+    await forEachLimited(treeFiles, 8, async (f) => {
+      const plain = join(distDir, f.path);
+      const hashed = byHashPaths(distDir, f.path, f.digest).sha256;
+      if (f.data === undefined) {
+        const [a, b] = await Promise.all([stat(plain).catch(() => undefined), stat(hashed).catch(() => undefined)]);
+        if (a !== undefined && b !== undefined && a.ino === b.ino && a.dev === b.dev) return;
+        if (b === undefined) return;
+      }
+      await files.linkOver(hashed, plain);
+    });
+    const garbage = await collectGarbage({ prefixDir, distDir, dist: options.dist, kept, dropped });
+    const tEnd = performance.now();
+
+    return {
+      releaseSha256,
+      generation: current.id,
+      date,
+      unchanged,
+      files: digests.size,
+      packages: plan.packages,
+      skipped: plan.skipped,
+      indexes: indexFiles.map((f) => ({
+        path: f.index.path,
+        sha256: f.plain.digest.sha256,
+        size: f.plain.digest.size,
+        chunks: f.chunks.length,
+        reusedChunks: f.reusedChunks,
+        compressedChunks: f.compressedChunks,
+        unchanged: f.unchanged,
+      })),
+      pool: poolStats,
+      garbage,
+      timings: {
+        planMs: tPlan - t0,
+        buildMs: tIndex - tPlan,
+        signMs: tSign - tIndex,
+        writeMs: tWrite - tSign,
+        commitMs: tCommit - tWrite,
+        cleanupMs: tEnd - tCommit,
+        totalMs: tEnd - t0,
+      },
+    };
+  } catch (err) {
+    if (!committed) await rollBack(prefixDir, distDir, created, stateTouched ? generations : undefined, files).catch(() => undefined);
+    throw err;
+  } finally {
+    await rm(join(prefixDir, '.debstash', 'tmp'), { recursive: true, force: true }).catch(() => undefined);
+    await release();
+    await pruneEmptyDirs(join(prefixDir, '.debstash'), root);
+  }
+}
+
+/**
+ * Takes back what a publish that failed before its Release was served added: the files it
+ * created (pool files, by-hash files, with the directories left empty) and its pending
+ * generation. A distribution that had no publish before is left with nothing at all.
+ */
+async function rollBack(prefixDir: string, distDir: string, created: readonly string[], generations: readonly Generation[] | undefined, files: TreeFiles): Promise<void> {
+  for (const path of created) {
+    await removeFile(path).catch(() => undefined);
+    await pruneEmptyDirs(dirname(path), prefixDir);
+  }
+  if (generations === undefined) return;
+  if (generations.length === 0) {
+    await rm(stateDirOf(distDir), { recursive: true, force: true });
+    await pruneEmptyDirs(distDir, prefixDir);
+  } else {
+    await writeState(distDir, { version: 1, generations, pending: null }, files);
+    await removeUnusedListings(distDir, new Set(generations.flatMap((g) => (g.pool === null ? [] : [g.pool]))));
+  }
+}
