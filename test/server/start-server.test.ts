@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,9 @@ describe('serve: the APT tree over HTTP', () => {
     await writeFile(join(root, POOL_FILE), CONTENT);
     await writeFile(join(root, 'dists/stable/InRelease'), 'signed release\n');
     await writeFile(join(root, 'dists/stable/main/binary-amd64/Packages.xz'), 'xz bytes');
+    // Files of a past second: Last-Modified is only given for those (see serveFile).
+    const past = new Date(Date.now() - 120_000);
+    for (const f of [POOL_FILE, 'dists/stable/InRelease', 'dists/stable/main/binary-amd64/Packages.xz']) await utimes(join(root, f), past, past);
     await writeFile(join(dir, 'secret.txt'), 'outside the tree');
     await symlink(join(dir, 'secret.txt'), join(root, 'dists/stable/leak'));
     await symlink('../../../secret.txt', join(root, 'pool/main/h/relative-leak'));
@@ -67,6 +70,13 @@ describe('serve: the APT tree over HTTP', () => {
     assert.equal(head.headers['cache-control'], 'no-cache');
     assert.equal(head.headers['content-type'], 'text/plain; charset=utf-8');
     assert.equal((await get(server.url, '/dists/stable/main/binary-amd64/Packages.xz')).headers['content-type'], 'application/x-xz');
+  });
+
+  test('a file changed within the current second gets no Last-Modified, so a same-second change is never hidden by a 304', async () => {
+    await writeFile(join(ctx.publicDir, 'dists/stable/fresh'), 'new');
+    const r = await get(server.url, '/dists/stable/fresh', { 'If-Modified-Since': new Date(Date.now() + 60_000).toUTCString() });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['last-modified'], undefined);
   });
 
   test('ETag and Last-Modified give 304; a single range gives 206, a bad one 416', async () => {
