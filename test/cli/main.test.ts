@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { projectRoot } from '../helpers/project-root.js';
 
 const bin = join(projectRoot, 'bin/debstash.js');
 
-function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+function run(...args: (string | Record<string, string>)[]): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, ...(args.find((a) => typeof a === 'object') as Record<string, string> | undefined) };
+  const r = spawnSync(process.execPath, [bin, ...args.filter((a): a is string => typeof a === 'string')], { encoding: 'utf8', env, timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -32,11 +34,16 @@ test('an unknown command is a usage error: exit 2', () => {
 });
 
 test('a coded error exits 1 and prints its code; with --json as a JSON document', () => {
-  const human = run('up');
-  assert.equal(human.status, 1);
-  assert.match(human.stderr, /^debstash: DEBSTASH_E_NOT_IMPLEMENTED: /);
-  const json = run('--json', 'up');
-  assert.equal(json.status, 1);
-  const doc = JSON.parse(json.stdout) as { error: { code: string } };
-  assert.equal(doc.error.code, 'DEBSTASH_E_NOT_IMPLEMENTED');
+  const env = { DEBSTASH_DATA_DIR: mkdtempSync(join(tmpdir(), 'debstash-main-')) };
+  try {
+    const human = run(env, 'mirror', 'show', 'nope');
+    assert.equal(human.status, 1);
+    assert.match(human.stderr, /^debstash: DEBSTASH_E_MIRROR_NOT_FOUND: no mirror named "nope"\. Check the name/);
+    const json = run(env, '--json', 'mirror', 'show', 'nope');
+    assert.equal(json.status, 1);
+    const doc = JSON.parse(json.stdout) as { error: { code: string } };
+    assert.equal(doc.error.code, 'DEBSTASH_E_MIRROR_NOT_FOUND');
+  } finally {
+    rmSync(env.DEBSTASH_DATA_DIR, { recursive: true, force: true });
+  }
 });
