@@ -182,6 +182,31 @@ export const ERROR_CODES = {
     status: 500,
     hint: "Check that the data dir's keys/ directory is readable and writable by the user debstash runs as and not full; do not edit its files by hand.",
   },
+  DEBSTASH_E_PUBLISH_NAME_INVALID: {
+    exit: 2,
+    status: 400,
+    hint: "A prefix, distribution or component is one or more segments of letters, digits and . _ + - (none starting with \".\"); an architecture is a Debian architecture name.",
+  },
+  DEBSTASH_E_PUBLISH_CONFLICT: {
+    exit: 1,
+    status: 409,
+    hint: "Two packages would be published as one pool file with different contents, or a package's index paragraph does not match its file; publish only one of them.",
+  },
+  DEBSTASH_E_PUBLISH_BUSY: {
+    exit: 1,
+    status: 409,
+    hint: "Another debstash process is publishing to the same prefix; run the command again when it is done.",
+  },
+  DEBSTASH_E_PUBLISH_SIGNATURE: {
+    exit: 1,
+    status: 500,
+    hint: "The signing key made a signature that its own public key does not verify, or that apt would refuse; check the key with \"debstash key list\". Nothing was published.",
+  },
+  DEBSTASH_E_PUBLISH_WRITE: {
+    exit: 1,
+    status: 507,
+    hint: "Writing the published tree failed (disk full, read-only or not writable); free space or fix the permissions of the data directory's public/ and publish again. The previous publish is still served.",
+  },
   DEBSTASH_E_STORE: {
     exit: 1,
     status: 500,

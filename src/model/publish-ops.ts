@@ -1,8 +1,7 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
 import { publishTree } from '../publish/publish-tree.js';
+import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
 import type { Context } from './context.js';
 import { normalizePrefix, requirePublish } from './require-publish.js';
@@ -118,17 +117,9 @@ export async function updatePublish(ctx: Context, dist: string, options: { prefi
   return write(ctx, await requirePublish(ctx, options.prefix, dist), options);
 }
 
-/**
- * `publish drop`: the record goes first, so /readyz and client-config stop naming it, then
- * the tree. The prefix's pool/ goes with its last distribution; while other distributions of
- * the prefix remain, pool files only this one used stay until it is republished or dropped.
- */
+/** `publish drop`: the record goes first, so /readyz and client-config stop naming it, then the tree. */
 export async function dropPublish(ctx: Context, dist: string, options: { prefix?: string } = {}): Promise<void> {
   const p = await requirePublish(ctx, options.prefix, dist);
   await ctx.store.transaction((tx) => tx.dropPublish(p.prefix, p.dist));
-  const base = join(ctx.publicDir, p.prefix);
-  await rm(join(base, 'dists', p.dist), { recursive: true, force: true });
-  if (!(await ctx.store.listPublishes()).some((other) => other.prefix === p.prefix)) {
-    await rm(join(base, 'pool'), { recursive: true, force: true });
-  }
+  await unpublishTree({ root: ctx.publicDir, prefix: p.prefix, dist: p.dist });
 }

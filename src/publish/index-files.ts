@@ -26,9 +26,9 @@ export interface IndexFiles {
   readonly gz: TreeFile;
   readonly xz: TreeFile;
   readonly chunks: readonly ChunkRecord[];
-  /** Identical to the previous generation's: nothing was compressed or needs writing. */
+  /** Identical to the index of a generation still served: nothing was compressed or needs writing. */
   readonly unchanged: boolean;
-  /** Chunks taken from the previous generation's files (or shared with another index of this publish). */
+  /** Chunks copied from a served generation's files (or shared with another index of this publish). */
   readonly reusedChunks: number;
   /** Chunks compressed now. */
   readonly compressedChunks: number;
@@ -51,9 +51,9 @@ interface StoredChunk {
 }
 
 /**
- * Compressed chunks available for reuse: those of the previous generation (read back from its
- * by-hash files, whose names are their SHA-256, so a damaged file is detected and not used)
- * and those compressed earlier in this publish.
+ * Compressed chunks available for reuse: those of the generations still served (read back from
+ * their by-hash files, whose names are their SHA-256, so a damaged file is detected and not
+ * used) and those compressed earlier in this publish.
  */
 export class ChunkStore {
   readonly #stored = new Map<string, StoredChunk>();
@@ -61,7 +61,6 @@ export class ChunkStore {
   readonly #made = new Map<string, Promise<CompressedChunk>>();
   readonly #limiter: Limiter;
   readonly #options: ChunkCodecOptions;
-  compressed = 0;
 
   constructor(distDir: string, generations: readonly Generation[], codec: string, options: ChunkCodecOptions, limiter: Limiter) {
     this.#limiter = limiter;
@@ -103,19 +102,24 @@ export class ChunkStore {
     };
   }
 
-  /** The chunk compressed: reused when possible; `reused` tells which. */
-  get(h: string, data: Buffer): { chunk: Promise<CompressedChunk>; reused: boolean } {
+  /**
+   * The chunk compressed: reused when possible (`reused`), else compressed now. A chunk asked
+   * for again in this publish (another index has it) is compressed once.
+   */
+  async get(h: string, data: Buffer): Promise<{ chunk: CompressedChunk; reused: boolean }> {
     const made = this.#made.get(h);
-    if (made !== undefined) return { chunk: made, reused: true };
-    const reusable = this.#stored.has(h);
+    if (made !== undefined) return { chunk: await made, reused: true };
+    let reused = false;
     const chunk = (async () => {
-      const old = reusable ? await this.#fromStored(h) : undefined;
-      if (old !== undefined) return old;
-      this.compressed++;
+      const old = this.#stored.has(h) ? await this.#fromStored(h) : undefined;
+      if (old !== undefined) {
+        reused = true;
+        return old;
+      }
       return this.#limiter.run(() => compressChunk(data, this.#options));
     })();
     this.#made.set(h, chunk);
-    return { chunk, reused: reusable };
+    return { chunk: await chunk, reused };
   }
 }
 
@@ -133,6 +137,7 @@ export async function makeIndexFiles(
   codec: string,
   store: ChunkStore,
   chunking: ChunkingOptions = DEFAULT_CHUNKING,
+  md5 = false,
 ): Promise<IndexFiles> {
   const starts = chunkStarts(index.names, index.stanzas.map((s) => s.length + 1), chunking);
   const bufs: Buffer[] = [];
@@ -143,7 +148,7 @@ export async function makeIndexFiles(
     bufs.push(buf);
     hashes.push(createHash('sha256').update(buf).digest('hex'));
   }
-  const plainDigest = digestOf(bufs);
+  const plainDigest = digestOf(bufs, md5);
   const path = index.path;
 
   // The same index in a generation still served: its compressed files are in by-hash already.
@@ -153,6 +158,7 @@ export async function makeIndexFiles(
     const oldXz = old.files[`${path}.xz`];
     const oldChunks = old.chunks[path];
     if (old.codec !== codec || old.files[path]?.sha256 !== plainDigest.sha256 || oldGz === undefined || oldXz === undefined || oldChunks === undefined) continue;
+    if (md5 && (oldGz.md5 === '' || oldXz.md5 === '')) continue;
     return {
       index,
       plain: { path, digest: plainDigest, data: undefined },
@@ -165,13 +171,9 @@ export async function makeIndexFiles(
     };
   }
 
-  let reusedChunks = 0;
-  const pending = bufs.map((b, k) => {
-    const got = store.get(hashes[k], b);
-    if (got.reused) reusedChunks++;
-    return got.chunk;
-  });
-  const compressed = await Promise.all(pending);
+  const got = await Promise.all(bufs.map((b, k) => store.get(hashes[k], b)));
+  const reusedChunks = got.filter((g) => g.reused).length;
+  const compressed = got.map((g) => g.chunk);
   const chunks: ChunkRecord[] = [];
   let gzAt = 0;
   let xzAt = 12; // after the stream header
@@ -188,8 +190,8 @@ export async function makeIndexFiles(
   return {
     index,
     plain: { path, digest: plainDigest, data: bufs },
-    gz: { path: `${path}.gz`, digest: digestOf(gzData), data: gzData },
-    xz: { path: `${path}.xz`, digest: digestOf(xzData), data: xzData },
+    gz: { path: `${path}.gz`, digest: digestOf(gzData, md5), data: gzData },
+    xz: { path: `${path}.xz`, digest: digestOf(xzData, md5), data: xzData },
     chunks,
     unchanged: false,
     reusedChunks,

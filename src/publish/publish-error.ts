@@ -1,33 +1,19 @@
 import { DebstashError, type ErrorDetails } from '../errors/debstash-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 
-/**
- * The ways publishing can fail that are publishing's own. Each maps to an error code in one
- * place, so that the codes proposed for publishing (DEBSTASH_E_PUBLISH_*) replace the stand-ins
- * below by a one-line change when they are added to src/errors/codes.ts.
- */
-export type PublishFailure =
-  /** A prefix, distribution, component or architecture that is not a safe name. Proposed: DEBSTASH_E_PUBLISH_NAME_INVALID. */
-  | 'name'
-  /** Two packages want one pool path with different bytes, or a record is not publishable. Proposed: DEBSTASH_E_PUBLISH_CONFLICT. */
-  | 'conflict'
-  /** Another process is publishing the same prefix and distribution. Proposed: DEBSTASH_E_PUBLISH_BUSY. */
-  | 'busy'
-  /** What the signer produced does not verify with its own public key. Proposed: DEBSTASH_E_PUBLISH_SIGNATURE. */
-  | 'signature'
-  /** The published tree cannot be written (disk full, read-only, permissions). Proposed: DEBSTASH_E_PUBLISH_WRITE. */
-  | 'write';
+/** The ways publishing can fail that are publishing's own, each with its code. */
+export type PublishFailure = 'name' | 'conflict' | 'busy' | 'signature' | 'write';
 
-const STAND_IN: Readonly<Record<PublishFailure, ErrorCode>> = {
-  name: 'DEBSTASH_E_USAGE', // → DEBSTASH_E_PUBLISH_NAME_INVALID
-  conflict: 'DEBSTASH_E_INDEX_INVALID', // → DEBSTASH_E_PUBLISH_CONFLICT
-  busy: 'DEBSTASH_E_STORE', // → DEBSTASH_E_PUBLISH_BUSY
-  signature: 'DEBSTASH_E_SIGNATURE_INVALID', // → DEBSTASH_E_PUBLISH_SIGNATURE
-  write: 'DEBSTASH_E_POOL_WRITE', // → DEBSTASH_E_PUBLISH_WRITE
+const CODES: Readonly<Record<PublishFailure, ErrorCode>> = {
+  name: 'DEBSTASH_E_PUBLISH_NAME_INVALID',
+  conflict: 'DEBSTASH_E_PUBLISH_CONFLICT',
+  busy: 'DEBSTASH_E_PUBLISH_BUSY',
+  signature: 'DEBSTASH_E_PUBLISH_SIGNATURE',
+  write: 'DEBSTASH_E_PUBLISH_WRITE',
 };
 
 export function publishError(failure: PublishFailure, message: string, details: ErrorDetails = {}, cause?: unknown): DebstashError {
-  return new DebstashError(STAND_IN[failure], message, { ...details, failure }, cause === undefined ? undefined : { cause });
+  return new DebstashError(CODES[failure], message, { ...details, failure }, cause === undefined ? undefined : { cause });
 }
 
 const WRITE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG', 'EMLINK', 'ENAMETOOLONG']);

@@ -29,6 +29,26 @@ function alive(h: Holder): boolean {
   }
 }
 
+/** Waits for `p`, or fails with DEBSTASH_E_CANCELLED as soon as `signal` aborts. */
+async function untilDoneOrAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) {
+    await p;
+    return;
+  }
+  throwIfCancelled(signal, 'publish');
+  let onAbort: (() => void) | undefined;
+  try {
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = (): void => resolve();
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([p, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
+  throwIfCancelled(signal, 'publish');
+}
+
 async function tryCreate(path: string, me: Holder): Promise<boolean> {
   try {
     const fh = await open(path, 'wx', 0o644);
@@ -50,10 +70,10 @@ async function tryCreate(path: string, me: Holder): Promise<boolean> {
 }
 
 /**
- * Takes the lock of one distribution's publisher (`STATEDIR/lock`): publishes of the same
- * distribution in this process run one after the other; another process's publish is waited
- * for up to `waitMs`, then DEBSTASH_E_PUBLISH_BUSY. A lock left by a process that died (kill -9)
- * is taken over. Resolves with the function that releases it.
+ * Takes the publisher's lock `DIR/lock` (DIR is a prefix's `.debstash/`): publishes to the
+ * prefix in this process run one after the other; another process's publish is waited for up
+ * to `waitMs`, then DEBSTASH_E_PUBLISH_BUSY. A lock left by a process that died (kill -9) is
+ * taken over. Resolves with the function that releases it.
  */
 export async function lockPublisher(stateDir: string, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<() => Promise<void>> {
   const path = join(stateDir, 'lock');
@@ -63,7 +83,7 @@ export async function lockPublisher(stateDir: string, options: { waitMs?: number
   const chained = before.then(() => mine);
   queues.set(path, chained);
   try {
-    await before;
+    await untilDoneOrAborted(before, options.signal);
     const me: Holder = { pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex') };
     await mkdir(stateDir, { recursive: true });
     const deadline = Date.now() + (options.waitMs ?? 30_000);

@@ -57,7 +57,6 @@ export function checkArchitecture(arch: string): string {
 /** A value of a Release field (Origin, Suite...): one line of printable text. */
 export function checkReleaseValue(field: string, value: string): string {
   if (value !== value.trim() || value === '') bad(field, value, 'is empty or has blanks around it');
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(value)) bad(field, value, 'has a line break or control character');
   if (value.length > 1000) bad(field, value, 'is too long');
   return value;

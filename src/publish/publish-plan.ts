@@ -1,4 +1,3 @@
-import { checkArchivePath } from '../deb/archive-path.js';
 import { compareVersions } from '../deb/version.js';
 import type { PackageEntry } from '../store/records.js';
 import { fileNameOf, poolDirectory } from './pool-layout.js';
@@ -126,8 +125,8 @@ export function planPublish(
         packages++;
         anySources = true;
         const dir = poolDirectory(component, e.name);
-        for (const f of e.files) place({ path: checkArchivePath(`${dir}/${fileNameOf(f.path, `${e.name} file`)}`, 'pool path'), sha256: f.sha256, size: f.size }, e);
-        const stanza = withStanzaField(normalizedStanza(e.stanza, describe(e)), 'Directory', dir);
+        for (const f of e.files) place({ path: `${dir}/${fileNameOf(f.path, `${e.name} file`)}`, sha256: f.sha256, size: f.size }, e);
+        const stanza = withStanzaField(normalizedStanza(e.stanza, () => describe(e)), 'Directory', dir);
         sources.push({ name: e.name, version: e.version, architecture: 'source', stanza });
         continue;
       }
@@ -138,12 +137,13 @@ export function planPublish(
       }
       seen.add(key);
       packages++;
-      const original = normalizedStanza(e.stanza, describe(e));
+      const original = normalizedStanza(e.stanza, () => describe(e));
       const listed = stanzaField(original, 'SHA256');
       if (listed !== undefined && listed.toLowerCase() !== first.sha256) {
         throw publishError('conflict', `${describe(e)}: its index paragraph says SHA256 ${listed} but the package file is ${first.sha256}`, { package: describe(e) });
       }
-      const path = checkArchivePath(`${poolDirectory(component, sourceName(original, e.name))}/${fileNameOf(first.path, `${e.name} Filename`)}`, 'pool path');
+      // Both parts are checked: the directory by poolDirectory, the file name by fileNameOf.
+      const path = `${poolDirectory(component, sourceName(original, e.name))}/${fileNameOf(first.path, `${e.name} Filename`)}`;
       place({ path, sha256: first.sha256, size: first.size }, e);
       const row: Row = { name: e.name, version: e.version, architecture: e.architecture, stanza: withStanzaField(original, 'Filename', path) };
       if (e.kind === 'udeb') anyUdebs = true;

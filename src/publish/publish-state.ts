@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseRelease } from '../deb/release.js';
 import type { FileDigest } from './release-text.js';
@@ -9,10 +9,12 @@ import { isErrno, listDir, removeFile, type TreeFiles } from './tree-files.js';
  * What a distribution's publisher remembers between publishes, in `dists/DIST/.debstash/`
  * (beside the tree it describes, so dropping the distribution drops it too):
  *
- *   state.json          the generations still served (newest last) and a pending one
+ *   state.json          the generations still served (newest last), a pending one, and the
+ *                       garbage: generations no longer served whose files are still to remove
  *   pool-<sha256>.json  the pool files a generation refers to ([path, sha256, size], sorted),
  *                       named by their content so that generations with the same files share one
- *   lock, tmp/          see publish-lock.ts and tree-files.ts
+ *
+ * (The lock and the temporary files of a running publish are in `PREFIX/.debstash/`.)
  *
  * Nothing here is needed to serve the tree; it only makes the next publish incremental and lets
  * it remove what no generation still in use refers to.
@@ -50,11 +52,17 @@ export interface PublishState {
   readonly version: 1;
   /** Oldest first; the last is what `Release` serves. */
   readonly generations: readonly Generation[];
-  /** Written just before the Release is replaced; resolved by the next publish. */
+  /** Written before anything of a publish is placed; resolved by the next publish. */
   readonly pending: Generation | null;
+  /**
+   * Generations out of use (left the window, or abandoned by a publish that died) whose files
+   * are removed once nothing kept refers to them; carried over until that is done, so that a
+   * crash between the switch and the clean-up forgets nothing.
+   */
+  readonly garbage: readonly Generation[];
 }
 
-export const EMPTY_STATE: PublishState = { version: 1, generations: [], pending: null };
+export const EMPTY_STATE: PublishState = { version: 1, generations: [], pending: null, garbage: [] };
 
 export function stateDirOf(distDir: string): string {
   return join(distDir, '.debstash');
@@ -79,8 +87,17 @@ export async function readState(distDir: string): Promise<{ state: PublishState;
     throw err;
   }
   try {
-    const s = JSON.parse(text) as PublishState;
-    if (s.version === 1 && Array.isArray(s.generations) && s.generations.every(isGeneration) && (s.pending === null || isGeneration(s.pending))) {
+    const read = JSON.parse(text) as PublishState;
+    // `garbage` came after the first version of this file; without it, there is none.
+    const s: PublishState = { ...read, garbage: read.garbage ?? [] };
+    if (
+      s.version === 1 &&
+      Array.isArray(s.generations) &&
+      s.generations.every(isGeneration) &&
+      (s.pending === null || isGeneration(s.pending)) &&
+      Array.isArray(s.garbage) &&
+      s.garbage.every(isGeneration)
+    ) {
       return { state: s, damaged: false };
     }
   } catch {
@@ -101,7 +118,11 @@ export async function writePoolListing(distDir: string, pool: PoolListing, files
   const text = JSON.stringify(rows);
   const name = `pool-${createHash('sha256').update(text).digest('hex')}.json`;
   const path = join(stateDirOf(distDir), name);
-  const exists = await readFile(path, 'utf8').then((t) => t === text, () => false);
+  // Named by its content: one that exists holds this.
+  const exists = await stat(path).then(
+    (st) => st.size === Buffer.byteLength(text),
+    () => false,
+  );
   if (!exists) await files.write(path, text, true);
   return name;
 }
@@ -129,25 +150,25 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 /**
- * The generations still to count as served, given what `dists/DIST/Release` holds now:
- * a pending generation whose Release is in place was committed (the process died after the
- * rename); one whose Release is not is abandoned (`orphans`: its files may go). A served
- * Release that no generation describes (written by another tool, or state lost) becomes a
- * generation of its own, known only by the sums it lists.
+ * The generations still to count as served, given the Release text served now (InRelease's):
+ * a pending generation whose Release is served was committed (the process died after the
+ * switch); one whose Release is not was abandoned and joins the garbage. A served Release that
+ * no generation describes (written by another tool, or state lost) becomes a generation of its
+ * own, known only by the sums it lists.
  */
-export function reconcile(state: PublishState, served: string | undefined): { generations: Generation[]; orphans: Generation[] } {
+export function reconcile(state: PublishState, served: string | undefined): { generations: Generation[]; garbage: Generation[] } {
   const generations = [...state.generations];
-  const orphans: Generation[] = [];
+  const garbage = [...state.garbage];
   const servedSha = served === undefined ? undefined : sha256Hex(served);
   if (state.pending !== null) {
     if (state.pending.releaseSha256 === servedSha) generations.push(state.pending);
-    else orphans.push(state.pending);
+    else garbage.push(state.pending);
   }
   if (served !== undefined && servedSha !== undefined && generations.at(-1)?.releaseSha256 !== servedSha) {
-    const foreign = foreignGeneration(served, servedSha, (generations.at(-1)?.id ?? 0) + 1);
+    const foreign = foreignGeneration(served, servedSha, Math.max(0, ...generations.map((g) => g.id), ...garbage.map((g) => g.id)) + 1);
     if (foreign !== undefined) generations.push(foreign);
   }
-  return { generations, orphans };
+  return { generations, garbage };
 }
 
 function foreignGeneration(text: string, sha: string, id: number): Generation | undefined {

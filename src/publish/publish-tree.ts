@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { splitClearsigned } from '../deb/clearsigned.js';
 import type { Pool } from '../pool/pool.js';
 import type { PackageEntry } from '../store/records.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './chunking.js';
@@ -49,9 +50,20 @@ export interface PublishTreeOptions {
   /** How long to wait for another process publishing to the same prefix; default 30 s. */
   readonly lockWaitMs?: number;
   readonly signal?: AbortSignal;
-  /** Test hook: called after everything is written and signed, just before the Release is replaced. */
-  readonly beforeCommit?: () => Promise<void>;
+  /**
+   * Called as the publish passes each step (for progress, and for tests that stop a publish
+   * there); the publish waits for it. See PublishStep.
+   */
+  readonly onStep?: (step: PublishStep) => void | Promise<void>;
 }
+
+/**
+ * The steps of a publish, in order. Until `written` nothing clients see has changed; at
+ * `switched` InRelease (what apt reads) is the new one; `released` has Release replaced too
+ * (Release.gpg follows); `committed` has all three and the state; `linked` has the plainly
+ * named indexes; `cleaned` has removed what no kept generation needs.
+ */
+export type PublishStep = 'built' | 'signed' | 'written' | 'switched' | 'released' | 'committed' | 'linked' | 'cleaned';
 
 export interface PublishedIndex {
   readonly path: string;
@@ -128,10 +140,12 @@ function byHashPaths(distDir: string, path: string, digest: FileDigest): { sha25
  * Release files, Release, InRelease, Release.gpg), every index also under `by-hash/SHA256/`.
  *
  * Clients never see a half-made publish: new pool files and by-hash entries are written first
- * (each atomically), then Release, Release.gpg and InRelease are replaced by rename, then the
+ * (each atomically), then InRelease, Release and Release.gpg are replaced by rename, then the
  * plainly named indexes; by-hash files and pool files of generations older than the last
- * `keepGenerations` are removed only after that. A crash at any point leaves the previous
- * Release served with everything it lists; the next publish cleans up. See docs/publish.md.
+ * `keepGenerations` are removed only after that. A crash at any point leaves a whole
+ * generation served (the previous one until InRelease is replaced); the next publish cleans
+ * up. Publishes to one prefix run one at a time (a lock in `PREFIX/.debstash/`). See
+ * docs/publish.md.
  */
 export async function publishTree(options: PublishTreeOptions): Promise<PublishTreeResult> {
   const t0 = performance.now();
@@ -151,15 +165,16 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
   let stateTouched = false;
   let committed = false;
   let generations: Generation[] = [];
+  let garbageSoFar: Generation[] = [];
   try {
     await files.reset();
     const { state } = await readState(distDir);
-    const served = await readFile(join(distDir, 'Release'), 'utf8').catch((err: unknown) => (isErrno(err, 'ENOENT') ? undefined : Promise.reject(err)));
-    const reconciled = reconcile(state, served);
+    const reconciled = reconcile(state, await servedRelease(distDir));
     generations = reconciled.generations;
-    const { orphans } = reconciled;
+    const { garbage } = reconciled;
+    garbageSoFar = garbage;
     const previous = generations.at(-1);
-    const nextId = Math.max(0, ...generations.map((g) => g.id), ...orphans.map((g) => g.id)) + 1;
+    const nextId = Math.max(0, ...generations.map((g) => g.id), ...garbage.map((g) => g.id)) + 1;
     const codecOptions = { gzipLevel: options.gzipLevel, xzPreset: options.xzPreset };
     const chunking = options.chunking ?? DEFAULT_CHUNKING;
     const codec = codecId({ ...codecOptions, chunking });
@@ -176,7 +191,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       const listing = await writePoolListing(distDir, plan.pool, files);
       if (wanted.length === 0) return listing;
       const stub: Generation = { id: nextId, date: '', releaseSha256: '', files: {}, codec, chunks: {}, pool: listing };
-      await writeState(distDir, { version: 1, generations, pending: stub }, files);
+      await writeState(distDir, { version: 1, generations, pending: stub, garbage }, files);
       await forEachLimited(wanted, 32, async (p) => {
         throwIfCancelled(signal, 'publish');
         const dest = join(prefixDir, p.path);
@@ -189,7 +204,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       return listing;
     };
     const store = new ChunkStore(distDir, generations, codec, codecOptions, new Limiter(options.concurrency ?? availableParallelism()));
-    const [placed, made] = await Promise.allSettled([placeFiles(), Promise.all(plan.indexes.map((index) => makeIndexFiles(index, generations, codec, store, chunking)))]);
+    const [placed, made] = await Promise.allSettled([placeFiles(), Promise.all(plan.indexes.map((index) => makeIndexFiles(index, generations, codec, store, chunking, options.md5 === true)))]);
     if (placed.status === 'rejected') throw placed.reason;
     if (made.status === 'rejected') throw made.reason;
     const poolListing = placed.value;
@@ -200,7 +215,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       if (f.index.kind !== 'installer') {
         const path = `${f.index.dir}/Release`;
         const text = indexReleaseText(meta, f.index.component, f.index.architecture);
-        const digest = digestOf(text);
+        const digest = digestOf(text, options.md5 === true);
         const same = generations.some((g) => g.codec !== '' && g.files[path]?.sha256 === digest.sha256);
         treeFiles.push({ path, digest, data: same ? undefined : [Buffer.from(text, 'utf8')] });
       }
@@ -208,6 +223,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
     const digests = new Map<string, FileDigest>(treeFiles.map((f) => [f.path, f.digest]));
     throwIfCancelled(signal, 'publish');
     const tIndex = performance.now();
+    await options.onStep?.('built');
 
     // 2. Release: unchanged content keeps the previous Release (and its Date) as it is.
     const releaseFor = (date: Date): string =>
@@ -221,6 +237,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
     const signed = unchanged ? undefined : await signRelease(options.signer, releaseTextNow, options.now ?? new Date());
     throwIfCancelled(signal, 'publish');
     const tSign = performance.now();
+    await options.onStep?.('signed');
 
     // 3. The by-hash files of the new generation, written beside what is served.
     let current: Generation;
@@ -236,7 +253,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
         chunks: Object.fromEntries(indexFiles.map((f) => [f.index.path, f.chunks])),
         pool: poolListing,
       };
-      await writeState(distDir, { version: 1, generations, pending: current }, files);
+      await writeState(distDir, { version: 1, generations, pending: current, garbage }, files);
       // by-hash files of generations this publisher wrote are there (a foreign tree's may not be).
       const listed = new Set(generations.filter((g) => g.codec !== '').flatMap((g) => Object.entries(g.files).map(([path, f]) => `${path}\0${f.sha256}`)));
       await forEachLimited(treeFiles, 8, async (f) => {
@@ -253,21 +270,25 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
     }
     const tWrite = performance.now();
 
-    // 4. The switch: Release, Release.gpg, InRelease, each replaced by one rename.
+    // 4. The switch: InRelease (what apt reads, so the commit point), then Release and
+    //    Release.gpg (read only by clients that find no InRelease), each by one rename.
     if (signed !== undefined) {
-      await options.beforeCommit?.();
+      await options.onStep?.('written');
       throwIfCancelled(signal, 'publish');
-      await files.write(join(distDir, 'Release'), releaseTextNow, true);
-      committed = true;
-      await files.write(join(distDir, 'Release.gpg'), signed.releaseGpg, true);
       await files.write(join(distDir, 'InRelease'), signed.inRelease, true);
+      committed = true;
+      await options.onStep?.('switched');
+      await files.write(join(distDir, 'Release'), releaseTextNow, true);
+      await options.onStep?.('released');
+      await files.write(join(distDir, 'Release.gpg'), signed.releaseGpg, true);
     }
     committed = true;
     const all = unchanged ? generations : [...generations, current];
     const kept = all.slice(-keep);
-    const dropped = [...all.slice(0, -keep), ...orphans];
-    await writeState(distDir, { version: 1, generations: kept, pending: null }, files);
+    const dropped = [...garbage, ...all.slice(0, -keep)];
+    await writeState(distDir, { version: 1, generations: kept, pending: null, garbage: dropped }, files);
     const tCommit = performance.now();
+    await options.onStep?.('committed');
 
     // 5. Plainly named indexes (for clients that do not use by-hash), then what nothing needs.
     await forEachLimited(treeFiles, 8, async (f) => {
@@ -280,8 +301,12 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       }
       await files.linkOver(hashed, plain);
     });
-    const garbage = await collectGarbage({ prefixDir, distDir, dist: options.dist, kept, dropped });
+    await options.onStep?.('linked');
+    const removed = await collectGarbage({ prefixDir, distDir, dist: options.dist, kept, dropped });
+    if (dropped.length > 0) await writeState(distDir, { version: 1, generations: kept, pending: null, garbage: [] }, files);
+    await removeUnusedListings(distDir, new Set(kept.flatMap((g) => (g.pool === null ? [] : [g.pool]))));
     const tEnd = performance.now();
+    await options.onStep?.('cleaned');
 
     return {
       releaseSha256,
@@ -301,7 +326,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
         unchanged: f.unchanged,
       })),
       pool: poolStats,
-      garbage,
+      garbage: removed,
       timings: {
         planMs: tPlan - t0,
         buildMs: tIndex - tPlan,
@@ -313,7 +338,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       },
     };
   } catch (err) {
-    if (!committed) await rollBack(prefixDir, distDir, created, stateTouched ? generations : undefined, files).catch(() => undefined);
+    if (!committed) await rollBack(prefixDir, distDir, created, stateTouched ? generations : undefined, garbageSoFar, files).catch(() => undefined);
     throw err;
   } finally {
     await rm(join(prefixDir, '.debstash', 'tmp'), { recursive: true, force: true }).catch(() => undefined);
@@ -323,21 +348,46 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
 }
 
 /**
+ * The Release text served now: what InRelease signs (apt reads InRelease), else the Release
+ * file; undefined when neither is there.
+ */
+async function servedRelease(distDir: string): Promise<string | undefined> {
+  const read = (name: string): Promise<Buffer | undefined> =>
+    readFile(join(distDir, name)).catch((err: unknown) => (isErrno(err, 'ENOENT') ? undefined : Promise.reject(err)));
+  const inRelease = await read('InRelease');
+  if (inRelease !== undefined) {
+    try {
+      return `${Buffer.from(splitClearsigned(inRelease).signed).toString('utf8')}\n`;
+    } catch {
+      // not clearsigned: judged by Release
+    }
+  }
+  return (await read('Release'))?.toString('utf8');
+}
+
+/**
  * Takes back what a publish that failed before its Release was served added: the files it
  * created (pool files, by-hash files, with the directories left empty) and its pending
  * generation. A distribution that had no publish before is left with nothing at all.
  */
-async function rollBack(prefixDir: string, distDir: string, created: readonly string[], generations: readonly Generation[] | undefined, files: TreeFiles): Promise<void> {
+async function rollBack(
+  prefixDir: string,
+  distDir: string,
+  created: readonly string[],
+  generations: readonly Generation[] | undefined,
+  garbage: readonly Generation[],
+  files: TreeFiles,
+): Promise<void> {
   for (const path of created) {
     await removeFile(path).catch(() => undefined);
     await pruneEmptyDirs(dirname(path), prefixDir);
   }
   if (generations === undefined) return;
-  if (generations.length === 0) {
+  if (generations.length === 0 && garbage.length === 0) {
     await rm(stateDirOf(distDir), { recursive: true, force: true });
     await pruneEmptyDirs(distDir, prefixDir);
   } else {
-    await writeState(distDir, { version: 1, generations, pending: null }, files);
-    await removeUnusedListings(distDir, new Set(generations.flatMap((g) => (g.pool === null ? [] : [g.pool]))));
+    await writeState(distDir, { version: 1, generations, pending: null, garbage }, files);
+    await removeUnusedListings(distDir, new Set([...generations, ...garbage].flatMap((g) => (g.pool === null ? [] : [g.pool]))));
   }
 }

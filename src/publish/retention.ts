@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { forEachLimited } from './limiter.js';
-import { readPoolListing, readState, removeUnusedListings, type Generation } from './publish-state.js';
+import { readPoolListing, readState, type Generation } from './publish-state.js';
 import { listDir, pruneEmptyDirs, removeFile } from './tree-files.js';
 
 export interface GarbageReport {
@@ -39,8 +39,8 @@ function byHashNames(generations: readonly Generation[]): Map<string, Set<string
  * After a new Release is in place: removes by-hash files (SHA256/ and SHA512/) that none of the `kept` generations
  * lists (so a client holding any of their InReleases still finds every index), plainly named
  * indexes the current generation does not have, and pool files that no kept generation of any
- * distribution of this prefix refers to. `dropped` are the generations that just left the
- * window (and abandoned ones), whose files are the candidates.
+ * distribution of this prefix refers to. `dropped` are the generations out of use (the state's
+ * garbage): their files are the candidates. Safe to run again on the same input.
  */
 export async function collectGarbage(options: {
   readonly prefixDir: string;
@@ -82,7 +82,6 @@ export async function collectGarbage(options: {
   }
 
   const pool = await poolGarbage(prefixDir, distDir, options.dist, kept, dropped);
-  await removeUnusedListings(distDir, new Set(kept.flatMap((g) => (g.pool === null ? [] : [g.pool]))));
   return { byHashRemoved, indexesRemoved, ...pool };
 }
 

@@ -57,12 +57,12 @@ export function withStanzaField(stanza: string, name: string, value: string): st
  * A stored stanza as one index paragraph: ends with exactly one newline and holds no blank
  * line (which would split it in two in the index).
  */
-export function normalizedStanza(stanza: string, what: string): string {
+export function normalizedStanza(stanza: string, what: () => string): string {
   let end = stanza.length;
   while (end > 0 && stanza.charCodeAt(end - 1) === 0x0a) end--;
   const text = stanza.slice(0, end);
   if (text === '' || text.includes('\n\n') || text.includes('\r') || text.charCodeAt(0) === 0x20 || text.charCodeAt(0) === 0x09) {
-    throw publishError('conflict', `${what}: the stored index paragraph is empty or malformed`, { package: what });
+    throw publishError('conflict', `${what()}: the stored index paragraph is empty or malformed`, { package: what() });
   }
   return `${text}\n`;
 }
