@@ -4,23 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { cacheControl, contentType } from './content-type.js';
-
-function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  // Several ranges or another unit: answer with the whole file, as RFC 9110 allows.
-  if (m === null || (m[1] === '' && m[2] === '')) return undefined;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return 'unsatisfiable';
-  return { start, end };
-}
+import { parseRange } from './parse-range.js';
 
 /**
  * Serves one file of a tree: GET/HEAD, ETag + Last-Modified with 304, a single byte range,

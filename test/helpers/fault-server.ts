@@ -20,6 +20,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, normalize, sep } from 'node:path';
+import { parseRange } from '../../src/server/parse-range.js';
 
 export interface Fault {
   /** How many matching requests this fault applies to; default: every one. */
@@ -67,23 +68,6 @@ function matches(match: PathMatch, path: string): boolean {
   if (typeof match === 'string') return match === path;
   if (match instanceof RegExp) return match.test(path);
   return match(path);
-}
-
-function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (m === null) return undefined; // several ranges or another unit: answer with the whole file
-  if (m[1] === '' && m[2] === '') return undefined;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return 'unsatisfiable';
-  return { start, end };
 }
 
 export class FaultServer {
