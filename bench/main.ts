@@ -1,8 +1,9 @@
 // `npm run bench [-- NAME...]`: runs the named benchmarks, or all of them.
 import { benchMirror } from './mirror.js';
 import { benchParse } from './parse.js';
+import { benchPublish } from './publish.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror };
+const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {

@@ -16,7 +16,7 @@ const NOTHING = 'Name (= debstash-bench-matches-nothing)';
 const NOOP_RUNS = 3;
 const bin = fileURLToPath(new URL('../../bin/debstash.js', import.meta.url));
 
-interface Tool {
+export interface Tool {
   create(name: string, filter: string): void;
   update(name: string): Promise<Measurement>;
   /** name_version_arch of every package the mirror holds. */
@@ -25,7 +25,7 @@ interface Tool {
   files(name: string): string[];
 }
 
-function debstash(root: string, up: BenchUpstream): Tool {
+export function debstash(root: string, up: BenchUpstream): Tool {
   const env = { ...process.env, DEBSTASH_DATA_DIR: join(root, 'debstash') };
   const cli = (...args: string[]): string => execFileSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
   const show = (name: string) => JSON.parse(cli('--json', 'mirror', 'show', name)) as { packages: { name: string; version: string; architecture: string; filename: string }[] };
@@ -38,7 +38,7 @@ function debstash(root: string, up: BenchUpstream): Tool {
   };
 }
 
-function aptly(root: string, up: BenchUpstream): Tool {
+export function aptly(root: string, up: BenchUpstream): Tool {
   const conf = join(root, 'aptly.conf');
   const keyring = up.signedBy?.startsWith('/') ? [`-keyring=${up.signedBy}`] : ['-ignore-signatures'];
   const run = (...args: string[]): string => execFileSync('aptly', [`-config=${conf}`, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
