@@ -24,21 +24,22 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, root:
   if (st === undefined || !st.isFile()) return notFound(res);
 
   const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`;
-  // Last-Modified has whole seconds: a file replaced twice within one second (a publish and
-  // a quick switch) would keep the same value and If-Modified-Since would answer 304 for
-  // the old copy. So the date is given out, and honoured, only once its second is over.
-  const settled = Math.floor(st.mtimeMs / 1000) < Math.floor(Date.now() / 1000);
   const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toUTCString();
   res.setHeader('ETag', etag);
-  if (settled) res.setHeader('Last-Modified', lastModified);
+  res.setHeader('Last-Modified', lastModified);
   res.setHeader('Cache-Control', cacheControl(relative));
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Type', contentType(relative));
 
   const inm = req.headers['if-none-match'];
   const ims = req.headers['if-modified-since'];
+  // Dates have whole seconds: a file replaced within the second a client's copy is dated
+  // (a publish and a quick switch) would look unmodified. Only a date after the whole second
+  // of the modification proves the client's copy is newer, so 304 needs that.
   const fresh =
-    inm !== undefined ? inm.split(',').some((t) => t.trim() === etag || t.trim() === '*') : settled && ims !== undefined && Date.parse(ims) >= Date.parse(lastModified);
+    inm !== undefined
+      ? inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')
+      : ims !== undefined && Date.parse(ims) >= Math.floor(st.mtimeMs / 1000) * 1000 + 1000;
   if (fresh) {
     res.statusCode = 304;
     res.end();
