@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseDeb822, parseDeb822Stream } from '../deb/deb822-parse.js';
+import { parseDeb822Stream } from '../deb/deb822-parse.js';
 import type { Paragraph } from '../deb/paragraph.js';
 import type { ReleaseFile } from '../deb/release.js';
 import { sourceOf } from '../deb/source-of.js';
@@ -7,7 +7,7 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { compileQuery, parseQuery, queryTargetFromParagraph } from '../query/index.js';
 import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
 import { resolveClosure } from '../resolve/resolve-closure.js';
-import type { MirrorSyncState, PackageEntry, PackageFile, UnresolvedDependency } from '../store/records.js';
+import { type MirrorSyncState, type PackageEntry, type PackageFile, packageKey, type UnresolvedDependency } from '../store/records.js';
 import { fetchIndex } from '../upstream/fetch-index.js';
 import { fetchRelease } from '../upstream/fetch-release.js';
 import { UpstreamClient } from '../upstream/http-client.js';
@@ -17,6 +17,7 @@ import { forEachConcurrent } from './for-each-concurrent.js';
 import type { MirrorConfig } from './mirror-config.js';
 import { requireMirror } from './mirror-admin.js';
 import { binaryEntry, sourceEntry } from './package-entry.js';
+import { paragraphOf } from './package-match.js';
 import { type ProgressSink, silentProgress } from './progress.js';
 
 export interface UpdateMirrorOptions {
@@ -61,7 +62,6 @@ function configHash(config: MirrorConfig): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex');
 }
 
-const entryKey = (p: PackageEntry): string => `${p.kind} ${p.name} ${p.version} ${p.architecture} ${p.files[0]?.sha256 ?? ''}`;
 const change = (p: PackageEntry): PackageChange => ({ kind: p.kind, name: p.name, version: p.version, architecture: p.architecture });
 
 /**
@@ -119,8 +119,7 @@ async function depsFromIndexes(ctx: Context, config: MirrorConfig): Promise<Reco
     const indexes = { deb: new PackageIndex(), udeb: new PackageIndex() };
     for (const p of await ctx.store.mirrorPackages(other)) {
       if (p.kind === 'source') continue;
-      const [paragraph] = parseDeb822(p.stanza);
-      if (paragraph !== undefined) indexes[p.kind].add(paragraph);
+      indexes[p.kind].add(paragraphOf(p));
     }
     out.deb.push(indexes.deb);
     out.udeb.push(indexes.udeb);
@@ -159,9 +158,7 @@ async function selectSources(
   // Source "name version" → the binaries built from it (several, as a rule).
   const wanted = new Map<string, string[]>();
   for (const b of binaries) {
-    const [p] = parseDeb822(b.stanza);
-    if (p === undefined) continue;
-    const s = sourceOf(p);
+    const s = sourceOf(paragraphOf(b));
     const key = `${s.name} ${s.version}`;
     const binary = `${b.name}_${b.version}_${b.architecture}`;
     const built = wanted.get(key);
@@ -301,10 +298,10 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
     for (const u of unresolved) progress({ type: 'warning', message: `${name}: unresolved dependency of ${u.package}: ${u.dependency}` });
 
     const current = await ctx.store.mirrorPackages(name);
-    const currentKeys = new Set(current.map(entryKey));
-    const nextKeys = new Set(entries.map(entryKey));
-    const added = entries.filter((e) => !currentKeys.has(entryKey(e))).map(change);
-    const removed = current.filter((e) => !nextKeys.has(entryKey(e))).map(change);
+    const currentKeys = new Set(current.map(packageKey));
+    const nextKeys = new Set(entries.map(packageKey));
+    const added = entries.filter((e) => !currentKeys.has(packageKey(e))).map(change);
+    const removed = current.filter((e) => !nextKeys.has(packageKey(e))).map(change);
     const missing = await missingFiles(ctx, entries);
     const bytesTotal = missing.reduce((n, f) => n + f.size, 0);
     const result = (dryRun: boolean): UpdateMirrorResult => ({

@@ -3,6 +3,7 @@ import { openSigner } from '../keys/open-signer.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
+import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
 import { normalizePrefix, requirePublish } from './require-publish.js';
 import { requireRepo } from './repo-ops.js';
@@ -25,7 +26,7 @@ export interface PublishOptions {
 
 function architecturesOf(packages: readonly PackageEntry[], explicit: readonly string[] | undefined): string[] {
   if (explicit !== undefined && explicit.length > 0) return [...explicit];
-  const archs = [...new Set(packages.map((p) => p.architecture).filter((a) => a !== 'all' && a !== 'source'))].sort();
+  const archs = binaryArchitectures(packages);
   if (archs.length === 0) {
     throw new DebstashError('DEBSTASH_E_USAGE', 'only Architecture: all packages: say which architectures to publish them for with --arch', {});
   }

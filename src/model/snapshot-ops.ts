@@ -3,6 +3,7 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
 import { resolveClosure } from '../resolve/resolve-closure.js';
 import { type PackageEntry, packageKey, type SnapshotOrigin, type SnapshotRecord, type UnresolvedDependency } from '../store/records.js';
+import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
 import { requireMirror } from './mirror-admin.js';
 import { packageMatcher, paragraphOf } from './package-match.js';
@@ -64,11 +65,6 @@ export async function mergeSnapshots(ctx: Context, dest: string, sources: readon
   return save(ctx, dest, `merge of ${sources.join(', ')}${options.latest ? ' (latest versions)' : ''}`, sources.map((name) => ({ kind: 'snapshot', name })), options.latest ? latestOnly(merged) : merged);
 }
 
-function architecturesOf(packages: readonly PackageEntry[]): string[] {
-  const archs = [...new Set(packages.map((p) => p.architecture).filter((a) => a !== 'all' && a !== 'source'))].sort();
-  return archs.length > 0 ? archs : ['all'];
-}
-
 /** The dependency closure of `roots` inside `universe` (per package kind, as apt sees them). */
 function closeOver(roots: readonly PackageEntry[], universe: readonly PackageEntry[]): { packages: PackageEntry[]; unresolved: UnresolvedDependency[] } {
   const entryOf = new Map<IndexedPackage, PackageEntry>();
@@ -85,7 +81,8 @@ function closeOver(roots: readonly PackageEntry[], universe: readonly PackageEnt
   }
   const out: PackageEntry[] = roots.filter((p) => p.kind === 'source');
   const unresolved: UnresolvedDependency[] = [];
-  const architectures = architecturesOf(universe);
+  const found = binaryArchitectures(universe);
+  const architectures = found.length > 0 ? found : ['all'];
   for (const [kind, index] of indexes) {
     const result = resolveClosure(rootsByKind.get(kind) ?? [], [index], { architectures });
     for (const ip of result.selected) out.push(entryOf.get(ip) as PackageEntry);
