@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDeb822 } from '../src/deb/deb822-parse.js';
 import { parseRelations } from '../src/deb/relation.js';
+import { DEFAULT_FILTER } from '../src/config/embedded-default.js';
 import { closeContext, openEmbeddedContext } from '../src/model/context.js';
 import { haveGnuTime, type Measurement, measure, median } from './measure.js';
 import { printTable, type Row } from './report.js';
 import { benchUpstream, type BenchUpstream } from './upstream.js';
 
 /** The seed workload of DESIGN.md and the notes. */
-export const SEED_FILTER = 'Priority (required) | Priority (important) | Priority (standard) | postgresql | python3';
-const NOTHING = 'Name (= debstash-bench-matches-nothing)';
+export const SEED_FILTER = DEFAULT_FILTER;
+/** A filter no package matches: the cost of reading the full index and nothing else. */
+export const NOTHING_FILTER = 'Name (= debstash-bench-matches-nothing)';
 const NOOP_RUNS = 3;
 const bin = fileURLToPath(new URL('../../bin/debstash.js', import.meta.url));
 
@@ -100,7 +102,7 @@ export async function benchMirror(): Promise<void> {
     const rows: Row[] = [];
     for (const t of [ours, theirs]) {
       t.create('seed', SEED_FILTER);
-      t.create('nothing', NOTHING);
+      t.create('nothing', NOTHING_FILTER);
     }
     const firstOurs = await ours.update('seed');
     const firstTheirs = await theirs.update('seed');

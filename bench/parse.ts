@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveGnuTime, type Measurement, measure, median } from './measure.js';
+import { aptly, NOTHING_FILTER } from './mirror.js';
 import { printTable } from './report.js';
 import { benchUpstream, cachedIndex, type BenchUpstream } from './upstream.js';
 
@@ -23,28 +24,10 @@ function haveAptly(): boolean {
 async function aptlyReadIndex(up: BenchUpstream): Promise<Measurement[]> {
   const root = await mkdtemp(join(tmpdir(), 'debstash-bench-aptly-'));
   try {
-    const conf = join(root, 'aptly.conf');
-    await writeFile(conf, JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg' }));
-    const base = ['aptly', `-config=${conf}`];
-    const keyring = up.signedBy?.startsWith('/') ? [`-keyring=${up.signedBy}`] : ['-ignore-signatures'];
-    execFileSync(
-      base[0] ?? 'aptly',
-      [
-        ...base.slice(1),
-        'mirror',
-        'create',
-        `-architectures=${up.arch}`,
-        '-filter=Name (= debstash-bench-matches-nothing)',
-        ...keyring,
-        'empty',
-        up.uri,
-        up.suite,
-        up.component,
-      ],
-      { stdio: 'ignore' },
-    );
+    const tool = aptly(root, up);
+    tool.create('empty', NOTHING_FILTER);
     const runs: Measurement[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await measure([...base, 'mirror', 'update', ...keyring, 'empty']));
+    for (let i = 0; i < RUNS; i++) runs.push(await tool.update('empty'));
     return runs;
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -4,24 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { firstHostUpstream } from '../../src/upstream/host-apt-sources.js';
+import { reachableHostArchive } from '../helpers/host-archive.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
 import { projectRoot } from '../helpers/project-root.js';
 
-async function archiveAnswers(): Promise<string | undefined> {
-  try {
-    const up = await firstHostUpstream();
-    const res = await fetch(`${up.uri}/dists/${up.suite}/InRelease`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
-    return res.ok ? undefined : `the archive in the apt configuration answers HTTP ${res.status}`;
-  } catch (err) {
-    return `the archive in the apt configuration does not answer (${(err as Error).message})`;
-  }
-}
-
 test('online: "debstash up" on a fresh data dir mirrors, publishes and serves what a plain apt installs', { timeout: 240_000 }, async (t) => {
-  const skip = await archiveAnswers();
-  if (skip !== undefined) {
-    t.skip(skip);
+  const up = await reachableHostArchive();
+  if (typeof up === 'string') {
+    t.skip(up);
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'debstash-up-'));

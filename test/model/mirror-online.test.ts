@@ -10,34 +10,21 @@ import { hostArchitecture } from '../../src/model/host-defaults.js';
 import { createMirror, showMirror } from '../../src/model/mirror-admin.js';
 import { updateMirror } from '../../src/model/mirror-update.js';
 import { UpstreamClient } from '../../src/upstream/http-client.js';
-import { firstHostUpstream } from '../../src/upstream/host-apt-sources.js';
+import { DEFAULT_FILTER } from '../../src/config/embedded-default.js';
+import { reachableHostArchive } from '../helpers/host-archive.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
 
 const run = promisify(execFile);
-const SEED = 'Priority (required) | Priority (important) | Priority (standard) | postgresql | python3';
-
-/** The archive of this machine's apt configuration, if it answers within a few seconds. */
-async function reachableUpstream(): Promise<{ uri: string; suite: string; keyring: string } | string> {
-  let up;
-  try {
-    up = await firstHostUpstream();
-  } catch (err) {
-    return `no apt source on this machine (${(err as Error).message})`;
-  }
-  if (up.signedBy === undefined || !up.signedBy.startsWith('/')) return `the host's first apt source has no Signed-By keyring file`;
-  try {
-    const res = await fetch(`${up.uri}/dists/${up.suite}/InRelease`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
-    if (!res.ok) return `the archive in the apt configuration answers HTTP ${res.status}`;
-  } catch (err) {
-    return `the archive in the apt configuration does not answer (${(err as Error).message})`;
-  }
-  return { uri: up.uri, suite: up.suite, keyring: up.signedBy };
-}
 
 test('online: the seed workload from the host archive installs from the mirrored set alone', { timeout: 300_000 }, async (t) => {
-  const up = await reachableUpstream();
+  const up = await reachableHostArchive();
   if (typeof up === 'string') {
     t.skip(up);
+    return;
+  }
+  const keyring = up.signedBy;
+  if (keyring === undefined || !keyring.startsWith('/')) {
+    t.skip(`the host's first apt source has no Signed-By keyring file`);
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'debstash-online-'));
@@ -45,7 +32,7 @@ test('online: the seed workload from the host archive installs from the mirrored
   const client = new UpstreamClient();
   try {
     const arch = hostArchitecture();
-    await createMirror(ctx, 'seed', { url: up.uri, dist: up.suite, components: ['main'], architectures: [arch], filter: SEED, withDeps: true, keyrings: [up.keyring] }, { architectures: [arch], keyrings: [] });
+    await createMirror(ctx, 'seed', { url: up.uri, dist: up.suite, components: ['main'], architectures: [arch], filter: DEFAULT_FILTER, withDeps: true, keyrings: [keyring] }, { architectures: [arch], keyrings: [] });
     const r = await updateMirror(ctx, 'seed', { client });
     const shown = await showMirror(ctx, 'seed');
     assert.ok(shown.packages.length > 200, `${shown.packages.length} packages`);
