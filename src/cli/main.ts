@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
+import { applyCommand } from './commands/apply.js';
 import { dbCommand } from './commands/db.js';
 import { keyCommand } from './commands/key.js';
 import { mirrorCommand } from './commands/mirror.js';
+import { packageCommand } from './commands/package.js';
 import { clientConfigCommand, publishCommand } from './commands/publish.js';
 import { repoCommand } from './commands/repo.js';
 import { upCommand } from './commands/up.js';
 import { serveCommand } from './commands/serve.js';
 import { snapshotCommand } from './commands/snapshot.js';
+import { tokenCommand } from './commands/token.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,7 +32,7 @@ function buildProgram(): Command {
 
   // Added command trees do not inherit the program's settings; without exitOverride their
   // usage errors would exit 1 behind our back instead of 2.
-  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand(), publishCommand(), clientConfigCommand(), keyCommand(), serveCommand(), upCommand(), dbCommand()]) program.addCommand(sub);
+  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand(), publishCommand(), clientConfigCommand(), packageCommand(), keyCommand(), tokenCommand(), serveCommand(), applyCommand(), upCommand(), dbCommand()]) program.addCommand(sub);
   const inherit = (cmd: Command): void => {
     for (const c of cmd.commands) {
       c.copyInheritedSettings(cmd);

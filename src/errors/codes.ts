@@ -292,6 +292,9 @@ export const ERROR_CODES = {
     status: 400,
     hint: 'See docs/query.md for the filter grammar (aptly compatible).',
   },
+  // -- publish (issue 5) codes go above this line --
+  // -- server, REST API, auth (issue 6) codes go above this line --
+  // -- debstash.yaml, apply, up (issue 7) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

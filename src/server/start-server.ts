@@ -6,6 +6,10 @@ import { isDebstashError } from '../errors/debstash-error.js';
 import { exportPublicKey } from '../keys/key-store.js';
 import { clientConfig } from '../model/client-config.js';
 import type { Context } from '../model/context.js';
+import { handleApi } from './api/handle-api.js';
+import { Metrics } from './metrics.js';
+import { treeAccessAllowed } from '../auth/tree-access.js';
+import type { ConfiguredToken } from '../auth/configured-token.js';
 import { resolveTreePath } from './resolve-tree-path.js';
 import { serveFile } from './serve-file.js';
 
@@ -14,6 +18,12 @@ export interface ServerOptions {
   readonly port: number;
   /** Ready once this says so (e.g. after the first publish); default: every publish has a Release. */
   readonly ready?: () => Promise<{ readonly ok: boolean; readonly why?: string }>;
+  /** Shared with whoever reports into it (e.g. `up`'s refresh loop); a fresh one by default. */
+  readonly metrics?: Metrics;
+  /** The APT tree is public unless this is false (then a read token or basic auth is needed). */
+  readonly public?: boolean;
+  /** Tokens from debstash.yaml, besides the stored ones. */
+  readonly tokens?: readonly ConfiguredToken[];
 }
 
 export interface RunningServer {
@@ -47,6 +57,9 @@ async function publishesReady(ctx: Context): Promise<{ ok: boolean; why?: string
 export async function startServer(ctx: Context, options: ServerOptions): Promise<RunningServer> {
   const root = ctx.publicDir;
   const ready = options.ready ?? (() => publishesReady(ctx));
+  const metrics = options.metrics ?? new Metrics();
+  const tokens = options.tokens ?? [];
+  const treePolicy = { public: options.public ?? true, tokens };
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -58,6 +71,8 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
       return text(res, r.ok ? 200 : 503, r.ok ? 'ready\n' : `not ready: ${r.why ?? 'unknown'}\n`);
     }
+    if (path === '/metrics') return text(res, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
+    if (path === '/api' || path.startsWith('/api/')) return handleApi(ctx, req, res, { metrics, tokens });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return text(res, 405, 'method not allowed\n');
@@ -73,6 +88,10 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
         throw err;
       });
       return sources ? text(res, 200, sources) : text(res, 404, 'no such publish\n');
+    }
+    if (!(await treeAccessAllowed(ctx, req, treePolicy))) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="debstash", Bearer');
+      return text(res, 401, 'a read token is needed\n');
     }
     const tree = resolveTreePath(path);
     if (!tree.ok) return text(res, tree.status, `${tree.why}\n`);
