@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { pino, type Logger } from 'pino';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   readonly public?: boolean;
   /** Tokens from debstash.yaml, besides the stored ones. */
   readonly tokens?: readonly ConfiguredToken[];
+  /** Structured log sink; silent by default (the CLI passes one that writes JSON lines). */
+  readonly logger?: Logger;
 }
 
 export interface RunningServer {
@@ -59,6 +62,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const ready = options.ready ?? (() => publishesReady(ctx));
   const metrics = options.metrics ?? new Metrics();
   const tokens = options.tokens ?? [];
+  const logger = options.logger ?? pino({ level: 'silent' });
   const treePolicy = { public: options.public ?? true, tokens };
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
@@ -72,7 +76,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       return text(res, r.ok ? 200 : 503, r.ok ? 'ready\n' : `not ready: ${r.why ?? 'unknown'}\n`);
     }
     if (path === '/metrics') return text(res, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
-    if (path === '/api' || path.startsWith('/api/')) return handleApi(ctx, req, res, { metrics, tokens });
+    if (path === '/api' || path.startsWith('/api/')) return handleApi(ctx, req, res, { metrics, tokens, log: logger });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return text(res, 405, 'method not allowed\n');

@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { Context } from '../../model/context.js';
 import type { Metrics } from '../metrics.js';
 import type { ConfiguredToken } from '../../auth/configured-token.js';
 
 export interface ApiEnvironment {
   readonly metrics: Metrics;
+  /** The request's logger (carries its request id). */
+  readonly log: Logger;
   /** Tokens from debstash.yaml (plain secrets from the environment), besides the stored ones. */
   readonly tokens: readonly ConfiguredToken[];
 }
