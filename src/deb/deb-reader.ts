@@ -46,7 +46,7 @@ const CONTROL_MEMBERS: Readonly<Record<string, Compression>> = {
   'control.tar.xz': 'xz',
   'control.tar.zst': 'zstd',
 };
-const DATA_MEMBERS: Readonly<Record<string, Compression>> = {
+export const DATA_MEMBERS: Readonly<Record<string, Compression>> = {
   'data.tar': 'none',
   'data.tar.gz': 'gzip',
   'data.tar.xz': 'xz',

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
+import { ContentsCache } from '../publish/contents-cache.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
@@ -20,6 +22,10 @@ export interface PublishOptions {
   readonly origin?: string;
   readonly label?: string;
   readonly architectures?: readonly string[];
+  /** Write Contents-ARCH.gz indexes. */
+  readonly contents?: boolean;
+  /** Add MD5Sum to Release. */
+  readonly md5?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -37,7 +43,9 @@ function byComponent(packages: readonly PackageEntry[], override: string | undef
   const map = new Map<string, PackageEntry[]>();
   for (const p of packages) {
     const c = override ?? p.component;
-    map.set(c, [...(map.get(c) ?? []), override ? { ...p, component: c } : p]);
+    let list = map.get(c);
+    if (list === undefined) map.set(c, (list = []));
+    list.push(override ? { ...p, component: c } : p);
   }
   return [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, list]) => ({ name, packages: list }));
 }
@@ -49,6 +57,11 @@ async function sourcePackages(ctx: Context, source: PublishRecord['source']): Pr
   }
   await requireRepo(ctx, source.name);
   return ctx.store.repoPackages(source.name);
+}
+
+/** Package file lists for Contents indexes, kept by the .deb's SHA-256 (see ContentsCache). */
+export function contentsCacheDir(ctx: Context): string {
+  return join(ctx.dataDir, 'cache', 'contents');
 }
 
 /** Writes the tree of `record` with its source's current packages and stores the record. */
@@ -65,6 +78,8 @@ async function write(ctx: Context, record: Omit<PublishRecord, 'releaseSha256' |
     meta: record.meta,
     signer,
     pool: ctx.pool,
+    ...(record.md5 === true ? { md5: true } : {}),
+    ...(record.contents === true ? { contents: new ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const saved: PublishRecord = { ...record, updatedAt: new Date().toISOString(), releaseSha256: result.releaseSha256 };
@@ -96,6 +111,8 @@ export async function publish(ctx: Context, source: PublishRecord['source'], opt
       ...(options.component ? { component: options.component } : {}),
       architectures: architecturesOf(packages, options.architectures),
       meta,
+      ...(options.contents === true ? { contents: true } : {}),
+      ...(options.md5 === true ? { md5: true } : {}),
       keyFingerprint: signer.fingerprint,
       createdAt: now,
     },

@@ -28,6 +28,8 @@ export interface PlannedIndex {
   readonly names: readonly string[];
   /** The paragraphs, each ending with one newline; the index joins them with blank lines. */
   readonly stanzas: readonly string[];
+  /** SHA-256 of each paragraph's package file (a source's first file). */
+  readonly sha256s: readonly string[];
 }
 
 export interface PublishPlan {
@@ -48,6 +50,7 @@ interface Row {
   readonly version: string;
   readonly architecture: string;
   readonly stanza: string;
+  readonly sha256: string;
 }
 
 function describe(e: PackageEntry): string {
@@ -127,7 +130,7 @@ export function planPublish(
         const dir = poolDirectory(component, e.name);
         for (const f of e.files) place({ path: `${dir}/${fileNameOf(f.path, `${e.name} file`)}`, sha256: f.sha256, size: f.size }, e);
         const stanza = withStanzaField(normalizedStanza(e.stanza, () => describe(e)), 'Directory', dir);
-        sources.push({ name: e.name, version: e.version, architecture: 'source', stanza });
+        sources.push({ name: e.name, version: e.version, architecture: 'source', stanza, sha256: first.sha256 });
         continue;
       }
       const targets = e.architecture === 'all' ? arches : arches.includes(e.architecture) ? [e.architecture] : [];
@@ -145,7 +148,7 @@ export function planPublish(
       // Both parts are checked: the directory by poolDirectory, the file name by fileNameOf.
       const path = `${poolDirectory(component, sourceName(original, e.name))}/${fileNameOf(first.path, `${e.name} Filename`)}`;
       place({ path, sha256: first.sha256, size: first.size }, e);
-      const row: Row = { name: e.name, version: e.version, architecture: e.architecture, stanza: withStanzaField(original, 'Filename', path) };
+      const row: Row = { name: e.name, version: e.version, architecture: e.architecture, stanza: withStanzaField(original, 'Filename', path), sha256: first.sha256 };
       if (e.kind === 'udeb') anyUdebs = true;
       const into = e.kind === 'udeb' ? udebs : binaries;
       for (const a of targets) (into.get(a) as Row[]).push(row);
@@ -156,7 +159,7 @@ export function planPublish(
   const indexes: PlannedIndex[] = [];
   const add = (kind: IndexKind, component: string, architecture: string, dir: string, file: string, rows: Row[]): void => {
     rows.sort(byPublishedOrder);
-    indexes.push({ path: `${dir}/${file}`, dir, kind, component, architecture, names: rows.map((r) => r.name), stanzas: rows.map((r) => r.stanza) });
+    indexes.push({ path: `${dir}/${file}`, dir, kind, component, architecture, names: rows.map((r) => r.name), stanzas: rows.map((r) => r.stanza), sha256s: rows.map((r) => r.sha256) });
   };
   for (const c of perComponent) {
     for (const a of arches) {

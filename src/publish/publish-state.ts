@@ -46,6 +46,8 @@ export interface Generation {
   readonly chunks: Readonly<Record<string, readonly ChunkRecord[]>>;
   /** Name of its pool listing; null when unknown (a tree this publisher did not write). */
   readonly pool: string | null;
+  /** SHA-256 of the uncompressed text of each Contents-ARCH.gz it lists, by path (reuse needs it). */
+  readonly contents?: Readonly<Record<string, string>>;
 }
 
 export interface PublishState {

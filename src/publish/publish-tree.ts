@@ -6,6 +6,8 @@ import type { Pool } from '../pool/pool.js';
 import type { PackageEntry } from '../store/records.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './chunking.js';
 import { digestOf } from './file-digest.js';
+import { makeContentsFile, type ContentsFile } from './contents-file.js';
+import type { ContentsSource } from './contents-cache.js';
 import { ChunkStore, codecId, makeIndexFiles, type IndexFiles, type TreeFile } from './index-files.js';
 import { forEachLimited, Limiter } from './limiter.js';
 import { lockPublisher } from './publish-lock.js';
@@ -37,6 +39,11 @@ export interface PublishTreeOptions {
   readonly now?: Date;
   /** Add an MD5Sum section (apt ignores it; some old tools want it). */
   readonly md5?: boolean;
+  /**
+   * Write `COMPONENT/Contents-ARCH.gz` for every binary index, with the paths each package
+   * installs taken from here (see ContentsCache).
+   */
+  readonly contents?: ContentsSource;
   /** Generations whose indexes stay under by-hash/ (and whose pool files stay); default 3. */
   readonly keepGenerations?: number;
   /** gzip level of Packages.gz / Sources.gz, 1..9; default 9. */
@@ -89,6 +96,8 @@ export interface PublishTreeResult {
   /** Binary packages of architectures not published, left out. */
   readonly skipped: number;
   readonly indexes: readonly PublishedIndex[];
+  /** The Contents indexes written (none without the `contents` option). */
+  readonly contents: readonly { readonly path: string; readonly sha256: string; readonly size: number; readonly unchanged: boolean }[];
   readonly pool: { readonly placed: number; readonly copied: number; readonly kept: number };
   readonly garbage: GarbageReport;
   readonly timings: Readonly<Record<'planMs' | 'buildMs' | 'signMs' | 'writeMs' | 'commitMs' | 'cleanupMs' | 'totalMs', number>>;
@@ -204,12 +213,23 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       return listing;
     };
     const store = new ChunkStore(distDir, generations, codec, codecOptions, new Limiter(options.concurrency ?? availableParallelism()));
-    const [placed, made] = await Promise.allSettled([placeFiles(), Promise.all(plan.indexes.map((index) => makeIndexFiles(index, generations, codec, store, chunking, options.md5 === true)))]);
+    const { contents } = options;
+    const makeContents = async (): Promise<ContentsFile[]> =>
+      contents === undefined
+        ? []
+        : Promise.all(plan.indexes.filter((i) => i.kind === 'packages').map((i) => makeContentsFile(i, contents, generations, { md5: options.md5 === true, gzipLevel: options.gzipLevel })));
+    const [placed, made, listed] = await Promise.allSettled([
+      placeFiles(),
+      Promise.all(plan.indexes.map((index) => makeIndexFiles(index, generations, codec, store, chunking, options.md5 === true))),
+      makeContents(),
+    ]);
     if (placed.status === 'rejected') throw placed.reason;
     if (made.status === 'rejected') throw made.reason;
+    if (listed.status === 'rejected') throw listed.reason;
     const poolListing = placed.value;
     const indexFiles: IndexFiles[] = made.value;
-    const treeFiles: TreeFile[] = [];
+    const contentsFiles = listed.value;
+    const treeFiles: TreeFile[] = contentsFiles.map((c) => c.file);
     for (const f of indexFiles) {
       treeFiles.push(f.plain, f.gz, f.xz);
       if (f.index.kind !== 'installer') {
@@ -252,6 +272,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
         codec,
         chunks: Object.fromEntries(indexFiles.map((f) => [f.index.path, f.chunks])),
         pool: poolListing,
+        ...(contentsFiles.length > 0 ? { contents: Object.fromEntries(contentsFiles.map((c) => [c.file.path, c.textSha256])) } : {}),
       };
       await writeState(distDir, { version: 1, generations, pending: current, garbage }, files);
       // by-hash files of generations this publisher wrote are there (a foreign tree's may not be).
@@ -325,6 +346,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
         compressedChunks: f.compressedChunks,
         unchanged: f.unchanged,
       })),
+      contents: contentsFiles.map((c) => ({ path: c.file.path, sha256: c.file.digest.sha256, size: c.file.digest.size, unchanged: c.unchanged })),
       pool: poolStats,
       garbage: removed,
       timings: {

@@ -104,6 +104,10 @@ export interface PublishRecord {
   readonly component?: string;
   readonly architectures: readonly string[];
   readonly meta: PublishMeta;
+  /** Contents-ARCH.gz indexes are written (`--contents`); kept by switch and update. */
+  readonly contents?: boolean;
+  /** Release has an MD5Sum section (`--md5`); kept by switch and update. */
+  readonly md5?: boolean;
   readonly keyFingerprint: string;
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { parseRelease } from '../../src/deb/release.js';
 import { generateKey } from '../../src/keys/generate-key.js';
 import { clientConfig } from '../../src/model/client-config.js';
 import type { Context } from '../../src/model/context.js';
 import { createMirror } from '../../src/model/mirror-admin.js';
 import { updateMirror } from '../../src/model/mirror-update.js';
-import { dropPublish, publish, switchPublish } from '../../src/model/publish-ops.js';
-import { createSnapshot, dropSnapshot, filterSnapshot } from '../../src/model/snapshot-ops.js';
+import { contentsCacheDir, dropPublish, publish, switchPublish } from '../../src/model/publish-ops.js';
+import { createSnapshot, dropSnapshot, filterSnapshot, verifySnapshot } from '../../src/model/snapshot-ops.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { isCode } from '../helpers/coded-error.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
+import { doseBroken } from '../publish/dose-distcheck.js';
 import { FILTER, type MirrorFixture, mirrorFixture } from './mirror-fixture.js';
 
 describe('mirror → snapshot → publish → serve → apt', () => {
@@ -70,5 +75,43 @@ describe('mirror → snapshot → publish → serve → apt', () => {
       await apt.close();
     }
     await assert.rejects(publish(ctx, { kind: 'snapshot', name: 's3' }, { dist: 'x', prefix: '../escape' }), (e: unknown) => e instanceof Error && /prefix|\.\./i.test(e.message));
+  });
+
+  test('dose-distcheck on a published snapshot reports the packages "snapshot verify" reports', async (t) => {
+    // The fixture's "broken" depends on a package the archive does not have.
+    await createSnapshot(ctx, 'checked', { mirror: 'm' });
+    await publish(ctx, { kind: 'snapshot', name: 'checked' }, { dist: 'checked', architectures: ['amd64', 'i386'] });
+    const distDir = join(ctx.publicDir, 'dists', 'checked');
+    const indexes = (await readdir(distDir, { recursive: true })).filter((p) => /^[^/]+\/binary-[^/]+\/Packages$/.test(p)).map((p) => join(distDir, p));
+    assert.ok(indexes.length >= 3, indexes.join(' '));
+    const dose = await doseBroken(indexes, { native: 'amd64', foreign: ['i386'] });
+    if (dose === undefined) {
+      t.skip('dose-distcheck is not installed (apt-get install dose-distcheck)');
+      return;
+    }
+    const unresolved = await verifySnapshot(ctx, 'checked');
+    const ours = [...new Set(unresolved.map((u) => u.package.split(/[ :_]/)[0]))].sort();
+    assert.deepEqual(ours, ['broken'], JSON.stringify(unresolved));
+    assert.deepEqual(dose.broken, ours, dose.report);
+  });
+
+  test('--contents and --md5 are remembered: switch keeps both', async () => {
+    await createSnapshot(ctx, 'c1', { mirror: 'm' });
+    await createSnapshot(ctx, 'c2', { mirror: 'm' });
+    await publish(ctx, { kind: 'snapshot', name: 'c1' }, { dist: 'full', contents: true, md5: true });
+    const dir = join(ctx.publicDir, 'dists', 'full');
+    const check = async (): Promise<void> => {
+      const text = await readFile(join(dir, 'Release'), 'utf8');
+      assert.ok(parseRelease(text).sha256.has('main/Contents-amd64.gz'), text);
+      assert.match(text, /^MD5Sum:$/m);
+      // The fixture's packages install no files: a valid, empty index.
+      assert.equal(gunzipSync(await readFile(join(dir, 'main/Contents-amd64.gz'))).length, 0);
+    };
+    await check();
+    assert.ok((await readdir(contentsCacheDir(ctx))).length > 0, 'file lists cached in the data dir');
+    const p = await switchPublish(ctx, 'full', 'c2');
+    assert.equal(p.contents, true);
+    assert.equal(p.md5, true);
+    await check();
   });
 });

@@ -9,7 +9,7 @@ import { withContext } from '../with-context.js';
 
 const where = (p: PublishRecord): string => `${p.prefix ? `${p.prefix}/` : ''}dists/${p.dist}`;
 const describe = (p: PublishRecord): string =>
-  `${where(p)}: ${p.source.kind} ${p.source.name}, ${p.architectures.join(',')}, signed by ${p.keyFingerprint.slice(-16)}, updated ${p.updatedAt}`;
+  `${where(p)}: ${p.source.kind} ${p.source.name}, ${p.architectures.join(',')}${p.contents === true ? ', with Contents' : ''}, signed by ${p.keyFingerprint.slice(-16)}, updated ${p.updatedAt}`;
 const csv = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter((v) => v !== '')];
 
 interface PublishFlags {
@@ -20,6 +20,8 @@ interface PublishFlags {
   origin?: string;
   label?: string;
   arch?: string[];
+  contents?: boolean;
+  md5?: boolean;
   passphraseFile?: string;
 }
 
@@ -32,6 +34,8 @@ function publishFlags(cmd: Command): Command {
     .option('--origin <text>', 'Release Origin (default debstash)')
     .option('--label <text>', 'Release Label')
     .option('--arch <list>', 'architectures to publish (default: those of the packages)', csv)
+    .option('--contents', 'also write Contents-ARCH.gz (file lists of the packages; kept by switch and update)')
+    .option('--md5', 'also list MD5Sum in Release (kept by switch and update)')
     .option('--passphrase-file <file>', 'key passphrase (or env DEBSTASH_KEY_PASSPHRASE / _FILE)');
 }
 
@@ -45,6 +49,8 @@ async function options(o: PublishFlags, signal: AbortSignal): Promise<PublishOpt
     ...(o.origin !== undefined ? { origin: o.origin } : {}),
     ...(o.label !== undefined ? { label: o.label } : {}),
     ...(o.arch !== undefined ? { architectures: o.arch } : {}),
+    ...(o.contents === true ? { contents: true } : {}),
+    ...(o.md5 === true ? { md5: true } : {}),
     ...(passphrase !== undefined ? { passphrase } : {}),
     signal,
   };
