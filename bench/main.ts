@@ -2,8 +2,9 @@
 import { benchMirror } from './mirror.js';
 import { benchParse } from './parse.js';
 import { benchPublish } from './publish.js';
+import { benchServe } from './serve.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish };
+const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {

@@ -24,6 +24,10 @@ export function contentType(path: string): string {
  * Release/InRelease and the plain index names change on every publish, so they revalidate.
  */
 export function cacheControl(relative: string): string {
-  if (relative.includes('/by-hash/') || /(^|\/)pool\//.test(relative)) return 'public, max-age=31536000, immutable';
-  return 'no-cache';
+  return isImmutable(relative) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
+/** A name whose content never changes once written (it may only disappear). */
+export function isImmutable(relative: string): boolean {
+  return relative.includes('/by-hash/') || /(^|\/)pool\//.test(relative);
 }

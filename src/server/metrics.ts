@@ -1,18 +1,119 @@
 import type { Context } from '../model/context.js';
+import { promSample, type PromLabels, promHeader } from './prometheus-text.js';
+
+/** Upper bounds of the task duration histogram, in seconds: a quick publish to a long first mirror update. */
+const TASK_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600];
+
+interface TaskSeries {
+  readonly kind: string;
+  readonly outcome: 'ok' | 'failed';
+  /** Observations per bucket (not cumulative), the last slot for +Inf. */
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+interface Gauge {
+  readonly help: string;
+  readonly values: Map<string, { readonly labels: PromLabels; value: number }>;
+}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /**
- * Prometheus metrics of one server process. STUB: the server-infra work fills it in; the
- * signatures are the contract the API, `up` and the static path use.
+ * Prometheus metrics of one server process: what happened here (requests, bytes, tasks), what
+ * others know (gauges), and what the store holds, read at scrape time.
  */
 export class Metrics {
+  /** route → status → count. */
+  private readonly requests = new Map<string, Map<number, number>>();
+  private readonly bytes = new Map<string, number>();
+  private readonly tasks = new Map<string, TaskSeries>();
+  private readonly gauges = new Map<string, Gauge>();
+
   /** One HTTP request answered: route is a template ("/api/mirrors/:name"), not the raw path. */
-  observeRequest(_route: string, _status: number, _bytes: number): void {}
-  /** A task (mirror update, publish) finished. */
-  observeTask(_kind: string, _seconds: number, _ok: boolean): void {}
-  /** A gauge set by whoever knows its value (e.g. `up`'s last refresh). */
-  setGauge(_name: string, _help: string, _value: number, _labels?: Readonly<Record<string, string>>): void {}
-  /** The Prometheus text exposition, including what is read from the store at scrape time. */
-  async render(_ctx: Context): Promise<string> {
-    return '';
+  observeRequest(route: string, status: number, bytes: number): void {
+    let byStatus = this.requests.get(route);
+    if (byStatus === undefined) this.requests.set(route, (byStatus = new Map()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    this.bytes.set(route, (this.bytes.get(route) ?? 0) + bytes);
   }
+
+  /** A task (mirror update, publish) finished. */
+  observeTask(kind: string, seconds: number, ok: boolean): void {
+    const outcome = ok ? 'ok' : 'failed';
+    const key = `${kind}\0${outcome}`;
+    let s = this.tasks.get(key);
+    if (s === undefined) this.tasks.set(key, (s = { kind, outcome, counts: new Array<number>(TASK_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
+    const i = TASK_BUCKETS.findIndex((le) => seconds <= le);
+    s.counts[i < 0 ? TASK_BUCKETS.length : i]! += 1;
+    s.sum += seconds;
+    s.count += 1;
+  }
+
+  /** A gauge set by whoever knows its value (e.g. `up`'s last refresh). */
+  setGauge(name: string, help: string, value: number, labels: Readonly<Record<string, string>> = {}): void {
+    if (!METRIC_NAME.test(name)) throw new Error(`metric name ${JSON.stringify(name)} is not a Prometheus name`);
+    let g = this.gauges.get(name);
+    if (g === undefined) this.gauges.set(name, (g = { help, values: new Map() }));
+    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    g.values.set(key, { labels, value });
+  }
+
+  /** The Prometheus text exposition, including what is read from the store at scrape time. */
+  async render(ctx: Context): Promise<string> {
+    const out: string[] = [];
+    out.push(...promHeader('debstash_http_requests_total', 'HTTP requests answered, by route template and status.', 'counter'));
+    for (const [route, byStatus] of this.requests) {
+      for (const [status, n] of byStatus) out.push(promSample('debstash_http_requests_total', { route, status: String(status) }, n));
+    }
+    out.push(...promHeader('debstash_http_response_bytes_total', 'Response body bytes sent, by route template.', 'counter'));
+    for (const [route, n] of this.bytes) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
+
+    out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
+    for (const s of this.tasks.values()) {
+      let cumulative = 0;
+      TASK_BUCKETS.forEach((le, i) => {
+        cumulative += s.counts[i] ?? 0;
+        out.push(promSample('debstash_task_duration_seconds_bucket', { kind: s.kind, outcome: s.outcome, le: String(le) }, cumulative));
+      });
+      out.push(promSample('debstash_task_duration_seconds_bucket', { kind: s.kind, outcome: s.outcome, le: '+Inf' }, s.count));
+      out.push(promSample('debstash_task_duration_seconds_sum', { kind: s.kind, outcome: s.outcome }, s.sum));
+      out.push(promSample('debstash_task_duration_seconds_count', { kind: s.kind, outcome: s.outcome }, s.count));
+    }
+
+    out.push(...(await storeMetrics(ctx)));
+
+    for (const [name, g] of this.gauges) {
+      out.push(...promHeader(name, g.help, 'gauge'));
+      for (const { labels, value } of g.values.values()) out.push(promSample(name, labels, value));
+    }
+    return `${out.join('\n')}\n`;
+  }
+}
+
+/** What the store holds now; a store that does not answer shows as debstash_store_up 0. */
+async function storeMetrics(ctx: Context): Promise<string[]> {
+  const out = promHeader('debstash_store_up', 'Whether the store answered this scrape.', 'gauge');
+  let mirrors, repos, snapshots, publishes;
+  try {
+    [mirrors, repos, snapshots, publishes] = await Promise.all([ctx.store.listMirrors(), ctx.store.listRepos(), ctx.store.listSnapshots(), ctx.store.listPublishes()]);
+  } catch {
+    out.push(promSample('debstash_store_up', {}, 0));
+    return out;
+  }
+  out.push(promSample('debstash_store_up', {}, 1));
+  out.push(...promHeader('debstash_mirror_last_success_timestamp_seconds', 'When the last update of a mirror committed (absent before the first).', 'gauge'));
+  for (const m of mirrors) {
+    if (m.updatedAt !== undefined) out.push(promSample('debstash_mirror_last_success_timestamp_seconds', { mirror: m.name }, Date.parse(m.updatedAt) / 1000));
+  }
+  out.push(...promHeader('debstash_mirror_packages', 'Packages a mirror holds.', 'gauge'));
+  for (const m of mirrors) out.push(promSample('debstash_mirror_packages', { mirror: m.name }, m.packageCount));
+  out.push(...promHeader('debstash_repo_packages', 'Packages a local repo holds.', 'gauge'));
+  for (const r of repos) out.push(promSample('debstash_repo_packages', { repo: r.name }, r.packageCount));
+  out.push(...promHeader('debstash_snapshots', 'Snapshots in the store.', 'gauge'));
+  out.push(promSample('debstash_snapshots', {}, snapshots.length));
+  out.push(...promHeader('debstash_publishes', 'Publishes in the store.', 'gauge'));
+  out.push(promSample('debstash_publishes', {}, publishes.length));
+  return out;
 }

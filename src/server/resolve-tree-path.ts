@@ -4,7 +4,14 @@
  */
 export type TreePath = { readonly ok: true; readonly relative: string } | { readonly ok: false; readonly status: 400 | 404; readonly why: string };
 
+/**
+ * A path with nothing to decode or check: non-empty segments, none starting with a dot, no
+ * percent sign, backslash or NUL. Most requests look like this; they skip the decoding.
+ */
+const PLAIN_PATH = /^(?:\/[^/.%\\\0][^/%\\\0]*)+$/;
+
 export function resolveTreePath(urlPath: string): TreePath {
+  if (PLAIN_PATH.test(urlPath)) return { ok: true, relative: urlPath.slice(1) };
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath);

@@ -1,80 +1,63 @@
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { cacheControl, contentType } from './content-type.js';
+import type { Exchange } from './exchange.js';
+import type { FileRepresentation } from './file-representation.js';
 import { parseRange } from './parse-range.js';
 
+/** Opens the bytes start..end (inclusive) of the represented file, for one that is not in memory. */
+export type OpenBody = (start: number, end: number) => Readable;
+
 /**
- * Serves one file of a tree: GET/HEAD, ETag + Last-Modified with 304, a single byte range,
- * content type and cache policy. The file, with symlinks resolved, must lie inside `root`
- * (also resolved): a link pointing out of the tree is a 404, never its target.
+ * Answers a GET/HEAD about one file version: 304 on a matching ETag or a later
+ * If-Modified-Since, a single byte range (206/416), else the whole file, from memory when the
+ * representation holds the bytes, else from `open`. Synchronous for a file in memory: the hot
+ * path allocates one header list and writes once.
  */
-export async function serveFile(req: IncomingMessage, res: ServerResponse, root: string, relative: string): Promise<void> {
-  let file: string;
-  let realRoot: string;
-  try {
-    [file, realRoot] = await Promise.all([realpath(`${root}/${relative}`), realpath(root)]);
-  } catch {
-    return notFound(res);
-  }
-  if (file !== realRoot && !file.startsWith(realRoot + sep)) return notFound(res);
-  const st = await stat(file).catch(() => undefined);
-  if (st === undefined || !st.isFile()) return notFound(res);
-
-  const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`;
-  const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toUTCString();
-  res.setHeader('ETag', etag);
-  res.setHeader('Last-Modified', lastModified);
-  res.setHeader('Cache-Control', cacheControl(relative));
-  res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Content-Type', contentType(relative));
-
-  const inm = req.headers['if-none-match'];
-  const ims = req.headers['if-modified-since'];
-  // Dates have whole seconds: a file replaced within the second a client's copy is dated
-  // (a publish and a quick switch) would look unmodified. Only a date after the whole second
-  // of the modification proves the client's copy is newer, so 304 needs that.
-  const fresh =
-    inm !== undefined
-      ? inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')
-      : ims !== undefined && Date.parse(ims) >= Math.floor(st.mtimeMs / 1000) * 1000 + 1000;
-  if (fresh) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
-  let range: { start: number; end: number } | undefined;
-  const rangeHeader = req.headers.range;
-  const ifRange = req.headers['if-range'];
-  if (rangeHeader !== undefined && (ifRange === undefined || ifRange === etag)) {
-    const r = parseRange(rangeHeader, st.size);
-    if (r === 'unsatisfiable') {
-      res.statusCode = 416;
-      res.setHeader('Content-Range', `bytes */${st.size}`);
+export function answerFile(req: IncomingMessage, res: ServerResponse, rep: FileRepresentation, ex: Exchange, open?: OpenBody): Promise<void> | undefined {
+  const idHeader = ['X-Request-Id', ex.id];
+  const { headers } = req;
+  if (headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) {
+    if (isFresh(rep, headers['if-none-match'], headers['if-modified-since'])) {
+      res.writeHead(304, rep.commonHeaders.concat(idHeader));
       res.end();
-      return;
+      return undefined;
     }
-    range = r;
   }
-  if (range) {
-    res.statusCode = 206;
-    res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${st.size}`);
-    res.setHeader('Content-Length', range.end - range.start + 1);
-  } else {
-    res.statusCode = 200;
-    res.setHeader('Content-Length', st.size);
-  }
-  if (req.method === 'HEAD') {
+  const rangeHeader = headers.range;
+  const ifRange = headers['if-range'];
+  const range = rangeHeader !== undefined && (ifRange === undefined || ifRange === rep.etag) ? parseRange(rangeHeader, rep.size) : undefined;
+  if (range === 'unsatisfiable') {
+    res.writeHead(416, rep.commonHeaders.concat('Content-Range', `bytes */${rep.size}`, idHeader));
     res.end();
-    return;
+    return undefined;
   }
-  await pipeline(createReadStream(file, range ?? {}), res).catch(() => undefined);
+  const { start, end } = range ?? { start: 0, end: rep.size - 1 };
+  if (range !== undefined) res.writeHead(206, rep.commonHeaders.concat('Content-Range', `bytes ${start}-${end}/${rep.size}`, 'Content-Length', String(end - start + 1), idHeader));
+  else res.writeHead(200, rep.fullHeaders.concat(idHeader));
+  if (req.method === 'HEAD' || end < start) {
+    res.end();
+    return undefined;
+  }
+  if (rep.body !== undefined) {
+    const body = range === undefined ? rep.body : rep.body.subarray(start, end + 1);
+    ex.bytes = body.length;
+    res.end(body);
+    return undefined;
+  }
+  if (open === undefined) throw new Error('answerFile: a representation without a body needs a way to open the file');
+  const stream = open(start, end);
+  stream.on('data', (chunk: Buffer) => (ex.bytes += chunk.length));
+  // A client that goes away mid-download is no error of ours: the stream is closed, nothing to report.
+  return pipeline(stream, res).catch(() => undefined);
 }
 
-function notFound(res: ServerResponse): void {
-  res.statusCode = 404;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.end('not found\n');
+/**
+ * Dates have whole seconds: a file replaced within the second a client's copy is dated (a
+ * publish and a quick switch) would look unmodified. Only a date after the whole second of the
+ * modification proves the client's copy is newer, so 304 needs that.
+ */
+function isFresh(rep: FileRepresentation, inm: string | undefined, ims: string | undefined): boolean {
+  if (inm !== undefined) return inm.split(',').some((t) => t.trim() === rep.etag || t.trim() === '*');
+  return ims !== undefined && Date.parse(ims) >= rep.modifiedSecondMs + 1000;
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { isDebstashError } from '../errors/debstash-error.js';
 import { exportPublicKey } from '../keys/key-store.js';
@@ -11,8 +11,14 @@ import { handleApi } from './api/handle-api.js';
 import { Metrics } from './metrics.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
 import type { ConfiguredToken } from '../auth/configured-token.js';
+import type { Exchange } from './exchange.js';
+import { DEFAULT_FILE_CACHE, type FileCacheOptions } from './file-cache.js';
+import { gracefulClose } from './graceful-close.js';
+import { requestIds } from './request-id.js';
+import { recordWhenDone } from './request-log.js';
 import { resolveTreePath } from './resolve-tree-path.js';
-import { serveFile } from './serve-file.js';
+import { StaticTree } from './static-tree.js';
+import { treeRoute } from './tree-route.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -27,12 +33,23 @@ export interface ServerOptions {
   readonly tokens?: readonly ConfiguredToken[];
   /** Structured log sink; silent by default (the CLI passes one that writes JSON lines). */
   readonly logger?: Logger;
+  /** Memory for hot files of the tree; DEFAULT_FILE_CACHE by default. */
+  readonly fileCache?: FileCacheOptions;
+  /** How long close() lets responses in flight finish before cutting them (default 8 s). */
+  readonly shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
   readonly url: string;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets responses in flight finish within `graceMs` (default: the server's
+   * shutdownGraceMs), cuts the rest, then resolves. A later call with 0 cuts at once.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** Below the 10 s a container runtime waits between SIGTERM and SIGKILL. */
+const DEFAULT_SHUTDOWN_GRACE_MS = 8000;
 
 function text(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.statusCode = status;
@@ -55,64 +72,89 @@ async function publishesReady(ctx: Context): Promise<{ ok: boolean; why?: string
 /**
  * `debstash serve`: the published APT trees, the signing key, client configuration, and the
  * health endpoints orchestrators wait on. Plain node:http on the static path: no framework
- * between a client and its files.
+ * between a client and its files, hot files from memory (see StaticTree).
  */
 export async function startServer(ctx: Context, options: ServerOptions): Promise<RunningServer> {
-  const root = ctx.publicDir;
   const ready = options.ready ?? (() => publishesReady(ctx));
   const metrics = options.metrics ?? new Metrics();
   const tokens = options.tokens ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
   const treePolicy = { public: options.public ?? true, tokens };
+  const tree = new StaticTree(ctx.publicDir, options.fileCache ?? DEFAULT_FILE_CACHE);
+  const nextId = requestIds();
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** Everything but the tree: few requests, plain setHeader. */
+  const answerOther = async (req: IncomingMessage, res: ServerResponse, path: string, ex: Exchange): Promise<void> => {
+    res.setHeader('X-Request-Id', ex.id);
+    if (path === '/healthz') text(res, 200, 'ok\n');
+    else if (path === '/readyz') {
+      const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
+      text(res, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
+    } else if (path === '/metrics') text(res, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
+    else if (ex.route === '/api/*') await handleApi(ctx, req, res, { metrics, tokens, log: logger.child({ reqId: ex.id }) });
+    else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res);
+    else if (path === '/key.asc') {
+      const key = await exportPublicKey(ctx.dataDir).catch(() => undefined);
+      if (key) text(res, 200, key.armored, 'application/pgp-keys');
+      else text(res, 404, 'no signing key yet\n');
+    } else await clientSources(req, res, path);
+  };
+
+  const clientSources = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const client = /^\/client\/(?:(.+)\/)?([^/]+)\.sources$/.exec(path);
+    const sources =
+      client === null
+        ? undefined
+        : await clientConfig(ctx, client[2] ?? '', { url: baseUrl(req), ...(client[1] ? { prefix: client[1] } : {}) }).catch((err: unknown) => {
+            if (isDebstashError(err) && err.code === 'DEBSTASH_E_PUBLISH_NOT_FOUND') return undefined;
+            throw err;
+          });
+    if (sources) text(res, 200, sources);
+    else text(res, 404, 'no such publish\n');
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, ex: Exchange): Promise<void> => {
     // The raw path, not WHATWG URL's: that would resolve "/a/../b" and "%2e%2e" silently,
     // and such a request deserves a refusal rather than a quietly different file.
-    const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
-    if (path === '/healthz') return text(res, 200, 'ok\n');
-    if (path === '/readyz') {
-      const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
-      return text(res, r.ok ? 200 : 503, r.ok ? 'ready\n' : `not ready: ${r.why ?? 'unknown'}\n`);
+    const url = req.url ?? '/';
+    const path = url.includes('?') || url.includes('#') ? (url.split(/[?#]/, 1)[0] ?? '/') : url;
+    const special = otherRoute(path);
+    if (special !== undefined) {
+      ex.route = special;
+      return answerOther(req, res, path, ex);
     }
-    if (path === '/metrics') return text(res, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
-    if (path === '/api' || path.startsWith('/api/')) return handleApi(ctx, req, res, { metrics, tokens, log: logger });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      return text(res, 405, 'method not allowed\n');
-    }
-    if (path === '/key.asc') {
-      const key = await exportPublicKey(ctx.dataDir).catch(() => undefined);
-      return key ? text(res, 200, key.armored, 'application/pgp-keys') : text(res, 404, 'no signing key yet\n');
-    }
-    const client = /^\/client\/(?:(.+)\/)?([^/]+)\.sources$/.exec(path);
-    if (client) {
-      const sources = await clientConfig(ctx, client[2] ?? '', { url: baseUrl(req), ...(client[1] ? { prefix: client[1] } : {}) }).catch((err: unknown) => {
-        if (isDebstashError(err) && err.code === 'DEBSTASH_E_PUBLISH_NOT_FOUND') return undefined;
-        throw err;
-      });
-      return sources ? text(res, 200, sources) : text(res, 404, 'no such publish\n');
+      res.setHeader('X-Request-Id', ex.id);
+      return methodNotAllowed(res);
     }
     if (!(await treeAccessAllowed(ctx, req, treePolicy))) {
+      res.setHeader('X-Request-Id', ex.id);
       res.setHeader('WWW-Authenticate', 'Basic realm="debstash", Bearer');
       return text(res, 401, 'a read token is needed\n');
     }
-    const tree = resolveTreePath(path);
-    if (!tree.ok) return text(res, tree.status, `${tree.why}\n`);
-    return serveFile(req, res, root, tree.relative);
+    const where = resolveTreePath(path);
+    if (!where.ok) {
+      res.setHeader('X-Request-Id', ex.id);
+      return text(res, where.status, `${where.why}\n`);
+    }
+    ex.route = treeRoute(where.relative);
+    return tree.serve(req, res, where.relative, ex);
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) text(res, 500, 'internal error\n');
-      else res.destroy();
+  const server = createServer((req, res) => {
+    const ex: Exchange = { id: nextId(req.headers['x-request-id']), route: '/*', bytes: 0 };
+    recordWhenDone(req, res, ex, logger, metrics);
+    handle(req, res, ex).catch((err: unknown) => {
+      logger.error({ reqId: ex.id, err }, 'request failed');
+      if (res.headersSent) res.destroy();
+      else {
+        res.setHeader('X-Request-Id', ex.id);
+        text(res, 500, 'internal error\n');
+      }
     });
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const close = gracefulClose(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
@@ -120,14 +162,19 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive connections would hold close() open; in-flight ones finish first.
-        server.closeIdleConnections();
-        setTimeout(() => {
-          for (const s of sockets) s.destroy();
-        }, 5000).unref();
-      }),
+    close: (graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) => close(graceMs),
   };
+}
+
+/** The route template of a path outside the tree, or undefined for a tree path. */
+function otherRoute(path: string): string | undefined {
+  if (path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/key.asc') return path;
+  if (path === '/api' || path.startsWith('/api/')) return '/api/*';
+  if (path.startsWith('/client/')) return '/client/*';
+  return undefined;
+}
+
+function methodNotAllowed(res: ServerResponse): void {
+  res.setHeader('Allow', 'GET, HEAD');
+  text(res, 405, 'method not allowed\n');
 }

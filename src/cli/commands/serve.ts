@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { DebstashError } from '../../errors/debstash-error.js';
+import { serverLogger } from '../../server/server-logger.js';
 import { startServer } from '../../server/start-server.js';
 import { globalOptions } from '../output.js';
 import { openEmbeddedContext, closeContext } from '../../model/context.js';
@@ -29,17 +30,28 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('serve the published trees, the key, client configuration and health endpoints')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
-    .action(async (o: { listen: string }, cmd: Command) => {
+    .option('--grace <seconds>', 'on SIGTERM, how long downloads in flight may take to finish', '8')
+    .action(async (o: { listen: string; grace: string }, cmd: Command) => {
       const opts = globalOptions(cmd);
       const listen = parseListen(o.listen);
+      const graceS = Number(o.grace);
+      if (!(graceS >= 0)) throw new DebstashError('DEBSTASH_E_USAGE', `--grace ${JSON.stringify(o.grace)}: expected a number of seconds, e.g. 8`);
       const ctx = await openEmbeddedContext(opts.dataDir);
+      const { logger, flush } = serverLogger(opts);
       try {
-        const server = await startServer(ctx, listen);
-        process.stderr.write(`debstash: serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)\n`);
+        const server = await startServer(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000 });
+        logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();
-        process.stderr.write(`debstash: ${sig}: finishing requests in flight\n`);
+        logger.info({ signal: sig }, 'stopping: no new connections, finishing requests in flight');
+        // A second signal means now: the grace period is for downloads, not for a stuck client.
+        void untilStopped().then((s) => {
+          logger.warn({ signal: s }, 'stopping now: requests in flight are cut');
+          void server.close(0);
+        });
         await server.close();
+        logger.info('stopped');
       } finally {
+        await flush();
         await closeContext(ctx);
       }
     });
