@@ -10,6 +10,7 @@ import type {
   SnapshotRecord,
   UnresolvedDependency,
 } from './records.js';
+import type { TokenRecord } from './token-record.js';
 
 /** Questions about the metadata; every answer is one consistent state. */
 export interface StoreReader {
@@ -28,6 +29,8 @@ export interface StoreReader {
   snapshotPackages(name: string): Promise<PackageEntry[]>;
   getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined>;
   listPublishes(): Promise<PublishRecord[]>;
+  /** Every API token (hashes only), by name. */
+  listTokens(): Promise<TokenRecord[]>;
 }
 
 /** Changes, only inside `Store.transaction`. */
@@ -50,6 +53,9 @@ export interface StoreWriter extends StoreReader {
   /** Inserts or replaces the publish at (prefix, dist). */
   savePublish(record: PublishRecord): Promise<void>;
   dropPublish(prefix: string, dist: string): Promise<void>;
+  createToken(record: TokenRecord): Promise<void>;
+  /** Deletes the token: requests with its secret fail from now on. */
+  revokeToken(name: string): Promise<void>;
 }
 
 /**

@@ -1,8 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { authenticate } from '../../auth/authenticate.js';
+import type { ConfiguredToken } from '../../auth/configured-token.js';
+import { scopeAllows } from '../../auth/token-scope.js';
+import { DebstashError } from '../../errors/debstash-error.js';
 import type { Context } from '../../model/context.js';
 import type { Metrics } from '../metrics.js';
-import type { ConfiguredToken } from '../../auth/configured-token.js';
+import { nameRoute } from '../request-route.js';
+import type { ApiRoute, ApiServices } from './api-route.js';
+import { apiState } from './api-state.js';
+import { asApiError, sendError, sendJson } from './json-reply.js';
+import { matchRoute } from './match-route.js';
+import { readJsonBody } from './read-json-body.js';
+import { DEFAULT_UPLOAD_LIMIT_BYTES } from './receive-upload.js';
+import { API_ROUTES } from './route-table.js';
 
 export interface ApiEnvironment {
   readonly metrics: Metrics;
@@ -10,11 +21,64 @@ export interface ApiEnvironment {
   readonly log: Logger;
   /** Tokens from debstash.yaml (plain secrets from the environment), besides the stored ones. */
   readonly tokens: readonly ConfiguredToken[];
+  /** Largest package upload in bytes (default 512 MiB). */
+  readonly uploadLimitBytes?: number;
 }
 
-/** Everything under `/api/`. STUB: the REST API work fills it in. */
-export async function handleApi(_ctx: Context, _req: IncomingMessage, res: ServerResponse, _env: ApiEnvironment): Promise<void> {
-  res.statusCode = 404;
-  res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify({ error: { code: 'DEBSTASH_E_NOT_IMPLEMENTED', message: 'the REST API is not in this build yet' } }));
+/** 401 or 403 unless the request's token has the route's scope; failures are logged without the secret. */
+async function authorize(ctx: Context, req: IncomingMessage, route: ApiRoute, env: ApiEnvironment): Promise<void> {
+  if (route.scope === 'public') return;
+  const who = await authenticate(ctx.store, req.headers.authorization, env.tokens);
+  if (!who.ok) {
+    env.log.warn({ reason: who.reason, ...(who.fingerprint ? { fingerprint: who.fingerprint } : {}), route: route.path, remote: req.socket.remoteAddress }, 'API authentication failed');
+    const message = who.reason === 'missing' ? `${route.method} ${route.path} needs a token of scope ${route.scope}` : 'the token is not valid (unknown, revoked or malformed)';
+    throw new DebstashError('DEBSTASH_E_UNAUTHORIZED', message, { needed: route.scope, reason: who.reason });
+  }
+  if (!scopeAllows(who.scope, route.scope)) {
+    env.log.warn({ token: who.name, scope: who.scope, needed: route.scope, route: route.path }, 'API request refused: scope too low');
+    throw new DebstashError('DEBSTASH_E_FORBIDDEN', `${route.method} ${route.path} needs scope ${route.scope}; token "${who.name}" has ${who.scope}`, { needed: route.scope, scope: who.scope, token: who.name });
+  }
+}
+
+function errorHeaders(err: DebstashError): Record<string, string> {
+  if (err.code === 'DEBSTASH_E_UNAUTHORIZED') return { 'WWW-Authenticate': `Bearer realm="debstash"${err.details.reason === 'missing' ? '' : ', error="invalid_token"'}` };
+  if (err.code === 'DEBSTASH_E_METHOD_NOT_ALLOWED') return { Allow: String(err.details.allow) };
+  return {};
+}
+
+/**
+ * Everything under `/api/`: finds the route in the route table, checks the token's scope,
+ * validates the body, runs the handler (which calls the same model functions as the CLI), and
+ * answers JSON, a coded error body, or a task. Names the request's route template for the
+ * server's request log and metrics.
+ */
+export async function handleApi(ctx: Context, req: IncomingMessage, res: ServerResponse, env: ApiEnvironment): Promise<void> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  try {
+    const match = matchRoute(API_ROUTES, req.method ?? 'GET', path);
+    if (match.kind === 'none') throw new DebstashError('DEBSTASH_E_ROUTE_NOT_FOUND', `no API route ${path}`, { path });
+    if (match.kind === 'wrong-method') {
+      const allow = match.allow.join(', ');
+      throw new DebstashError('DEBSTASH_E_METHOD_NOT_ALLOWED', `${path} does not take ${req.method}; it takes ${allow}`, { method: req.method, allow });
+    }
+    const { route, params } = match;
+    nameRoute(res, route.path);
+    await authorize(ctx, req, route, env);
+    const services: ApiServices = { ctx, ...apiState(ctx, env.metrics), uploadLimitBytes: env.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES };
+    const body: unknown = route.body !== undefined ? await readJsonBody(req, route.body) : undefined;
+    const reply = await route.handler({ req, res, params, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), body, services });
+    if (!('streamed' in reply)) sendJson(res, reply.status, reply.body, reply.headers);
+  } catch (err) {
+    const coded = asApiError(err);
+    if (coded.code === 'DEBSTASH_E_INTERNAL') env.log.error({ err }, 'API request failed');
+    if (res.headersSent) {
+      res.destroy();
+    } else {
+      // A body left unread (a refused upload) would otherwise hold the connection.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      sendError(res, coded, errorHeaders(coded));
+    }
+  }
 }

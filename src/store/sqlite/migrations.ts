@@ -80,4 +80,12 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (prefix, dist)
   );
   `,
+  `
+  CREATE TABLE tokens (
+    name TEXT PRIMARY KEY,
+    scope TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -19,6 +19,7 @@ import {
   type UnresolvedDependency,
 } from '../records.js';
 import type { Store, StoreReader, StoreWriter } from '../store.js';
+import type { TokenRecord } from '../token-record.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Db = Database.Database;
@@ -249,6 +250,13 @@ class SqliteReader implements StoreReader {
       .map((r) => JSON.parse(r.record) as PublishRecord);
   }
 
+  async listTokens(): Promise<TokenRecord[]> {
+    return this.db
+      .prepare<[], { name: string; scope: TokenRecord['scope']; sha256: string; created_at: string }>('SELECT * FROM tokens ORDER BY name')
+      .all()
+      .map((r) => ({ name: r.name, scope: r.scope, sha256: r.sha256, createdAt: r.created_at }));
+  }
+
   async mirrorUnresolved(name: string): Promise<UnresolvedDependency[]> {
     const mirror = this.requireMirror(name);
     return this.db
@@ -374,6 +382,19 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     const mirror = this.requireMirror(name);
     this.db.prepare('DELETE FROM mirrors WHERE id = ?').run(mirror.id);
   }
+
+  async createToken(record: TokenRecord): Promise<void> {
+    if (this.db.prepare<[string], { name: string }>('SELECT name FROM tokens WHERE name = ?').get(record.name) !== undefined) {
+      throw new DebstashError('DEBSTASH_E_TOKEN_EXISTS', `a token named "${record.name}" exists already`, { token: record.name });
+    }
+    this.db.prepare('INSERT INTO tokens (name, scope, sha256, created_at) VALUES (?, ?, ?, ?)').run(record.name, record.scope, record.sha256, record.createdAt);
+  }
+
+  async revokeToken(name: string): Promise<void> {
+    if (this.db.prepare('DELETE FROM tokens WHERE name = ?').run(name).changes === 0) {
+      throw new DebstashError('DEBSTASH_E_TOKEN_NOT_FOUND', `no token named "${name}"`, { token: name });
+    }
+  }
 }
 
 /**
@@ -473,6 +494,9 @@ export class SqliteStore implements Store {
   }
   listPublishes(): Promise<PublishRecord[]> {
     return this.#reader.listPublishes();
+  }
+  listTokens(): Promise<TokenRecord[]> {
+    return this.#reader.listTokens();
   }
 
   async close(): Promise<void> {
