@@ -293,7 +293,82 @@ export const ERROR_CODES = {
     hint: 'See docs/query.md for the filter grammar (aptly compatible).',
   },
   // -- publish (issue 5) codes go above this line --
+  DEBSTASH_E_INTERNAL: {
+    exit: 1,
+    status: 500,
+    hint: 'This is a bug in debstash: report it with the request id from the server log.',
+  },
+  DEBSTASH_E_UNAUTHORIZED: {
+    exit: 1,
+    status: 401,
+    hint: 'Send "Authorization: Bearer TOKEN" with a token from "debstash token create" (or HTTP basic auth with the token as password for the APT tree).',
+  },
+  DEBSTASH_E_FORBIDDEN: {
+    exit: 1,
+    status: 403,
+    hint: 'The token is valid but its scope is too low for this request; create one with the scope named in the details ("debstash token create --scope SCOPE").',
+  },
+  DEBSTASH_E_ROUTE_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: 'See /api/openapi.json (or docs/api.md) for the routes of the REST API.',
+  },
+  DEBSTASH_E_METHOD_NOT_ALLOWED: {
+    exit: 1,
+    status: 405,
+    hint: 'The route exists but not with this method; the Allow header lists the methods it takes.',
+  },
+  DEBSTASH_E_UPLOAD_TOO_LARGE: {
+    exit: 1,
+    status: 413,
+    hint: 'The request body is larger than the server accepts; raise the upload limit of the server or upload a smaller package.',
+  },
+  DEBSTASH_E_MEDIA_TYPE: {
+    exit: 1,
+    status: 415,
+    hint: 'Send JSON as application/json, and packages as application/vnd.debian.binary-package or multipart/form-data.',
+  },
+  DEBSTASH_E_TASK_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: 'Tasks are kept in the memory of the server for a while after they end; list the recent ones with GET /api/tasks.',
+  },
+  DEBSTASH_E_TOKEN_EXISTS: {
+    exit: 1,
+    status: 409,
+    hint: 'Pick another --name, or revoke the old token first with "debstash token revoke NAME".',
+  },
+  DEBSTASH_E_TOKEN_NOT_FOUND: {
+    exit: 1,
+    status: 404,
+    hint: 'Check the name with "debstash token list".',
+  },
   // -- server, REST API, auth (issue 6) codes go above this line --
+  DEBSTASH_E_CONFIG_NOT_FOUND: {
+    exit: 2,
+    status: 400,
+    hint: 'Check --config / DEBSTASH_CONFIG; without either, ./debstash.yaml or the built-in default is used.',
+  },
+  DEBSTASH_E_CONFIG_SYNTAX: {
+    exit: 2,
+    status: 400,
+    hint: 'Fix the YAML at the line and column given (indentation, quotes, a missing ":").',
+  },
+  DEBSTASH_E_CONFIG_INVALID: {
+    exit: 2,
+    status: 400,
+    hint: 'Fix the setting named; docs/config.md lists every key, and debstash.schema.json lets an editor check the file.',
+  },
+  DEBSTASH_E_CONFIG_ENV: {
+    exit: 2,
+    status: 400,
+    hint: 'Set the environment variable, or give a default with ${NAME:-default}; write $$ for a literal $.',
+  },
+  DEBSTASH_E_LISTEN_IN_USE: {
+    exit: 1,
+    status: 500,
+    hint: 'Another process listens there: stop it, or choose another address (server.listen in debstash.yaml, or --listen).',
+  },
   // -- debstash.yaml, apply, up (issue 7) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,65 +1,114 @@
 import { Command } from 'commander';
-import { applyEmbeddedDefault } from '../../config/embedded-default.js';
+import { findConfig, type FoundConfig } from '../../config/find-config.js';
+import { formatPlan } from '../../config/format-plan.js';
+import { intervalMs, parseRefreshOption } from '../../config/parse-interval.js';
+import { Refresher } from '../../config/refresher.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { clientConfig } from '../../model/client-config.js';
-import { closeContext, openEmbeddedContext } from '../../model/context.js';
-import { startServer } from '../../server/start-server.js';
+import { type Context, closeContext, openEmbeddedContext } from '../../model/context.js';
+import { normalizePrefix } from '../../model/require-publish.js';
+import { Metrics } from '../../server/metrics.js';
+import { type RunningServer, startServer } from '../../server/start-server.js';
 import { cancelOnSignal } from '../cancel-on-signal.js';
 import { globalOptions } from '../output.js';
 import { progressRenderer } from '../progress-renderer.js';
 import { parseListen, untilStopped } from './serve.js';
 
-function parseInterval(text: string): number {
-  const m = /^(\d+)(s|m|h)$/.exec(text);
-  if (m === null) throw new DebstashError('DEBSTASH_E_USAGE', `--refresh ${JSON.stringify(text)}: expected a number with s, m or h, e.g. 6h`);
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n`);
+const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
+
+/** Listens where the config (or --listen) says; an address in use is a coded error naming that setting. */
+async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics): Promise<RunningServer> {
+  const address = option ?? found.config.server.listen;
+  const setting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
+  const { host, port } = parseListen(address);
+  try {
+    return await startServer(ctx, { host, port, ready: () => refresher.ready(), metrics, public: found.config.server.public, tokens: found.config.server.tokens });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new DebstashError('DEBSTASH_E_LISTEN_IN_USE', `${setting}: ${address} is already in use by another process`, { listen: address, setting }, { cause: err });
+    }
+    throw err;
+  }
 }
 
+/** The deb822 .sources of every configured publish, as a client needs them. */
+async function clientSources(ctx: Context, found: FoundConfig, url: string): Promise<string> {
+  const out: string[] = [];
+  for (const p of found.config.publishes) {
+    if ((await ctx.store.getPublish(normalizePrefix(p.prefix), p.dist)) === undefined) continue;
+    out.push(await clientConfig(ctx, p.dist, { url, ...(p.prefix ? { prefix: p.prefix } : {}) }));
+  }
+  return out.join('\n');
+}
+
+/**
+ * `debstash up`. The server listens before the first apply, so an orchestrator polling
+ * /readyz sees 503 "nothing published yet" rather than a refused connection; on a data dir
+ * that already has its publishes it is ready at once and serves them while the apply runs.
+ */
 export function upCommand(): Command {
   return new Command('up')
-    .description('mirror, snapshot, publish and serve (the built-in default when no debstash.yaml), refreshing on schedule')
-    .option('--listen <host:port>', 'address to serve on', '127.0.0.1:8080')
-    .option('--refresh <interval>', 'how often to update the mirror and switch the publish, e.g. 30m, 6h', '6h')
-    .action(async (o: { listen: string; refresh: string }, cmd: Command) => {
+    .description('apply debstash.yaml (or the built-in default), serve, and apply again on schedule')
+    .option('--listen <host:port>', 'address to serve on (default: server.listen of the config, 127.0.0.1:8080)')
+    .option('--refresh <interval>', 'how often to apply again, e.g. 30m, 6h, off (default: schedule.refresh of the config, 6h)')
+    .action(async (o: { listen?: string; refresh?: string }, cmd: Command) => {
       const opts = globalOptions(cmd);
-      if (opts.config !== undefined) {
-        throw new DebstashError('DEBSTASH_E_NOT_IMPLEMENTED', `debstash.yaml (${opts.config}) is not read yet; run "debstash up" without --config/DEBSTASH_CONFIG for the built-in default`);
-      }
-      const listen = parseListen(o.listen);
-      const every = parseInterval(o.refresh);
+      const found = await findConfig(opts.config);
+      say(`config: ${found.origin}`);
+      const every = o.refresh !== undefined ? parseRefreshOption(o.refresh) : (intervalMs(String(found.config.schedule.refresh)) ?? 0);
+      if (o.listen !== undefined) parseListen(o.listen);
       const ctx = await openEmbeddedContext(opts.dataDir);
+      const metrics = new Metrics();
+      const refresher = new Refresher(ctx, found.config, metrics);
+      let server: RunningServer | undefined;
       try {
+        server = await listen(ctx, found, o.listen, refresher, metrics);
+        say(`serving ${server.url}/ (health ${server.url}/readyz, not ready until the first publish)`);
         const progress = progressRenderer({ quiet: opts.quiet });
         const cancel = cancelOnSignal();
-        let first;
         try {
-          first = await applyEmbeddedDefault(ctx, { progress, signal: cancel.signal });
+          const first = await refresher.apply({ progress, signal: cancel.signal });
+          progress.end();
+          say(first.steps.length === 0 ? 'nothing to do: the store matches the config' : `applied:\n${formatPlan(first.steps)}`);
+        } catch (err) {
+          // Served publishes from an earlier run stay good; with none there is nothing to serve.
+          if (cancel.signal.aborted || !(await refresher.ready()).ok) throw err;
+          say(`first apply failed, serving the last good publish: ${reason(err)}`);
         } finally {
           progress.end();
           cancel.dispose();
         }
-        const server = await startServer(ctx, listen);
-        const sources = await clientConfig(ctx, first.publish.dist, { url: server.url });
-        process.stderr.write(
-          `debstash: serving ${server.url}/ — ${first.publish.dist} from mirror ${first.mirror}\n` +
-            `A client needs this in /etc/apt/sources.list.d/debstash.sources (also at ${server.url}/client/${first.publish.dist}.sources):\n\n`,
-        );
-        process.stdout.write(`${sources}\n`);
-        let refreshing = false;
-        const timer = setInterval(() => {
-          // A slow refresh is not started twice; the next tick tries again.
-          if (refreshing) return;
-          refreshing = true;
-          applyEmbeddedDefault(ctx, { progress: progressRenderer({ quiet: true }) })
-            .then((r) => r.changed && process.stderr.write(`debstash: published ${r.publish.source.name}\n`))
-            .catch((err: unknown) => process.stderr.write(`debstash: refresh failed, still serving the last publish: ${err instanceof Error ? err.message : String(err)}\n`))
-            .finally(() => (refreshing = false));
-        }, every);
+        const sources = await clientSources(ctx, found, server.url);
+        if (sources !== '') {
+          // A wildcard address is no address a client can use; /client/ answers with the Host it was asked by.
+          if (/\/\/(0\.0\.0\.0|\[::\])[:/]/.test(server.url)) say(`listening on every address: clients use this machine's name instead of the one below`);
+          say(`a client needs this in /etc/apt/sources.list.d/debstash.sources (also at ${server.url}/client/DIST.sources):\n`);
+          process.stdout.write(`${sources}\n`);
+        }
+        say(`ready${every > 0 ? `; applying again every ${o.refresh ?? found.config.schedule.refresh}` : ''}`);
+
+        const stopRefresh = new AbortController();
+        let timer: NodeJS.Timeout | undefined;
+        let inFlight: Promise<unknown> = Promise.resolve();
+        const schedule = (): void => {
+          if (every <= 0 || stopRefresh.signal.aborted) return;
+          timer = setTimeout(() => {
+            inFlight = refresher
+              .apply({ progress: progressRenderer({ quiet: true }), signal: stopRefresh.signal })
+              .then((r) => r.steps.length > 0 && say(`refreshed:\n${formatPlan(r.steps)}`))
+              .catch((err: unknown) => !stopRefresh.signal.aborted && say(`refresh failed, still serving the last good publish: ${reason(err)}`))
+              .finally(schedule);
+          }, every);
+        };
+        schedule();
         const sig = await untilStopped();
-        clearInterval(timer);
-        process.stderr.write(`debstash: ${sig}: finishing requests in flight\n`);
-        await server.close();
+        say(`${sig}: finishing requests in flight`);
+        stopRefresh.abort(new Error(`stopped by ${sig}`));
+        clearTimeout(timer);
+        await inFlight;
       } finally {
+        await server?.close();
         await closeContext(ctx);
       }
     });

@@ -1,0 +1,81 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Context } from '../model/context.js';
+import { normalizePrefix } from '../model/require-publish.js';
+import type { Metrics } from '../server/metrics.js';
+import { type ApplyOptions, type ApplyResult, applyConfig } from './apply-config.js';
+import type { DebstashConfig } from './config-schema.js';
+
+export interface Readiness {
+  readonly ok: boolean;
+  readonly why?: string;
+}
+
+const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
+
+/**
+ * What `debstash up` runs: apply now and on schedule, one at a time, keeping what `/readyz` and
+ * `/metrics` say about it. A failed refresh changes nothing clients see (apply never leaves
+ * a half-made publish), so the server keeps serving the last good publish and reports itself
+ * ready but degraded.
+ */
+export class Refresher {
+  #running: Promise<ApplyResult> | undefined;
+  #failures = 0;
+  #lastFailure: { at: Date; reason: string } | undefined;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly config: DebstashConfig,
+    private readonly metrics: Metrics,
+  ) {
+    this.#gauges();
+  }
+
+  /** Applies the config; a call while one runs waits for that one instead of starting another. */
+  apply(options: ApplyOptions = {}): Promise<ApplyResult> {
+    this.#running ??= applyConfig(this.ctx, this.config, options)
+      .then(
+        (result) => {
+          this.#failures = 0;
+          this.#lastFailure = undefined;
+          this.metrics.setGauge('debstash_refresh_last_success_timestamp_seconds', 'When the last apply (first run or scheduled refresh) succeeded.', seconds(new Date()));
+          return result;
+        },
+        (err: unknown) => {
+          this.#failures++;
+          this.#lastFailure = { at: new Date(), reason: err instanceof Error ? err.message : String(err) };
+          this.metrics.setGauge('debstash_refresh_last_failure_timestamp_seconds', 'When the last apply (first run or scheduled refresh) failed.', seconds(this.#lastFailure.at));
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.#running = undefined;
+        this.#gauges();
+      });
+    return this.#running;
+  }
+
+  #gauges(): void {
+    this.metrics.setGauge('debstash_refresh_consecutive_failures', 'Applies that failed in a row since the last success (0: the last one worked).', this.#failures);
+    this.metrics.setGauge('debstash_refresh_healthy', '1 when the last apply succeeded (or none failed yet), 0 when it failed.', this.#failures === 0 ? 1 : 0);
+  }
+
+  /**
+   * Ready when every publish of the config has its signed InRelease on disk; then, if the last
+   * refresh failed, still ready (the last good publish is served) but saying so.
+   */
+  async ready(): Promise<Readiness> {
+    for (const p of this.config.publishes) {
+      const prefix = normalizePrefix(p.prefix);
+      const record = await this.ctx.store.getPublish(prefix, p.dist);
+      const inRelease = join(this.ctx.publicDir, prefix, 'dists', p.dist, 'InRelease');
+      if (record === undefined || !(await stat(inRelease).then((s) => s.isFile(), () => false))) {
+        const failed = this.#lastFailure ? ` (last apply failed at ${this.#lastFailure.at.toISOString()}: ${this.#lastFailure.reason})` : '';
+        return { ok: false, why: `nothing published yet at ${prefix || '/'} ${p.dist}${failed}` };
+      }
+    }
+    if (this.#lastFailure !== undefined) return { ok: true, why: `degraded: last refresh failed at ${this.#lastFailure.at.toISOString()}: ${this.#lastFailure.reason}` };
+    return { ok: true };
+  }
+}
