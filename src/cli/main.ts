@@ -1,24 +1,44 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
-import { applyCommand } from './commands/apply.js';
-import { dbCommand } from './commands/db.js';
-import { keyCommand } from './commands/key.js';
-import { mirrorCommand } from './commands/mirror.js';
-import { packageCommand } from './commands/package.js';
-import { clientConfigCommand, publishCommand } from './commands/publish.js';
-import { repoCommand } from './commands/repo.js';
-import { upCommand } from './commands/up.js';
-import { serveCommand } from './commands/serve.js';
-import { snapshotCommand } from './commands/snapshot.js';
-import { tokenCommand } from './commands/token.js';
-
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function buildProgram(): Command {
+/**
+ * Each command tree is imported only when it is the one asked for: loading every module
+ * (HTTP client, OpenPGP, schema library, server) costs more than many commands take to run.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  mirror: async () => (await import('./commands/mirror.js')).mirrorCommand(),
+  repo: async () => (await import('./commands/repo.js')).repoCommand(),
+  snapshot: async () => (await import('./commands/snapshot.js')).snapshotCommand(),
+  publish: async () => (await import('./commands/publish.js')).publishCommand(),
+  'client-config': async () => (await import('./commands/publish.js')).clientConfigCommand(),
+  package: async () => (await import('./commands/package.js')).packageCommand(),
+  key: async () => (await import('./commands/key.js')).keyCommand(),
+  token: async () => (await import('./commands/token.js')).tokenCommand(),
+  serve: async () => (await import('./commands/serve.js')).serveCommand(),
+  apply: async () => (await import('./commands/apply.js')).applyCommand(),
+  up: async () => (await import('./commands/up.js')).upCommand(),
+  db: async () => (await import('./commands/db.js')).dbCommand(),
+};
+
+/** Global options that take a value, so the word after them is not the command name. */
+const VALUE_OPTIONS = new Set(['--data-dir', '--config']);
+
+/** The command the arguments name, or undefined (help, version, a typo: load them all). */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return Object.hasOwn(COMMANDS, arg) ? arg : undefined;
+  }
+  return undefined;
+}
+
+async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('debstash')
     .description('Keep a trusted, filtered, signed copy of Debian/Ubuntu APT repositories and serve it.')
     .version(packageVersion(), '-V, --version')
@@ -32,7 +52,10 @@ function buildProgram(): Command {
 
   // Added command trees do not inherit the program's settings; without exitOverride their
   // usage errors would exit 1 behind our back instead of 2.
-  for (const sub of [mirrorCommand(), repoCommand(), snapshotCommand(), publishCommand(), clientConfigCommand(), packageCommand(), keyCommand(), tokenCommand(), serveCommand(), applyCommand(), upCommand(), dbCommand()]) program.addCommand(sub);
+  const name = commandName(argv);
+  const versionOnly = name === undefined && argv.some((a) => a === '-V' || a === '--version');
+  const loaders = name !== undefined ? [COMMANDS[name]] : versionOnly ? [] : Object.values(COMMANDS);
+  for (const sub of await Promise.all(loaders.map((load) => load?.()))) if (sub) program.addCommand(sub);
   const inherit = (cmd: Command): void => {
     for (const c of cmd.commands) {
       c.copyInheritedSettings(cmd);
@@ -50,7 +73,7 @@ function report(err: DebstashError, json: boolean): void {
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 operation failed, 2 usage error. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const json = argv.includes('--json');
   try {
     await program.parseAsync([...argv], { from: 'user' });

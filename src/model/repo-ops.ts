@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readDeb } from '../deb/deb-reader.js';
 import { parseDeb822 } from '../deb/deb822-parse.js';
@@ -7,6 +7,7 @@ import { packagesStanza } from '../deb/packages-stanza.js';
 import { DebstashError } from '../errors/debstash-error.js';
 import { type PackageEntry, packageKey, type RepoRecord } from '../store/records.js';
 import type { Context } from './context.js';
+import { forEachConcurrent } from './for-each-concurrent.js';
 import { packageMatcher } from './package-match.js';
 import { validateName } from './validate-name.js';
 
@@ -39,6 +40,35 @@ async function packageFiles(paths: readonly string[]): Promise<string[]> {
   return out;
 }
 
+const ADD_CONCURRENCY = 8;
+/** Smaller files are read once into memory for both parsing and the pool; larger ones are streamed twice. */
+const READ_WHOLE_BYTES = 8 * 1024 * 1024;
+
+async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
+  yield chunk;
+}
+
+/** Reads one .deb for its control data and hashes and stores it in the pool. */
+async function storeDeb(ctx: Context, file: string, component: string): Promise<PackageEntry> {
+  const { size } = await stat(file);
+  const whole = size <= READ_WHOLE_BYTES ? await readFile(file) : undefined;
+  const bytes = (): AsyncIterable<Uint8Array> => (whole !== undefined ? once(whole) : createReadStream(file));
+  const info = await readDeb(bytes(), { source: file });
+  const filename = basename(file);
+  const stanza = packagesStanza(info, filename);
+  const [control] = parseDeb822(stanza);
+  await ctx.pool.put(bytes(), { sha256: info.sha256, size: info.size });
+  return {
+    kind: file.endsWith('.udeb') ? 'udeb' : 'deb',
+    name: control?.get('Package') ?? '',
+    version: control?.get('Version') ?? '',
+    architecture: control?.get('Architecture') ?? '',
+    component,
+    stanza,
+    files: [{ path: filename, sha256: info.sha256, size: info.size }],
+  };
+}
+
 export interface AddResult {
   readonly added: readonly PackageEntry[];
   /** Already in the repo with the same bytes: nothing to do. */
@@ -54,24 +84,12 @@ export interface AddResult {
 export async function addToRepo(ctx: Context, name: string, paths: readonly string[], options: { forceReplace?: boolean; component?: string } = {}): Promise<AddResult> {
   await requireRepo(ctx, name);
   const component = options.component ?? 'main';
-  const entries: PackageEntry[] = [];
-  for (const file of await packageFiles(paths)) {
-    const info = await readDeb(createReadStream(file), { source: file });
-    const kind = file.endsWith('.udeb') ? 'udeb' : 'deb';
-    const filename = basename(file);
-    const stanza = packagesStanza(info, filename);
-    const [control] = parseDeb822(stanza);
-    entries.push({
-      kind,
-      name: control?.get('Package') ?? '',
-      version: control?.get('Version') ?? '',
-      architecture: control?.get('Architecture') ?? '',
-      component,
-      stanza,
-      files: [{ path: filename, sha256: info.sha256, size: info.size }],
-    });
-    await ctx.pool.put(createReadStream(file), { sha256: info.sha256, size: info.size });
-  }
+  const files = await packageFiles(paths);
+  const entries: PackageEntry[] = new Array(files.length);
+  // Several files at once: reading, hashing and the pool's fsync of one overlap with the others'.
+  await forEachConcurrent(files.map((file, i) => ({ file, i })), ADD_CONCURRENCY, async ({ file, i }) => {
+    entries[i] = await storeDeb(ctx, file, component);
+  });
   const existing = await ctx.store.repoPackages(name);
   const byIdentity = new Map(existing.map((p) => [`${p.kind} ${p.name} ${p.version} ${p.architecture}`, p]));
   const keys = new Set(existing.map(packageKey));

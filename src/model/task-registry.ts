@@ -83,6 +83,8 @@ class Task {
  */
 export class TaskRegistry {
   readonly #tasks = new Map<string, Task>();
+  /** Tasks queued or running, so shutdown can wait for their clean-up. */
+  readonly #pending = new Set<Promise<void>>();
   readonly #locks: ResourceLocks;
   readonly #keep: number;
   readonly #onFinish: (kind: string, seconds: number, ok: boolean) => void;
@@ -98,7 +100,9 @@ export class TaskRegistry {
     const task = new Task(randomUUID(), kind, resources);
     this.#tasks.set(task.view.id, task);
     this.#prune();
-    void this.#locks.with(resources, () => this.#run(task, run));
+    const pending = this.#locks.with(resources, () => this.#run(task, run));
+    this.#pending.add(pending);
+    void pending.finally(() => this.#pending.delete(pending));
     return task.view;
   }
 
@@ -137,6 +141,12 @@ export class TaskRegistry {
     task.controller.abort(new DebstashError('DEBSTASH_E_CANCELLED', `task ${id} was cancelled`, { task: id }));
     if (task.view.state === 'queued') task.setState('cancelled', { finishedAt: new Date().toISOString(), error: cancelledError(task.controller.signal.reason) });
     return task.view;
+  }
+
+  /** Shutdown: cancels every unfinished task and resolves once each has cleaned up. */
+  async cancelAll(): Promise<void> {
+    for (const task of this.#tasks.values()) if (!task.finished) this.cancel(task.view.id);
+    await Promise.allSettled([...this.#pending]);
   }
 
   /**

@@ -25,6 +25,8 @@ function isErrno(err: unknown, code: string): boolean {
 export class FsPool implements Pool {
   readonly root: string;
   readonly #tmp: string;
+  /** Fan-out directories known to exist: a put of many small files would otherwise mkdir each time. */
+  readonly #dirs = new Set<string>();
 
   private constructor(root: string) {
     this.root = root;
@@ -91,8 +93,17 @@ export class FsPool implements Pool {
       await fh.sync();
       await fh.close();
       const dest = this.#path(expected.sha256);
-      await mkdir(join(dest, '..'), { recursive: true });
-      await rename(tmp, dest);
+      const dir = join(dest, '..');
+      if (!this.#dirs.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        this.#dirs.add(dir);
+      }
+      await rename(tmp, dest).catch(async (err: unknown) => {
+        // The directory was removed behind our back (e.g. by cleanup): make it again, once.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await mkdir(dir, { recursive: true });
+        await rename(tmp, dest);
+      });
       return { sha256: expected.sha256, size };
     } catch (err) {
       await fh.close().catch(() => undefined);

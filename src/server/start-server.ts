@@ -7,6 +7,7 @@ import { isDebstashError } from '../errors/debstash-error.js';
 import { exportPublicKey } from '../keys/key-store.js';
 import { clientConfig } from '../model/client-config.js';
 import type { Context } from '../model/context.js';
+import { stopTasks } from './api/api-state.js';
 import { handleApi } from './api/handle-api.js';
 import { Metrics } from './metrics.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Memory for hot files of the tree; DEFAULT_FILE_CACHE by default. */
   readonly fileCache?: FileCacheOptions;
+  /** Largest .deb the API accepts in one upload (default 512 MiB). */
+  readonly uploadLimitBytes?: number;
   /** How long close() lets responses in flight finish before cutting them (default 8 s). */
   readonly shutdownGraceMs?: number;
 }
@@ -92,7 +95,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
       text(res, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
     } else if (path === '/metrics') text(res, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
-    else if (ex.route === '/api/*') await handleApi(ctx, req, res, { metrics, tokens, log: logger.child({ reqId: ex.id }) });
+    else if (ex.route === '/api/*') await handleApi(ctx, req, res, { metrics, tokens, log: logger.child({ reqId: ex.id }), ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}) });
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res);
     else if (path === '/key.asc') {
       const key = await exportPublicKey(ctx.dataDir).catch(() => undefined);
@@ -162,7 +165,10 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
-    close: (graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) => close(graceMs),
+    // Tasks (mirror update, publish) are cancelled, not cut: each rolls back to the previous state.
+    close: async (graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) => {
+      await Promise.all([close(graceMs), stopTasks(metrics)]);
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Logger } from 'pino';
 import { findConfig, type FoundConfig } from '../../config/find-config.js';
 import { formatPlan } from '../../config/format-plan.js';
 import { intervalMs, parseRefreshOption } from '../../config/parse-interval.js';
@@ -8,6 +9,7 @@ import { clientConfig } from '../../model/client-config.js';
 import { type Context, closeContext, openEmbeddedContext } from '../../model/context.js';
 import { normalizePrefix } from '../../model/require-publish.js';
 import { Metrics } from '../../server/metrics.js';
+import { serverLogger } from '../../server/server-logger.js';
 import { type RunningServer, startServer } from '../../server/start-server.js';
 import { cancelOnSignal } from '../cancel-on-signal.js';
 import { globalOptions } from '../output.js';
@@ -18,12 +20,12 @@ const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
 
 /** Listens where the config (or --listen) says; an address in use is a coded error naming that setting. */
-async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics): Promise<RunningServer> {
+async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger): Promise<RunningServer> {
   const address = option ?? found.config.server.listen;
   const setting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
   try {
-    return await startServer(ctx, { host, port, ready: () => refresher.ready(), metrics, public: found.config.server.public, tokens: found.config.server.tokens });
+    return await startServer(ctx, { host, port, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: found.config.server.tokens });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new DebstashError('DEBSTASH_E_LISTEN_IN_USE', `${setting}: ${address} is already in use by another process`, { listen: address, setting }, { cause: err });
@@ -61,9 +63,10 @@ export function upCommand(): Command {
       const ctx = await openEmbeddedContext(opts.dataDir);
       const metrics = new Metrics();
       const refresher = new Refresher(ctx, found.config, metrics);
+      const { logger, flush } = serverLogger(opts);
       let server: RunningServer | undefined;
       try {
-        server = await listen(ctx, found, o.listen, refresher, metrics);
+        server = await listen(ctx, found, o.listen, refresher, metrics, logger);
         say(`serving ${server.url}/ (health ${server.url}/readyz, not ready until the first publish)`);
         const progress = progressRenderer({ quiet: opts.quiet });
         const cancel = cancelOnSignal();
@@ -109,6 +112,7 @@ export function upCommand(): Command {
         await inFlight;
       } finally {
         await server?.close();
+        await flush();
         await closeContext(ctx);
       }
     });

@@ -16,3 +16,8 @@ export function apiState(ctx: Context, metrics: Metrics): { readonly locks: Reso
   if (tasks === undefined) tasksByServer.set(metrics, (tasks = new TaskRegistry({ locks, onFinish: (kind, seconds, ok) => metrics.observeTask(kind, seconds, ok) })));
   return { locks, tasks };
 }
+
+/** Cancels the server's unfinished tasks and waits for their clean-up (no-op before any API use). */
+export async function stopTasks(metrics: Metrics): Promise<void> {
+  await tasksByServer.get(metrics)?.cancelAll();
+}
