@@ -1,10 +1,12 @@
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readDeb } from '../deb/deb-reader.js';
 import { parseDeb822 } from '../deb/deb822-parse.js';
 import { packagesStanza } from '../deb/packages-stanza.js';
 import { DebstashError } from '../errors/debstash-error.js';
+import type { PoolBlob } from '../pool/pool.js';
+import { forEachSliced } from '../pool/for-each-sliced.js';
+import { putBlobs } from '../pool/put-blobs.js';
 import { type PackageEntry, packageKey, type RepoRecord } from '../store/records.js';
 import type { Context } from './context.js';
 import { forEachConcurrent } from './for-each-concurrent.js';
@@ -23,43 +25,82 @@ export async function requireRepo(ctx: Context, name: string): Promise<RepoRecor
   return repo;
 }
 
-/** Every .deb/.udeb under the given files and directories (recursively), in a stable order. */
-async function packageFiles(paths: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (path: string, explicit: boolean): Promise<void> => {
-    const st = await stat(path).catch(() => {
-      throw new DebstashError('DEBSTASH_E_USAGE', `${path}: no such file or directory`, { path });
-    });
+interface PackageFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+function* drain<T>(stack: T[]): Iterable<T> {
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) yield item;
+}
+
+/**
+ * Every .deb/.udeb under the given files and directories (recursively), in a stable order, with
+ * its size. Inline stat calls (see forEachSliced): one each through the thread pool, awaited in
+ * turn, took a second for 20,000 files.
+ */
+async function packageFiles(paths: readonly string[]): Promise<PackageFile[]> {
+  const out: PackageFile[] = [];
+  const stack = paths.map((path) => ({ path, explicit: true })).reverse();
+  await forEachSliced(drain(stack), ({ path, explicit }) => {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `${path}: no such file or directory`, { path });
     if (st.isDirectory()) {
-      for (const entry of (await readdir(path)).sort()) await walk(join(path, entry), false);
+      for (const entry of readdirSync(path).sort().reverse()) stack.push({ path: join(path, entry), explicit: false });
     } else if (explicit || /\.u?deb$/.test(path)) {
-      out.push(path);
+      out.push({ path, size: st.size });
     }
-  };
-  for (const p of paths) await walk(p, true);
+  });
   return out;
 }
 
 const ADD_CONCURRENCY = 8;
 /** Smaller files are read once into memory for both parsing and the pool; larger ones are streamed twice. */
 const READ_WHOLE_BYTES = 8 * 1024 * 1024;
+/**
+ * In-memory files handed to the pool at once: its batch import makes a batch durable with one
+ * flush, so larger batches are cheaper, up to what memory should hold.
+ */
+const BATCH_BYTES = 64 * 1024 * 1024;
+const BATCH_FILES = 5000;
+
+/** Consecutive runs of files whose in-memory bytes stay within the batch limits. */
+function batches(files: readonly PackageFile[]): PackageFile[][] {
+  const out: PackageFile[][] = [];
+  let current: PackageFile[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    const inMemory = file.size <= READ_WHOLE_BYTES ? file.size : 0;
+    if (current.length > 0 && (bytes + inMemory > BATCH_BYTES || current.length >= BATCH_FILES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += inMemory;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
 
 async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
   yield chunk;
 }
 
-/** Reads one .deb for its control data and hashes and stores it in the pool. */
-async function storeDeb(ctx: Context, file: string, component: string): Promise<PackageEntry> {
-  const { size } = await stat(file);
-  const whole = size <= READ_WHOLE_BYTES ? await readFile(file) : undefined;
-  const bytes = (): AsyncIterable<Uint8Array> => (whole !== undefined ? once(whole) : createReadStream(file));
-  const info = await readDeb(bytes(), { source: file });
-  const filename = basename(file);
+/**
+ * Reads one .deb for its control data and hashes: from `whole` when it was read into memory
+ * (the caller then stores it with the rest of its batch), else streamed, and then streamed
+ * into the pool here.
+ */
+async function readPackageFile(ctx: Context, path: string, whole: Buffer | undefined, component: string): Promise<PackageEntry> {
+  const bytes = (): AsyncIterable<Uint8Array> => (whole !== undefined ? once(whole) : createReadStream(path));
+  const info = await readDeb(bytes(), { source: path });
+  const filename = basename(path);
   const stanza = packagesStanza(info, filename);
   const [control] = parseDeb822(stanza);
-  await ctx.pool.put(bytes(), { sha256: info.sha256, size: info.size });
+  if (whole === undefined) await ctx.pool.put(bytes(), { sha256: info.sha256, size: info.size });
   return {
-    kind: file.endsWith('.udeb') ? 'udeb' : 'deb',
+    kind: path.endsWith('.udeb') ? 'udeb' : 'deb',
     name: control?.get('Package') ?? '',
     version: control?.get('Version') ?? '',
     architecture: control?.get('Architecture') ?? '',
@@ -67,6 +108,30 @@ async function storeDeb(ctx: Context, file: string, component: string): Promise<
     stanza,
     files: [{ path: filename, sha256: info.sha256, size: info.size }],
   };
+}
+
+/** Reads and stores every file, batch by batch; the entries come back in the order of `files`. */
+async function storeDebs(ctx: Context, files: readonly PackageFile[], component: string): Promise<PackageEntry[]> {
+  const entries: PackageEntry[] = [];
+  for (const batch of batches(files)) {
+    // Small files inline, as the pool writes them (see forEachSliced).
+    const wholes = new Map<PackageFile, Buffer>();
+    await forEachSliced(batch, (file) => {
+      if (file.size <= READ_WHOLE_BYTES) wholes.set(file, readFileSync(file.path));
+    });
+    const read = new Array<PackageEntry>(batch.length);
+    await forEachConcurrent(batch.map((file, i) => ({ file, i })), ADD_CONCURRENCY, async ({ file, i }) => {
+      read[i] = await readPackageFile(ctx, file.path, wholes.get(file), component);
+    });
+    const blobs: PoolBlob[] = [];
+    batch.forEach((file, i) => {
+      const bytes = wholes.get(file);
+      if (bytes !== undefined) blobs.push({ bytes, sha256: read[i]!.files[0]!.sha256 });
+    });
+    await putBlobs(ctx.pool, blobs);
+    entries.push(...read);
+  }
+  return entries;
 }
 
 export interface AddResult {
@@ -84,12 +149,7 @@ export interface AddResult {
 export async function addToRepo(ctx: Context, name: string, paths: readonly string[], options: { forceReplace?: boolean; component?: string } = {}): Promise<AddResult> {
   await requireRepo(ctx, name);
   const component = options.component ?? 'main';
-  const files = await packageFiles(paths);
-  const entries: PackageEntry[] = new Array(files.length);
-  // Several files at once: reading, hashing and the pool's fsync of one overlap with the others'.
-  await forEachConcurrent(files.map((file, i) => ({ file, i })), ADD_CONCURRENCY, async ({ file, i }) => {
-    entries[i] = await storeDeb(ctx, file, component);
-  });
+  const entries = await storeDebs(ctx, await packageFiles(paths), component);
   const existing = await ctx.store.repoPackages(name);
   const byIdentity = new Map(existing.map((p) => [`${p.kind} ${p.name} ${p.version} ${p.architecture}`, p]));
   const keys = new Set(existing.map(packageKey));

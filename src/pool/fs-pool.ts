@@ -1,12 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DebstashError } from '../errors/debstash-error.js';
-import type { Pool, PoolEntry, PoolExpectation } from './pool.js';
+import { forEachConcurrent } from '../model/for-each-concurrent.js';
+import type { Pool, PoolBlob, PoolEntry, PoolExpectation } from './pool.js';
+import { forEachSliced } from './for-each-sliced.js';
+import { syncFilesystem } from './sync-filesystem.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** fsyncs in flight where putMany cannot syncfs: enough to keep libuv's threads busy. */
+const BATCH_CONCURRENCY = 16;
 const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG']);
 
 function checkHash(sha256: string): void {
@@ -19,8 +24,9 @@ function isErrno(err: unknown, code: string): boolean {
 
 /**
  * The embedded pool: `ROOT/ab/cd/<sha256>`. A file is written under `ROOT/.tmp`, hashed while
- * it streams, fsync'd, and renamed into place only when size and SHA-256 match, so a reader
- * never sees a partial or wrong file and a crash leaves only temp files behind.
+ * it streams, fsync'd (putMany: a batch synced at once), and renamed into place only when size
+ * and SHA-256 match, so a reader never sees a partial or wrong file and a crash leaves only
+ * temp files behind.
  */
 export class FsPool implements Pool {
   readonly root: string;
@@ -92,18 +98,7 @@ export class FsPool implements Pool {
       if (actual !== expected.sha256) this.#mismatch(expected, `SHA-256 ${actual}`);
       await fh.sync();
       await fh.close();
-      const dest = this.#path(expected.sha256);
-      const dir = join(dest, '..');
-      if (!this.#dirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        this.#dirs.add(dir);
-      }
-      await rename(tmp, dest).catch(async (err: unknown) => {
-        // The directory was removed behind our back (e.g. by cleanup): make it again, once.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        await mkdir(dir, { recursive: true });
-        await rename(tmp, dest);
-      });
+      this.#moveIntoPlace(tmp, this.#path(expected.sha256));
       return { sha256: expected.sha256, size };
     } catch (err) {
       await fh.close().catch(() => undefined);
@@ -112,6 +107,74 @@ export class FsPool implements Pool {
     } finally {
       if (body instanceof Readable && !body.destroyed) body.destroy();
     }
+  }
+
+  /**
+   * Writes every new file to a temp file, makes them all durable with one syncfs, renames them
+   * into place and syncs once more so that the names are durable too: two flushes per batch
+   * where `put` costs an fsync per file. The small writes, mkdirs and renames are made inline
+   * in slices (see forEachSliced), not through the thread pool.
+   */
+  async putMany(blobs: readonly PoolBlob[], signal?: AbortSignal): Promise<PoolEntry[]> {
+    const unique = new Map<string, Uint8Array>();
+    for (const { sha256, bytes } of blobs) {
+      checkHash(sha256);
+      if (unique.has(sha256)) continue;
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== sha256) this.#mismatch({ sha256, size: bytes.byteLength }, `SHA-256 ${actual}`);
+      unique.set(sha256, bytes);
+    }
+    const pending = new Map<string, string>();
+    try {
+      await forEachSliced(unique, ([sha256, bytes]) => {
+        if (statSync(this.#path(sha256), { throwIfNoEntry: false }) !== undefined) return;
+        const tmp = join(this.#tmp, `${sha256}.${randomBytes(6).toString('hex')}`);
+        pending.set(sha256, tmp);
+        writeFileSync(tmp, bytes, { flag: 'wx', mode: 0o644 });
+      }, signal);
+      await this.#syncAll([...pending.values()]);
+      signal?.throwIfAborted();
+      const fresh = [...pending];
+      await forEachSliced(fresh, ([sha256, tmp]) => {
+        this.#moveIntoPlace(tmp, this.#path(sha256));
+        pending.delete(sha256);
+      });
+      await this.#syncAll([...new Set(fresh.map(([sha256]) => join(this.#path(sha256), '..')))]);
+    } catch (err) {
+      for (const tmp of pending.values()) rmSync(tmp, { force: true });
+      throw this.#writeError(err, this.#tmp);
+    }
+    return blobs.map(({ sha256, bytes }) => ({ sha256, size: bytes.byteLength }));
+  }
+
+  /** Inline: two small calls, not worth the thread pool's hand-off. */
+  #moveIntoPlace(tmp: string, dest: string): void {
+    const dir = join(dest, '..');
+    if (!this.#dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.#dirs.add(dir);
+    }
+    try {
+      renameSync(tmp, dest);
+    } catch (err) {
+      // The directory was removed behind our back (e.g. by cleanup): make it again, once.
+      if (!isErrno(err, 'ENOENT')) throw err;
+      mkdirSync(dir, { recursive: true });
+      renameSync(tmp, dest);
+    }
+  }
+
+  /** Makes `paths` (files or directories of the pool) durable: one syncfs, or an fsync each where that cannot be run. */
+  async #syncAll(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0 || (await syncFilesystem(this.root))) return;
+    await forEachConcurrent(paths, BATCH_CONCURRENCY, async (path) => {
+      const fh = await open(path, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    });
   }
 
   #mismatch(expected: PoolExpectation, got: string): never {

@@ -7,6 +7,13 @@ export interface PoolExpectation {
   readonly size?: number;
 }
 
+/** A whole file held in memory, for Pool.putMany. */
+export interface PoolBlob {
+  readonly bytes: Uint8Array;
+  /** What the bytes must hash to. */
+  readonly sha256: string;
+}
+
 /** A file in the pool, by content. */
 export interface PoolEntry {
   readonly sha256: string;
@@ -28,6 +35,14 @@ export interface Pool {
    * is already there is a no-op that still consumes `body`.
    */
   put(body: Readable | AsyncIterable<Uint8Array>, expected: PoolExpectation, signal?: AbortSignal): Promise<PoolEntry>;
+  /**
+   * Stores many small files at once, each as `put` would store it (same checks, never a partial
+   * file), made durable as a batch: one flush for the lot instead of one per file. Resolves once
+   * every file is durably in the pool, in the order given. On failure some may have been stored
+   * (harmless: the pool is content-addressed). Optional: callers fall back to `put` (see
+   * putBlobs in put-blobs.ts).
+   */
+  putMany?(blobs: readonly PoolBlob[], signal?: AbortSignal): Promise<PoolEntry[]>;
   /** Reads a stored file; `start`/`end` (inclusive) select a byte range. */
   open(sha256: string, range?: { readonly start: number; readonly end: number }): Promise<Readable>;
   delete(sha256: string): Promise<void>;

@@ -87,6 +87,38 @@ describe('FsPool', () => {
     assert.deepEqual(await tmpLeft(), []);
   });
 
+  test('putMany stores a batch, once per content, in the order given, leaving no temp file', async () => {
+    const blobs = Array.from({ length: 300 }, (_, i) => Buffer.from(`package ${i}`));
+    const stored = Buffer.from('package 7');
+    await pool.put(chunks(stored), { sha256: sha256(stored) });
+    const batch = [...blobs, blobs[0]!].map((bytes) => ({ bytes, sha256: sha256(bytes) }));
+    const entries = await pool.putMany(batch);
+    assert.deepEqual(entries, batch.map((b) => ({ sha256: b.sha256, size: b.bytes.length })));
+    for (const b of batch) assert.deepEqual(await readFile(pool.localPath(b.sha256)), b.bytes);
+    assert.deepEqual(await tmpLeft(), []);
+  });
+
+  test('putMany refuses a batch with a wrong hash before writing any of it', async () => {
+    const good = Buffer.from('good in a bad batch');
+    const bad = Buffer.from('bad');
+    const batch = [
+      { bytes: good, sha256: sha256(good) },
+      { bytes: bad, sha256: sha256(Buffer.from('other')) },
+    ];
+    await assert.rejects(pool.putMany(batch), isCode('DEBSTASH_E_POOL_HASH_MISMATCH'));
+    assert.equal(await pool.has(sha256(good)), false);
+    assert.deepEqual(await tmpLeft(), []);
+  });
+
+  test('putMany cancelled: nothing stored, no temp file', async () => {
+    const data = Buffer.from('cancelled batch');
+    const ac = new AbortController();
+    ac.abort(new Error('cancelled by test'));
+    await assert.rejects(pool.putMany([{ bytes: data, sha256: sha256(data) }], ac.signal), /cancelled by test/);
+    assert.equal(await pool.has(sha256(data)), false);
+    assert.deepEqual(await tmpLeft(), []);
+  });
+
   test('rejects a malformed hash before touching the disk', async () => {
     await assert.rejects(pool.put(chunks(Buffer.from('x')), { sha256: '../../etc/passwd' }), TypeError);
     assert.throws(() => pool.localPath('ABC'), TypeError);
@@ -106,6 +138,9 @@ test('disk full while writing: coded error, no partial file', async (t) => {
     const pool = await FsPool.open(mnt);
     const data = randomBytes(1024 * 1024);
     await assert.rejects(pool.put(chunks(data, 65536), { sha256: sha256(data) }), isCode('DEBSTASH_E_POOL_WRITE'));
+    assert.deepEqual(await readdir(join(mnt, '.tmp')), []);
+    const many = Array.from({ length: 4 }, () => randomBytes(100 * 1024));
+    await assert.rejects(pool.putMany(many.map((bytes) => ({ bytes, sha256: sha256(bytes) }))), isCode('DEBSTASH_E_POOL_WRITE'));
     assert.deepEqual(await readdir(join(mnt, '.tmp')), []);
     const small = Buffer.from('still works after');
     await pool.put(chunks(small), { sha256: sha256(small) });
