@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdir, open, readdir, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DebstashError } from '../errors/debstash-error.js';
@@ -60,7 +60,7 @@ export class FsPool implements Pool {
     checkHash(sha256);
     try {
       const st = await stat(this.#path(sha256));
-      return { sha256, size: st.size };
+      return { sha256, size: st.size, storedAt: st.mtime };
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return undefined;
       throw err;
@@ -76,7 +76,9 @@ export class FsPool implements Pool {
     const existing = await this.stat(expected.sha256);
     if (existing !== undefined) {
       if (body instanceof Readable) body.destroy();
-      return existing;
+      const now = new Date();
+      await utimes(this.#path(expected.sha256), now, now);
+      return { ...existing, storedAt: now };
     }
     const tmp = join(this.#tmp, `${expected.sha256}.${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
@@ -127,7 +129,11 @@ export class FsPool implements Pool {
     const pending = new Map<string, string>();
     try {
       await forEachSliced(unique, ([sha256, bytes]) => {
-        if (statSync(this.#path(sha256), { throwIfNoEntry: false }) !== undefined) return;
+        if (statSync(this.#path(sha256), { throwIfNoEntry: false }) !== undefined) {
+          const now = new Date();
+          utimesSync(this.#path(sha256), now, now);
+          return;
+        }
         const tmp = join(this.#tmp, `${sha256}.${randomBytes(6).toString('hex')}`);
         pending.set(sha256, tmp);
         writeFileSync(tmp, bytes, { flag: 'wx', mode: 0o644 });

@@ -18,6 +18,12 @@ export interface PoolBlob {
 export interface PoolEntry {
   readonly sha256: string;
   readonly size: number;
+  /**
+   * When the file was last stored, or stored again (a put of a file already there refreshes
+   * it): cleanup leaves recent files alone, since an operation still running may be about
+   * to refer to them. Absent where a backend cannot say.
+   */
+  readonly storedAt?: Date;
 }
 
 /**

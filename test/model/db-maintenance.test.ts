@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { closeContext, openEmbeddedContext } from '../../src/model/context.js';
 import { checkDb, cleanupDb } from '../../src/model/db-maintenance.js';
@@ -20,7 +21,7 @@ test('db check finds missing and unreferenced pool files; cleanup deletes only w
     await createSnapshot(ctx, 's', { repo: 'r' });
     await dropRepo(ctx, 'r');
     assert.deepEqual(await checkDb(ctx), { missing: [], unreferenced: [], referenced: 2 });
-    assert.deepEqual(await cleanupDb(ctx), { deleted: 0 }, 'the snapshot still holds both');
+    assert.deepEqual(await cleanupDb(ctx, { minAgeMs: 0 }), { deleted: 0, keptRecent: 0 }, 'the snapshot still holds both');
 
     const [pa] = await ctx.store.snapshotPackages('s');
     const hash = pa?.files[0]?.sha256 ?? '';
@@ -31,8 +32,33 @@ test('db check finds missing and unreferenced pool files; cleanup deletes only w
     const after = await checkDb(ctx);
     assert.equal(after.referenced, 0);
     assert.equal(after.unreferenced.length, 1);
-    assert.deepEqual(await cleanupDb(ctx), { deleted: 1 });
+    assert.deepEqual(await cleanupDb(ctx), { deleted: 0, keptRecent: 1 }, 'stored within the last hour: an update may be about to commit it');
+    assert.deepEqual(await cleanupDb(ctx, { minAgeMs: 0 }), { deleted: 1, keptRecent: 0 });
     assert.deepEqual(await checkDb(ctx), { missing: [], unreferenced: [], referenced: 0 });
+  } finally {
+    await closeContext(ctx);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('storing a file the pool already has makes it recent again, so cleanup keeps it for an update about to commit it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'debstash-db-'));
+  const ctx = await openEmbeddedContext(join(dir, 'data'));
+  try {
+    const a = await buildDeb(join(dir, 'debs'), { name: 'a', version: '1', architecture: 'all' }, { compression: 'gzip' });
+    await createRepo(ctx, 'r');
+    await addToRepo(ctx, 'r', [a]);
+    const [pa] = await ctx.store.repoPackages('r');
+    const hash = pa?.files[0]?.sha256 ?? '';
+    await dropRepo(ctx, 'r');
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(ctx.pool.localPath(hash) ?? '', old, old);
+    assert.equal((await ctx.pool.stat(hash))?.storedAt?.getTime(), old.getTime());
+
+    // What a mirror update or a repo add does before it commits: store the file again.
+    await ctx.pool.put(Readable.from([await readFile(a)]), { sha256: hash });
+    assert.deepEqual(await cleanupDb(ctx), { deleted: 0, keptRecent: 1 });
+    assert.equal(await ctx.pool.has(hash), true);
   } finally {
     await closeContext(ctx);
     await rm(dir, { recursive: true, force: true });

@@ -50,7 +50,10 @@ describe('FsPool', () => {
     const h = sha256(data);
     await pool.put(chunks(data), { sha256: h });
     const body = Readable.from([data]);
-    assert.deepEqual(await pool.put(body, { sha256: h }), { sha256: h, size: data.length });
+    const before = Date.now();
+    const again = await pool.put(body, { sha256: h });
+    assert.deepEqual({ sha256: again.sha256, size: again.size }, { sha256: h, size: data.length });
+    assert.ok((again.storedAt?.getTime() ?? 0) >= before - 1000, 'stored again: recent for cleanup');
     assert.equal(body.destroyed, true);
   });
 

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { checkDb, cleanupDb } from '../../model/db-maintenance.js';
+import { DebstashError } from '../../errors/debstash-error.js';
+import { intervalMs } from '../../config/parse-interval.js';
 import { emit } from '../output.js';
 import { withContext } from '../with-context.js';
 
@@ -15,11 +17,14 @@ export function dbCommand(): Command {
       }),
     );
   db.command('cleanup')
-    .description('delete pool files nothing refers to (run when no update is running)')
-    .action(async (_o: unknown, cmd: Command) =>
+    .description('delete pool files nothing refers to')
+    .option('--min-age <interval>', 'keep unreferenced files stored more recently than this (an update may be about to use them), e.g. 0, 30m, 1h', '1h')
+    .action(async (o: { minAge: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const r = await cleanupDb(ctx);
-        emit(opts, `deleted ${r.deleted} unreferenced files`, r);
+        const minAgeMs = intervalMs(o.minAge);
+        if (minAgeMs === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `--min-age ${JSON.stringify(o.minAge)}: expected 0 or a number with s, m or h, e.g. 1h`);
+        const r = await cleanupDb(ctx, { minAgeMs });
+        emit(opts, `deleted ${r.deleted} unreferenced files${r.keptRecent > 0 ? `, kept ${r.keptRecent} stored within --min-age ${o.minAge}` : ''}`, r);
       }),
     );
   return db;
