@@ -33,7 +33,7 @@ export async function readDebFileList(input: AsyncIterable<Uint8Array>, options:
     }
     const where = `${member.name} of ${source}`;
     const found: string[] = [];
-    const tarBytes = pipeThrough(member.body, decompressStream(compression, { source: where }));
+    const tarBytes = pipeThrough(member.body, decompressStream(compression, { source: where, inputBytes: member.size }));
     try {
       for await (const entry of readTar(tarBytes, { source: where })) {
         if (entry.type !== 'directory' && entry.name !== '') found.push(entry.name);

@@ -175,7 +175,7 @@ async function readControlMember(
   limits: { source: string; maxControl: number; maxControlArchive: number },
 ): Promise<string> {
   const where = `${member.name} of ${limits.source}`;
-  const decompressed = pipeThrough(member.body, decompressStream(compression, { source: where }));
+  const decompressed = pipeThrough(member.body, decompressStream(compression, { source: where, inputBytes: member.size }));
   const tarBytes = limitSize(decompressed, limits.maxControlArchive, where);
   let control: Uint8Array | undefined;
   try {

@@ -12,6 +12,8 @@ import { ZstdDecoder } from './zstd-decoder.js';
 export interface DecompressOptions {
   /** What is being decompressed (a file name or URL), for error messages. */
   source?: string;
+  /** Size of the compressed input when known (e.g. an ar member): small xz is decoded in-process. */
+  inputBytes?: number;
 }
 
 /** liblzma refuses input needing more memory than this; `xz -9` needs 65 MiB. */
@@ -19,6 +21,11 @@ const XZ_MEMORY_LIMIT = 256 * 1024 * 1024;
 /** Input slice sizes for the native decoders; see NativeCodecTransform. */
 const GZIP_SLICE = 16 * 1024;
 const XZ_SLICE = 16 * 1024;
+/**
+ * Below this much xz input, starting an `xz` process (~5 ms) costs more than liblzma decoding
+ * in this thread: a .deb's control.tar.xz is a few KiB.
+ */
+const XZ_PROCESS_MIN_INPUT = 256 * 1024;
 
 /**
  * A streaming decoder for `compression`. Errors are DebstashErrors: corrupt or truncated input
@@ -27,7 +34,7 @@ const XZ_SLICE = 16 * 1024;
  * Several gzip members in a row decode as one stream, as `gzip -d` and APT read them. Several
  * xz streams in a row also decode as one, as `xz -d` reads them (APT stops after the first;
  * no archive writes such files). xz is decoded by the `xz` program where there is one (see
- * XzProcessDecoder), by liblzma otherwise. bzip2 and zstd: see Bzip2Decoder and ZstdDecoder.
+ * XzProcessDecoder), by liblzma for small inputs and where there is none. bzip2 and zstd: see Bzip2Decoder and ZstdDecoder.
  */
 export function decompressStream(compression: Compression, options: DecompressOptions = {}): Duplex {
   const source = options.source ?? `${compression} data`;
@@ -37,7 +44,7 @@ export function decompressStream(compression: Compression, options: DecompressOp
     case 'gzip':
       return new NativeCodecTransform(createGunzip(), (error) => mapZlibError(error, source), GZIP_SLICE);
     case 'xz':
-      if (haveXzProgram()) return new XzProcessDecoder(source, XZ_MEMORY_LIMIT);
+      if (haveXzProgram() && (options.inputBytes === undefined || options.inputBytes >= XZ_PROCESS_MIN_INPUT)) return new XzProcessDecoder(source, XZ_MEMORY_LIMIT);
       return new NativeCodecTransform(
         lzma.createDecompressor({ memlimit: XZ_MEMORY_LIMIT }),
         (error) => mapLzmaError(error, source),

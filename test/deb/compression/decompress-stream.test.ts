@@ -62,6 +62,21 @@ describe('decompressStream reads what the system tools write', () => {
   });
 });
 
+test('xz known to be small (a control.tar.xz) is decoded in this process, with the same bytes and the same coded errors', async () => {
+  const small = text.subarray(0, 20 * 1024);
+  const compressed = encoders.xz(small);
+  const run = async (bytes: Uint8Array): Promise<Buffer> => {
+    const stream = decompressStream('xz', { source: 'control.tar.xz', inputBytes: bytes.length });
+    assert.notEqual(stream.constructor.name, 'XzProcessDecoder', 'no xz process for a few KiB');
+    stream.end(bytes);
+    const out: Buffer[] = [];
+    for await (const chunk of stream) out.push(chunk as Buffer);
+    return Buffer.concat(out);
+  };
+  assert.ok((await run(compressed)).equals(small));
+  await assert.rejects(run(compressed.subarray(0, compressed.length - 9)), corruptError);
+});
+
 describe('decompressStream on bad input: DEBSTASH_E_COMPRESSION_CORRUPT', () => {
   for (const format of formats) {
     test(`${format}: truncated at several points`, async () => {
