@@ -34,15 +34,8 @@ interface MirrorRow {
   package_count: number;
 }
 
-interface PackageRow {
-  id: number;
-  kind: PackageKind;
-  name: string;
-  version: string;
-  architecture: string;
-  stanza: string;
-  component: string;
-}
+/** id, kind, name, version, architecture, stanza, component. */
+type RawPackageRow = [number, PackageKind, string, string, string, string, string];
 
 interface RepoRow {
   id: number;
@@ -69,12 +62,8 @@ const MIRROR_SET: PackageSet = { table: 'mirror_packages', owner: 'mirror_id' };
 const REPO_SET: PackageSet = { table: 'repo_packages', owner: 'repo_id' };
 const SNAPSHOT_SET: PackageSet = { table: 'snapshot_packages', owner: 'snapshot_id' };
 
-interface FileRow {
-  package_id: number;
-  path: string;
-  sha256: string;
-  size: number;
-}
+/** package_id, path, sha256, size. */
+type RawFileRow = [number, string, string, number];
 
 function storeError(err: unknown, what: string): unknown {
   if (err instanceof DebstashError) return err;
@@ -155,37 +144,40 @@ class SqliteReader implements StoreReader {
     return this.packagesOf(MIRROR_SET, this.requireMirror(name).id);
   }
 
-  /** The packages of one mirror, repo or snapshot, sorted. */
+  /**
+   * The packages of one mirror, repo or snapshot, sorted. Both queries walk the link table's
+   * primary key, so packages and files come in package_id order and are merged without a map;
+   * raw (array) rows because a publish reads every package of large sets (issue 5).
+   */
   protected packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
     const rows = this.db
-      .prepare<[number], PackageRow>(
+      .prepare<[number], RawPackageRow>(
         `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, l.component
-         FROM ${set.table} l JOIN packages p ON p.id = l.package_id WHERE l.${set.owner} = ?`,
+         FROM ${set.table} l JOIN packages p ON p.id = l.package_id WHERE l.${set.owner} = ? ORDER BY l.package_id`,
       )
+      .raw()
       .all(ownerId);
-    const files = new Map<number, PackageFile[]>();
     const fileRows = this.db
-      .prepare<[number], FileRow>(
-        `SELECT f.package_id, f.path, f.sha256, f.size FROM package_files f
-         JOIN ${set.table} l ON l.package_id = f.package_id WHERE l.${set.owner} = ? ORDER BY f.package_id, f.seq`,
+      .prepare<[number], RawFileRow>(
+        `SELECT f.package_id, f.path, f.sha256, f.size FROM ${set.table} l
+         JOIN package_files f ON f.package_id = l.package_id WHERE l.${set.owner} = ? ORDER BY l.package_id, f.seq`,
       )
+      .raw()
       .all(ownerId);
-    for (const f of fileRows) {
-      const list = files.get(f.package_id) ?? [];
-      list.push({ path: f.path, sha256: f.sha256, size: f.size });
-      files.set(f.package_id, list);
+    const entries: PackageEntry[] = new Array<PackageEntry>(rows.length);
+    let next = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const [id, kind, name, version, architecture, stanza, component] = rows[i] as RawPackageRow;
+      const files: PackageFile[] = [];
+      // Files of a package linked between the two queries are skipped, as the package is.
+      while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] < id) next++;
+      while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] === id) {
+        const [, path, sha256, size] = fileRows[next++] as RawFileRow;
+        files.push({ path, sha256, size });
+      }
+      entries[i] = { kind, name, version, architecture, stanza, component, files };
     }
-    return rows
-      .map((r): PackageEntry => ({
-        kind: r.kind,
-        name: r.name,
-        version: r.version,
-        architecture: r.architecture,
-        stanza: r.stanza,
-        component: r.component,
-        files: files.get(r.id) ?? [],
-      }))
-      .sort(byNameArchVersion);
+    return entries.sort(byNameArchVersion);
   }
 
   protected named<T>(table: 'repos' | 'snapshots', name: string, code: 'DEBSTASH_E_REPO_NOT_FOUND' | 'DEBSTASH_E_SNAPSHOT_NOT_FOUND'): T & { id: number } {
