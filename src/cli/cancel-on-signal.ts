@@ -19,3 +19,13 @@ export function cancelOnSignal(): { readonly signal: AbortSignal; dispose(): voi
     },
   };
 }
+
+/** Runs `fn` with Ctrl-C wired to its signal; the handlers are gone however it ends. */
+export async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const cancel = cancelOnSignal();
+  try {
+    return await fn(cancel.signal);
+  } finally {
+    cancel.dispose();
+  }
+}

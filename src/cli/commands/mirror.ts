@@ -3,8 +3,7 @@ import { hostArchitecture, hostKeyringsFor } from '../../model/host-defaults.js'
 import { createMirror, dropMirror, editMirror, showMirror } from '../../model/mirror-admin.js';
 import { updateMirror, type UpdateMirrorResult } from '../../model/mirror-update.js';
 import { DebstashError } from '../../errors/debstash-error.js';
-import { cancelOnSignal } from '../cancel-on-signal.js';
-import { progressRenderer } from '../progress-renderer.js';
+import { longJob } from '../long-job.js';
 import type { MirrorConfigInput } from '../../model/mirror-config.js';
 import type { MirrorRecord } from '../../store/records.js';
 import { emit, warn } from '../output.js';
@@ -99,16 +98,10 @@ export function mirrorCommand(): Command {
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
           throw new DebstashError('DEBSTASH_E_USAGE', `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(o.concurrency)}`);
         }
-        const cancel = cancelOnSignal();
-        const progress = progressRenderer({ quiet: opts.quiet });
-        try {
-          const r = await updateMirror(ctx, name, { dryRun: o.dryRun === true, concurrency, force: o.force === true, strictDeps: o.strictDeps === true, signal: cancel.signal, progress });
-          progress.end();
-          emit(opts, updateSummary(r, opts.verbose), r);
-        } finally {
-          progress.end();
-          cancel.dispose();
-        }
+        const r = await longJob(opts.quiet, ({ signal, progress }) =>
+          updateMirror(ctx, name, { dryRun: o.dryRun === true, concurrency, force: o.force === true, strictDeps: o.strictDeps === true, signal, progress }),
+        );
+        emit(opts, updateSummary(r, opts.verbose), r);
       }),
     );
 

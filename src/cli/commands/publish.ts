@@ -3,7 +3,7 @@ import { resolvePassphrase } from '../../keys/passphrase.js';
 import { clientConfig } from '../../model/client-config.js';
 import { dropPublish, publish, type PublishOptions, switchPublish, updatePublish } from '../../model/publish-ops.js';
 import type { PublishRecord } from '../../store/records.js';
-import { cancelOnSignal } from '../cancel-on-signal.js';
+import { cancellable } from '../cancel-on-signal.js';
 import { emit } from '../output.js';
 import { withContext } from '../with-context.js';
 
@@ -54,16 +54,6 @@ async function options(o: PublishFlags, signal: AbortSignal): Promise<PublishOpt
     ...(passphrase !== undefined ? { passphrase } : {}),
     signal,
   };
-}
-
-/** Runs a publish step with Ctrl-C wired to cancel it cleanly. */
-async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const cancel = cancelOnSignal();
-  try {
-    return await fn(cancel.signal);
-  } finally {
-    cancel.dispose();
-  }
 }
 
 export function publishCommand(): Command {
