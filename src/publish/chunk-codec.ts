@@ -1,6 +1,8 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import lzma from 'lzma-native';
+import lzma, { type Lzma2Options } from 'lzma-native';
+import { haveXzProgram } from '../deb/compression/xz-process-decoder.js';
+import { xzEncodeByProgram } from '../deb/compression/xz-process-encoder.js';
 import { CHECK_CRC64, splitXzStream, type XzBlocks } from './xz-container.js';
 
 const gzip = promisify(gzipCallback);
@@ -22,55 +24,43 @@ export interface CompressedChunk {
   readonly xz: XzBlocks;
 }
 
-// The part of lzma-native's API beyond src/types/lzma-native.d.ts that this needs: a stream
-// encoder with explicit LZMA2 options (the preset's, with a dictionary no larger than the
-// chunk needs, which saves memory and set-up time and does not change the compressed data).
-interface Lzma2Options {
-  dictSize: number;
-  lc: number;
-  lp: number;
-  pb: number;
-  mode: number;
-  niceLen: number;
-  mf: number;
-  depth: number;
-}
-interface LzmaNativeStreams {
-  createStream(coder: 'streamEncoder', options: { check: number; filters: { id: string; options: Lzma2Options }[] }): NodeJS.ReadWriteStream;
-  FILTER_LZMA2: string;
-  MODE_FAST: number;
-  MODE_NORMAL: number;
-  MF_HC3: number;
-  MF_HC4: number;
-  MF_BT4: number;
-}
-const xzlib = lzma as unknown as LzmaNativeStreams;
 
-/** liblzma's lzma_lzma_preset() for levels 0..9 (not extreme). */
-function presetOptions(preset: number, inputSize: number): Lzma2Options {
+function checkPreset(preset: number): void {
   if (!Number.isInteger(preset) || preset < 0 || preset > 9) throw new RangeError(`xz preset must be an integer from 0 to 9, not ${preset}`);
-  const dictPow2 = [18, 20, 21, 22, 22, 23, 23, 24, 25, 26][preset];
-  let dictSize = 2 ** dictPow2;
-  // A dictionary larger than the input is never used; 4 KiB is LZMA2's minimum.
+}
+
+/** The preset's dictionary, halved while the data still fits: a larger one is never used. */
+function dictionarySize(preset: number, inputSize: number): number {
+  let dictSize = 2 ** [18, 20, 21, 22, 22, 23, 23, 24, 25, 26][preset];
+  // 4 KiB is LZMA2's minimum.
   while (dictSize / 2 >= Math.max(inputSize, 4096)) dictSize /= 2;
+  return dictSize;
+}
+
+/**
+ * liblzma's lzma_lzma_preset() for levels 0..9 (not extreme), with the dictionary given: a
+ * smaller dictionary saves memory and set-up time and does not change the compressed data.
+ */
+function presetOptions(preset: number, dictSize: number): Lzma2Options {
   const fast = preset <= 3;
   return {
     dictSize,
     lc: 3,
     lp: 0,
     pb: 2,
-    mode: fast ? xzlib.MODE_FAST : xzlib.MODE_NORMAL,
-    mf: fast ? (preset === 0 ? xzlib.MF_HC3 : xzlib.MF_HC4) : xzlib.MF_BT4,
+    mode: fast ? lzma.MODE_FAST : lzma.MODE_NORMAL,
+    mf: fast ? (preset === 0 ? lzma.MF_HC3 : lzma.MF_HC4) : lzma.MF_BT4,
     niceLen: fast ? (preset <= 1 ? 128 : 273) : preset === 4 ? 16 : preset === 5 ? 32 : 64,
     depth: fast ? [4, 8, 24, 48][preset] : 0,
   };
 }
 
 /** A one-stream .xz file of `data` (CRC64 check, one block), from liblzma on the thread pool. */
-export function xzStream(data: Uint8Array, preset: number): Promise<Buffer> {
-  const options = { check: lzma.CHECK_CRC64, filters: [{ id: xzlib.FILTER_LZMA2, options: presetOptions(preset, data.length) }] };
+export async function xzStreamInProcess(data: Uint8Array, preset: number): Promise<Buffer> {
+  checkPreset(preset);
+  const options = { check: lzma.CHECK_CRC64, filters: [{ id: lzma.FILTER_LZMA2, options: presetOptions(preset, dictionarySize(preset, data.length)) }] };
   return new Promise((resolve, reject) => {
-    const encoder = xzlib.createStream('streamEncoder', options);
+    const encoder = lzma.createStream('streamEncoder', options);
     const out: Buffer[] = [];
     encoder.on('data', (b: Buffer) => out.push(b));
     encoder.once('end', () => resolve(Buffer.concat(out)));
@@ -79,7 +69,17 @@ export function xzStream(data: Uint8Array, preset: number): Promise<Buffer> {
   });
 }
 
-/** Compresses one chunk both ways; the two encoders run in parallel on the thread pool. */
+/**
+ * A one-stream .xz file of `data` (CRC64 check, one block): from the `xz` program, or from
+ * liblzma in this process where there is none; both write the same bytes.
+ */
+export async function xzStream(data: Uint8Array, preset: number): Promise<Buffer> {
+  if (!haveXzProgram()) return xzStreamInProcess(data, preset);
+  checkPreset(preset);
+  return xzEncodeByProgram(data, preset, dictionarySize(preset, data.length));
+}
+
+/** Compresses one chunk both ways; the two encoders run in parallel (gzip on the thread pool). */
 export async function compressChunk(data: Uint8Array, options: ChunkCodecOptions = {}): Promise<CompressedChunk> {
   const level = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
   if (!Number.isInteger(level) || level < 1 || level > 9) throw new RangeError(`gzip level must be an integer from 1 to 9, not ${level}`);

@@ -1,19 +1,10 @@
 /**
- * The part of lzma-native (which ships no types) that debstash uses: the streaming
- * .xz encoder and decoder. Both are Transform streams from readable-stream, which are
- * compatible with node's own stream API.
+ * The part of lzma-native (which ships no types) that debstash uses: the streaming .xz decoder
+ * and the stream encoder with explicit LZMA2 options. Both are Transform streams from
+ * readable-stream, which are compatible with node's own stream API.
  */
 declare module 'lzma-native' {
   import type { Transform } from 'node:stream';
-
-  export interface CompressorOptions {
-    /** 0..9, optionally OR-ed with PRESET_EXTREME. */
-    preset?: number;
-    /** Use liblzma's multi-threaded encoder (multi-block output); 0 means one per core. */
-    threads?: number;
-    /** Integrity check written into the stream; one of the CHECK_* constants. */
-    check?: number;
-  }
 
   export interface DecompressorOptions {
     /** Refuse input whose decoding needs more memory than this many bytes. */
@@ -22,21 +13,38 @@ declare module 'lzma-native' {
     bufsize?: number;
   }
 
-  export function createCompressor(options?: CompressorOptions): Transform;
-  export function createDecompressor(options?: DecompressorOptions): Transform;
+  /** liblzma's lzma_options_lzma. */
+  export interface Lzma2Options {
+    dictSize: number;
+    lc: number;
+    lp: number;
+    pb: number;
+    mode: number;
+    niceLen: number;
+    mf: number;
+    depth: number;
+  }
 
-  export const PRESET_EXTREME: number;
-  export const CHECK_CRC32: number;
-  export const CHECK_CRC64: number;
-  export const CHECK_NONE: number;
+  export interface StreamEncoderOptions {
+    /** Integrity check written into the stream; one of the CHECK_* constants. */
+    check: number;
+    filters: { id: string; options: Lzma2Options }[];
+  }
+
+  export function createDecompressor(options?: DecompressorOptions): Transform;
+  /** liblzma's lzma_stream_encoder(): one stream, one block. */
+  export function createStream(coder: 'streamEncoder', options: StreamEncoderOptions): Transform;
 
   const lzma: {
-    createCompressor: typeof createCompressor;
     createDecompressor: typeof createDecompressor;
-    PRESET_EXTREME: number;
-    CHECK_CRC32: number;
+    createStream: typeof createStream;
     CHECK_CRC64: number;
-    CHECK_NONE: number;
+    FILTER_LZMA2: string;
+    MODE_FAST: number;
+    MODE_NORMAL: number;
+    MF_HC3: number;
+    MF_HC4: number;
+    MF_BT4: number;
   };
   export default lzma;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compressChunk, xzStream } from '../../src/publish/chunk-codec.js';
+import { compressChunk, xzStream, xzStreamInProcess } from '../../src/publish/chunk-codec.js';
 import { assembleXzStream, crc32, splitXzStream } from '../../src/publish/xz-container.js';
 import { packagesText, pseudoRandomBytes } from '../helpers/sample-data.js';
 
@@ -53,6 +53,19 @@ test('compression is deterministic', async () => {
   const [a, b] = await Promise.all([compressChunk(data), compressChunk(data)]);
   assert.deepEqual(a.gz, b.gz);
   assert.deepEqual(a.xz.bytes, b.xz.bytes);
+});
+
+test('the xz program and liblzma in this process write the same bytes, whichever a publish used', async () => {
+  const text = Buffer.from(packagesText(300_000, 5));
+  // Sizes around the dictionary halving (4 KiB minimum, 256 KiB preset 0), empty, incompressible.
+  const inputs = [text, text.subarray(0, 3000), text.subarray(0, 200_000), Buffer.alloc(0), pseudoRandomBytes(50_000)];
+  for (const data of inputs) {
+    for (const preset of [0, 3, 6, 9]) {
+      const [byProgram, inProcess] = await Promise.all([xzStream(data, preset), xzStreamInProcess(data, preset)]);
+      assert.deepEqual(byProgram, inProcess, `${data.length} bytes at preset ${preset}`);
+    }
+  }
+  await assert.rejects(xzStream(text, 10), RangeError);
 });
 
 test('splitXzStream refuses what is not one single stream', async () => {

@@ -4,9 +4,6 @@
  */
 export type Compression = 'none' | 'gzip' | 'xz' | 'bzip2' | 'zstd';
 
-/** The compressions debstash also writes (indexes are published as .gz and .xz, like Debian). */
-export type EncodableCompression = 'none' | 'gzip' | 'xz';
-
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'xz', 'bzip2', 'zstd'];
 
 /** The file name suffix APT and dpkg use for each compression. */
