@@ -83,7 +83,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const tokens = options.tokens ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
   const treePolicy = { public: options.public ?? true, tokens };
-  const tree = new StaticTree(ctx.publicDir, options.fileCache ?? DEFAULT_FILE_CACHE);
+  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, options.fileCache ?? DEFAULT_FILE_CACHE);
   const nextId = requestIds();
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
