@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Exchange } from './exchange.js';
+import { endWithBody, type Exchange } from './exchange.js';
 import type { FileRepresentation } from './file-representation.js';
 import { parseHttpDate } from './http-date.js';
 import { parseRange } from './parse-range.js';
@@ -39,9 +39,7 @@ export function answerFile(req: IncomingMessage, res: ServerResponse, rep: FileR
     return undefined;
   }
   if (rep.body !== undefined) {
-    const body = range === undefined ? rep.body : rep.body.subarray(start, end + 1);
-    ex.bytes = body.length;
-    res.end(body);
+    endWithBody(res, ex, range === undefined ? rep.body : rep.body.subarray(start, end + 1));
     return undefined;
   }
   if (open === undefined) throw new Error('answerFile: a representation without a body needs a way to open the file');

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sep } from 'node:path';
 import type { Logger } from 'pino';
 import { isErrno } from '../publish/tree-files.js';
-import type { Exchange } from './exchange.js';
+import { endWithBody, type Exchange } from './exchange.js';
 import { DEFAULT_FILE_CACHE, FileCache, type FileCacheOptions } from './file-cache.js';
 import { type FileRepresentation, representFile, sameIdentity } from './file-representation.js';
 import type { Metrics } from './metrics.js';
@@ -133,5 +133,5 @@ export class StaticTree {
 
 function plainAnswer(res: ServerResponse, ex: Exchange, status: number, text: string, extra: readonly string[] = []): void {
   res.writeHead(status, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', 'X-Request-Id', ex.id, ...extra]);
-  res.end(text);
+  endWithBody(res, ex, text);
 }
