@@ -370,6 +370,17 @@ export const ERROR_CODES = {
     hint: 'Another process listens there: stop it, or choose another address (server.listen in debstash.yaml, or --listen).',
   },
   // -- debstash.yaml, apply, up (issue 7) codes go above this line --
+  DEBSTASH_E_TREE_FORBIDDEN: {
+    exit: 1,
+    status: 403,
+    hint: 'The server may not read a file of the published tree: give the user debstash runs as read access to public/ (publishes write 0644 files).',
+  },
+  DEBSTASH_E_TREE_UNAVAILABLE: {
+    exit: 1,
+    status: 503,
+    hint: 'A file of the published tree could not be opened (out of file descriptors, or an I/O error): raise the open-files limit (ulimit -n, LimitNOFILE=) or check the disk; clients are told to retry.',
+  },
+  // -- serving (issue 11) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

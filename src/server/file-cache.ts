@@ -35,7 +35,7 @@ const SEEN_ONCE_LIMIT = 10_000;
 
 /**
  * Hot files of a served tree in memory, by their path relative to the tree. An entry is served
- * only while the name still leads to the same file version: a new inode, size or mtime drops it.
+ * only while the name still leads to the same file version: a new inode, size, mtime or ctime drops it.
  * Release, InRelease and the plain index names are replaced by rename at every publish, so
  * their name is stat'ed once per event-loop turn in which they are asked for: every request
  * answered in a turn had arrived before the turn began, so the stat, made after that, sees any
@@ -128,7 +128,7 @@ export class FileCache {
   }
 }
 
-const NO_FILE = { dev: -1, ino: -1, size: -1, mtimeMs: -1 };
+const NO_FILE = { dev: -1, ino: -1, size: -1, mtimeMs: -1, ctimeMs: -1 };
 
 function statOrUndefined(path: string): Stats | undefined {
   try {

@@ -28,6 +28,8 @@ export class Metrics {
   /** route → status → count. */
   private readonly requests = new Map<string, Map<number, number>>();
   private readonly bytes = new Map<string, number>();
+  /** errno → files of the tree that exist but could not be opened. */
+  private readonly treeOpenErrors = new Map<string, number>();
   private readonly tasks = new Map<string, TaskSeries>();
   private readonly gauges = new Map<string, Gauge>();
 
@@ -37,6 +39,11 @@ export class Metrics {
     if (byStatus === undefined) this.requests.set(route, (byStatus = new Map()));
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     this.bytes.set(route, (this.bytes.get(route) ?? 0) + bytes);
+  }
+
+  /** A file of the tree could not be opened for a reason other than its absence (EMFILE, EACCES...). */
+  observeTreeOpenError(errno: string): void {
+    this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + 1);
   }
 
   /** A task (mirror update, publish) finished. */
@@ -69,6 +76,8 @@ export class Metrics {
     }
     out.push(...promHeader('debstash_http_response_bytes_total', 'Response body bytes sent, by route template.', 'counter'));
     for (const [route, n] of this.bytes) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
+    out.push(...promHeader('debstash_tree_open_errors_total', 'Files of the APT tree that exist but could not be opened (answered 403 or 503), by errno.', 'counter'));
+    for (const [errno, n] of this.treeOpenErrors) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {

@@ -1,32 +1,31 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Exchange } from './exchange.js';
+import { endWithBody, type Exchange } from './exchange.js';
 import type { FileRepresentation } from './file-representation.js';
+import { parseHttpDate } from './http-date.js';
 import { parseRange } from './parse-range.js';
 
 /** Opens the bytes start..end (inclusive) of the represented file, for one that is not in memory. */
 export type OpenBody = (start: number, end: number) => Readable;
 
 /**
- * Answers a GET/HEAD about one file version: 304 on a matching ETag or a later
- * If-Modified-Since, a single byte range (206/416), else the whole file, from memory when the
- * representation holds the bytes, else from `open`. Synchronous for a file in memory: the hot
- * path allocates one header list and writes once.
+ * Answers a GET/HEAD about one file version: 304 when the client's copy is this version (see
+ * notModified), a single byte range (206/416) when If-Range, if sent, names this version, else
+ * the whole file, from memory when the representation holds the bytes, else from `open`.
+ * Synchronous for a file in memory: the hot path allocates one header list and writes once.
  */
 export function answerFile(req: IncomingMessage, res: ServerResponse, rep: FileRepresentation, ex: Exchange, open?: OpenBody): Promise<void> | undefined {
   const idHeader = ['X-Request-Id', ex.id];
   const { headers } = req;
-  if (headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) {
-    if (isFresh(rep, headers['if-none-match'], headers['if-modified-since'])) {
-      res.writeHead(304, rep.commonHeaders.concat(idHeader));
-      res.end();
-      return undefined;
-    }
+  if ((headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) && notModified(rep, headers['if-none-match'], headers['if-modified-since'])) {
+    res.writeHead(304, rep.commonHeaders.concat(idHeader));
+    res.end();
+    return undefined;
   }
   const rangeHeader = headers.range;
   const ifRange = headers['if-range'];
-  const range = rangeHeader !== undefined && (ifRange === undefined || ifRange === rep.etag) ? parseRange(rangeHeader, rep.size) : undefined;
+  const range = rangeHeader !== undefined && (ifRange === undefined || (typeof ifRange === 'string' && namesThisVersion(rep, ifRange))) ? parseRange(rangeHeader, rep.size) : undefined;
   if (range === 'unsatisfiable') {
     res.writeHead(416, rep.commonHeaders.concat('Content-Range', `bytes */${rep.size}`, idHeader));
     res.end();
@@ -40,9 +39,7 @@ export function answerFile(req: IncomingMessage, res: ServerResponse, rep: FileR
     return undefined;
   }
   if (rep.body !== undefined) {
-    const body = range === undefined ? rep.body : rep.body.subarray(start, end + 1);
-    ex.bytes = body.length;
-    res.end(body);
+    endWithBody(res, ex, range === undefined ? rep.body : rep.body.subarray(start, end + 1));
     return undefined;
   }
   if (open === undefined) throw new Error('answerFile: a representation without a body needs a way to open the file');
@@ -53,11 +50,29 @@ export function answerFile(req: IncomingMessage, res: ServerResponse, rep: FileR
 }
 
 /**
- * Dates have whole seconds: a file replaced within the second a client's copy is dated (a
- * publish and a quick switch) would look unmodified. Only a date after the whole second of the
- * modification proves the client's copy is newer, so 304 needs that.
+ * RFC 9110 13.2.2: If-None-Match, when sent, decides alone (weak comparison: a tag a proxy
+ * marked weak still names these bytes); else If-Modified-Since gives 304 when the file's
+ * Last-Modified is not after the date, equal included (apt, proxies and CDNs echo the date
+ * they were given). That is sound because a later version at the name always has a later
+ * Last-Modified, or none (see lastModifiedSecond); a file without one never matches a date.
  */
-function isFresh(rep: FileRepresentation, inm: string | undefined, ims: string | undefined): boolean {
-  if (inm !== undefined) return inm.split(',').some((t) => t.trim() === rep.etag || t.trim() === '*');
-  return ims !== undefined && Date.parse(ims) >= rep.modifiedSecondMs + 1000;
+function notModified(rep: FileRepresentation, inm: string | undefined, ims: string | undefined): boolean {
+  if (inm !== undefined) {
+    return inm.split(',').some((t) => {
+      const tag = t.trim();
+      return tag === '*' || (tag.startsWith('W/') ? tag.slice(2) : tag) === rep.etag;
+    });
+  }
+  const since = ims === undefined ? undefined : parseHttpDate(ims.trim());
+  return since !== undefined && rep.lastModifiedMs !== undefined && rep.lastModifiedMs <= since;
+}
+
+/**
+ * If-Range (RFC 9110 13.1.5): the client's partial copy is this version when the strong tag
+ * is equal, or the date is exactly Last-Modified (apt resumes with its partial file's date).
+ * Such a date is a strong validator here: no two versions at a name share a Last-Modified.
+ */
+function namesThisVersion(rep: FileRepresentation, ifRange: string): boolean {
+  const v = ifRange.trim();
+  return v === rep.etag || (rep.lastModifiedMs !== undefined && parseHttpDate(v) === rep.lastModifiedMs);
 }

@@ -12,7 +12,7 @@ import { handleApi } from './api/handle-api.js';
 import { Metrics } from './metrics.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
 import type { ConfiguredToken } from '../auth/configured-token.js';
-import type { Exchange } from './exchange.js';
+import { endWithBody, type Exchange } from './exchange.js';
 import { DEFAULT_FILE_CACHE, type FileCacheOptions } from './file-cache.js';
 import { gracefulClose } from './graceful-close.js';
 import { requestIds } from './request-id.js';
@@ -54,11 +54,11 @@ export interface RunningServer {
 /** Below the 10 s a container runtime waits between SIGTERM and SIGKILL. */
 const DEFAULT_SHUTDOWN_GRACE_MS = 8000;
 
-function text(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+function text(res: ServerResponse, ex: Exchange, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.statusCode = status;
   res.setHeader('Content-Type', type);
   res.setHeader('Cache-Control', 'no-cache');
-  res.end(body);
+  endWithBody(res, ex, body);
 }
 
 /** The store answers and every publish it lists has its signed InRelease on disk. */
@@ -83,28 +83,28 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const tokens = options.tokens ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
   const treePolicy = { public: options.public ?? true, tokens };
-  const tree = new StaticTree(ctx.publicDir, options.fileCache ?? DEFAULT_FILE_CACHE);
+  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, options.fileCache ?? DEFAULT_FILE_CACHE);
   const nextId = requestIds();
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
   /** Everything but the tree: few requests, plain setHeader. */
   const answerOther = async (req: IncomingMessage, res: ServerResponse, path: string, ex: Exchange): Promise<void> => {
     res.setHeader('X-Request-Id', ex.id);
-    if (path === '/healthz') text(res, 200, 'ok\n');
+    if (path === '/healthz') text(res, ex, 200, 'ok\n');
     else if (path === '/readyz') {
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
-      text(res, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
-    } else if (path === '/metrics') text(res, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
+      text(res, ex, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
+    } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
     else if (ex.route === '/api/*') await handleApi(ctx, req, res, { metrics, tokens, log: logger.child({ reqId: ex.id }), ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}) });
-    else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res);
+    else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);
     else if (path === '/key.asc') {
       const key = await exportPublicKey(ctx.dataDir).catch(() => undefined);
-      if (key) text(res, 200, key.armored, 'application/pgp-keys');
-      else text(res, 404, 'no signing key yet\n');
-    } else await clientSources(req, res, path);
+      if (key) text(res, ex, 200, key.armored, 'application/pgp-keys');
+      else text(res, ex, 404, 'no signing key yet\n');
+    } else await clientSources(req, res, path, ex);
   };
 
-  const clientSources = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+  const clientSources = async (req: IncomingMessage, res: ServerResponse, path: string, ex: Exchange): Promise<void> => {
     const client = /^\/client\/(?:(.+)\/)?([^/]+)\.sources$/.exec(path);
     const sources =
       client === null
@@ -113,8 +113,8 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
             if (isDebstashError(err) && err.code === 'DEBSTASH_E_PUBLISH_NOT_FOUND') return undefined;
             throw err;
           });
-    if (sources) text(res, 200, sources);
-    else text(res, 404, 'no such publish\n');
+    if (sources) text(res, ex, 200, sources);
+    else text(res, ex, 404, 'no such publish\n');
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, ex: Exchange): Promise<void> => {
@@ -129,17 +129,17 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('X-Request-Id', ex.id);
-      return methodNotAllowed(res);
+      return methodNotAllowed(res, ex);
     }
     if (!(await treeAccessAllowed(ctx, req, treePolicy))) {
       res.setHeader('X-Request-Id', ex.id);
       res.setHeader('WWW-Authenticate', 'Basic realm="debstash", Bearer');
-      return text(res, 401, 'a read token is needed\n');
+      return text(res, ex, 401, 'a read token is needed\n');
     }
     const where = resolveTreePath(path);
     if (!where.ok) {
       res.setHeader('X-Request-Id', ex.id);
-      return text(res, where.status, `${where.why}\n`);
+      return text(res, ex, where.status, `${where.why}\n`);
     }
     ex.route = treeRoute(where.relative);
     return tree.serve(req, res, where.relative, ex);
@@ -153,7 +153,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       if (res.headersSent) res.destroy();
       else {
         res.setHeader('X-Request-Id', ex.id);
-        text(res, 500, 'internal error\n');
+        text(res, ex, 500, 'internal error\n');
       }
     });
   });
@@ -180,7 +180,7 @@ function otherRoute(path: string): string | undefined {
   return undefined;
 }
 
-function methodNotAllowed(res: ServerResponse): void {
+function methodNotAllowed(res: ServerResponse, ex: Exchange): void {
   res.setHeader('Allow', 'GET, HEAD');
-  text(res, 405, 'method not allowed\n');
+  text(res, ex, 405, 'method not allowed\n');
 }

@@ -21,7 +21,7 @@ describe('FileCache: hot files in memory, only while the name shows the same fil
   /** Writes a file and stores its representation, as the server does after reading it. */
   async function put(cache: FileCache, relative: string, bytes: number, fill = 'x'): Promise<void> {
     await writeFile(join(root, relative), fill.repeat(bytes));
-    cache.store(relative, representFile(relative, await stat(join(root, relative)), await readFile(join(root, relative))));
+    cache.store(relative, representFile(relative, await stat(join(root, relative)), Date.now(), await readFile(join(root, relative))));
   }
 
   test('small files are wanted at once, larger ones on their second request, the largest never', () => {

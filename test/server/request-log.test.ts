@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { closeContext, type Context, openEmbeddedContext } from '../../src/model/context.js';
+import { DEFAULT_FILE_CACHE } from '../../src/server/file-cache.js';
+import { Metrics } from '../../src/server/metrics.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { rawGet } from './raw-get.js';
 
@@ -73,6 +75,35 @@ describe('request logs: one JSON line per request, with the id the client sees',
       { method: 'HEAD', route: '/pool/*', status: 404, bytes: 0 },
     );
     assert.equal(lines.filter((l) => l.msg === 'request').length, 2);
+  });
+
+  test('bytes: the body bytes of every source (memory, disk, ranges of each, the server\'s own texts) in the log line and the metric', async () => {
+    await writeFile(join(ctx.publicDir, 'dists/stable/Packages'), 'p'.repeat(500));
+    await writeFile(join(ctx.publicDir, 'dists/stable/Contents-amd64'), 'c'.repeat(5000));
+    // Past the second of the writes (and the margin): files are kept in memory only once dated.
+    await new Promise((r) => setTimeout(r, 3100 - (Date.now() % 1000)));
+    const { logger, lines } = capturingLogger('info');
+    const metrics = new Metrics();
+    const server = await startServer(ctx, { host: '127.0.0.1', port: 0, logger, metrics, fileCache: { ...DEFAULT_FILE_CACHE, maxFileBytes: 1000 } });
+    servers.push(server);
+    const cases: [string, Record<string, string>, string, number][] = [
+      ['/dists/stable/Packages', {}, 'read into memory', 500],
+      ['/dists/stable/Packages', {}, 'from memory', 500],
+      ['/dists/stable/Packages', { Range: 'bytes=100-109' }, 'a range from memory', 10],
+      ['/dists/stable/Contents-amd64', {}, 'streamed from disk', 5000],
+      ['/dists/stable/Contents-amd64', { Range: 'bytes=-20' }, 'a range from disk', 20],
+      ['/dists/stable/Packages', { 'If-Modified-Since': new Date().toUTCString() }, 'a 304', 0],
+      ['/dists/stable/Sources', {}, 'a 404\'s text', 'not found\n'.length],
+      ['/healthz', {}, 'a text answer', 'ok\n'.length],
+    ];
+    for (const [path, headers, what, bytes] of cases) {
+      const r = await rawGet(server.url, path, headers);
+      assert.equal(r.body.length, bytes, what);
+      assert.equal((await lineOf(lines, String(r.headers['x-request-id']))).bytes, bytes, what);
+    }
+    const text = await metrics.render(ctx);
+    assert.match(text, new RegExp(`^debstash_http_response_bytes_total\\{route="/dists/\\*"\\} ${500 + 500 + 10 + 5000 + 20 + 10}$`, 'm'));
+    assert.match(text, /^debstash_http_response_bytes_total\{route="\/healthz"\} 3$/m);
   });
 
   test('debug adds who asked; warn (quiet) logs no request', async () => {
