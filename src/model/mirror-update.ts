@@ -164,7 +164,7 @@ function checkFilter(name: string, warnings: readonly FilterWarning[], strict: b
   if (first === undefined) return;
   if (strict) {
     const more = warnings.length > 1 ? ` (and ${warnings.length - 1} more)` : '';
-    throw new DebstashError('DEBSTASH_E_FILTER_UNMATCHED', `mirror "${name}": ${first.message}${more}`, { mirror: name, term: first.term, count: warnings.length });
+    throw new DebstashError('DEBSTASH_E_FILTER_UNMATCHED', `${first.message}${more}`, { mirror: name, term: first.term, count: warnings.length });
   }
   for (const w of warnings) progress({ type: 'warning', code: w.code, message: `${name}: ${w.message}` });
 }

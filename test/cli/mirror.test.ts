@@ -106,7 +106,7 @@ describe('debstash mirror (CLI)', () => {
     assert.equal((await cli(data, ['mirror', 'edit', 'w', '--filter', 'Priority (requird) | app'])).status, 0);
     const strict = await cli(data, ['mirror', 'update', 'w', '--strict-filter']);
     assert.equal(strict.status, 1, strict.stderr);
-    assert.match(strict.stderr, /DEBSTASH_E_FILTER_UNMATCHED: mirror "w": filter term `Priority \(requird\)` matched no package in testing main amd64/);
+    assert.match(strict.stderr, /DEBSTASH_E_FILTER_UNMATCHED: filter term `Priority \(requird\)` matched no package in testing main amd64/);
     assert.deepEqual(await shown(), before, 'the mirror as it was: same packages, same update time');
 
     const warned = await cli(data, ['mirror', 'update', 'w']);

@@ -329,7 +329,7 @@ describe('mirror update against a reprepro-built, gpg-signed upstream on 127.0.0
       const before = await state();
       await editMirror(ctx, 'm', { filter: 'Priority (requird) | app | tool' });
       server.resetStats();
-      await assert.rejects(update(ctx, { strictFilter: true }), isCode('DEBSTASH_E_FILTER_UNMATCHED', /mirror "m": filter term `Priority \(requird\)` matched no package/));
+      await assert.rejects(update(ctx, { strictFilter: true }), isCode('DEBSTASH_E_FILTER_UNMATCHED', /^filter term `Priority \(requird\)` matched no package/));
       assert.equal(server.requests.some((q) => q.path.endsWith('.deb')), false);
       assert.deepEqual(await state(), before);
       // Warned once without it, the same unchanged mirror is refused with it.
