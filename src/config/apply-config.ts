@@ -11,7 +11,7 @@ import { packageKey, type PackageEntry, type PublishRecord } from '../store/reco
 import type { DebstashConfig } from './config-schema.js';
 import { describeStep } from './format-plan.js';
 import { type PlanOptions, planKeys, planPublishes, snapshotDescription, syncMirrors, syncRepos } from './plan-apply.js';
-import type { PlanStep } from './plan-step.js';
+import type { MirrorWarning, PlanStep } from './plan-step.js';
 import { publishLabel } from './plan-step.js';
 import { signingPassphrase } from './signing-passphrase.js';
 import { normalizePrefix } from '../model/require-publish.js';
@@ -27,6 +27,8 @@ export interface ApplyResult {
   readonly steps: readonly PlanStep[];
   /** The configured publishes as they are now. */
   readonly publishes: readonly PublishRecord[];
+  /** Filter terms of the mirrors that matched nothing (strict_filter makes them fail instead). */
+  readonly warnings: readonly MirrorWarning[];
 }
 
 /** One snapshot of everything a publish's sources hold now (several sources are merged). */
@@ -75,7 +77,8 @@ export async function applyConfig(ctx: Context, config: DebstashConfig, options:
     await ensureKey(ctx, config, step, passphrase);
     done.push(step);
   }
-  done.push(...(await syncMirrors(ctx, config, true, options)).steps);
+  const mirrors = await syncMirrors(ctx, config, true, options);
+  done.push(...mirrors.steps);
   done.push(...(await syncRepos(ctx, config, true)));
   const signal = options.signal ? { signal: options.signal } : {};
   const secret = passphrase !== undefined ? { passphrase } : {};
@@ -94,5 +97,5 @@ export async function applyConfig(ctx: Context, config: DebstashConfig, options:
     const record = await ctx.store.getPublish(normalizePrefix(p.prefix), p.dist);
     if (record !== undefined) publishes.push(record);
   }
-  return { steps: done, publishes };
+  return { steps: done, publishes, warnings: mirrors.warnings };
 }

@@ -38,6 +38,7 @@ const mirror = z.strictObject({
   with_sources: z.boolean().default(false),
   with_udebs: z.boolean().default(false),
   deps_from: list.default([]).describe('other mirrors whose packages may satisfy dependencies'),
+  strict_filter: z.boolean().optional().describe('a filter term that matches no package fails the update instead of warning; default: the top-level strict_filter'),
 });
 
 const repo = z.strictObject({ comment: z.string().default('') });
@@ -90,6 +91,7 @@ const schedule = z.strictObject({
 export const configSchema = z
   .strictObject({
     keys: keys.default({}),
+    strict_filter: z.boolean().default(false).describe('for every mirror: a filter term that matches no package fails the update instead of warning'),
     mirrors: z.record(z.string(), mirror).default({}),
     repos: z.record(z.string(), repo).default({}),
     publishes: z.array(publish).default([]),

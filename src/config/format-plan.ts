@@ -1,4 +1,4 @@
-import type { PlanStep } from './plan-step.js';
+import type { MirrorWarning, PlanStep } from './plan-step.js';
 
 const from = (sources: (PlanStep & { action: 'snapshot' })['from']): string => sources.map((s) => ('mirror' in s ? `mirror ${s.mirror}` : `repo ${s.repo}`)).join(' + ');
 
@@ -31,4 +31,9 @@ export function describeStep(step: PlanStep): string {
 /** The human plan: one line per step, or that there is nothing to do. */
 export function formatPlan(steps: readonly PlanStep[]): string {
   return steps.length === 0 ? 'nothing to do: the store matches the config' : steps.map(describeStep).join('\n');
+}
+
+/** The lines that follow a plan or an apply report: one per filter warning. */
+export function formatWarnings(warnings: readonly MirrorWarning[]): string[] {
+  return warnings.map((w) => `warning: mirror ${w.mirror}: ${w.message}`);
 }

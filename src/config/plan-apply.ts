@@ -11,7 +11,7 @@ import type { UpstreamClient } from '../upstream/http-client.js';
 import { mirrorOrder } from './check-config.js';
 import type { DebstashConfig, PublishSettings, PublishSource } from './config-schema.js';
 import { desiredMirrorConfig, hostUpstreamOnce, mirrorDifferences } from './desired-mirror.js';
-import { type PlanStep, publishLabel } from './plan-step.js';
+import { type MirrorWarning, type PlanStep, publishLabel } from './plan-step.js';
 import { snapshotDate, snapshotName } from './snapshot-name.js';
 
 export interface PlanOptions {
@@ -43,11 +43,19 @@ function aboutMirror(name: string, err: unknown): unknown {
 /**
  * Brings the mirrors in line: create or edit where the stored settings differ, then update.
  * With `execute` false nothing is written: updates are dry runs, and a mirror that would be
- * created or edited cannot be asked, so its change is 'unknown'.
+ * created or edited cannot be asked, so its change (and its filter warnings) is 'unknown'.
+ * Filter warnings are collected; strict_filter makes them fail a real update only, so that a
+ * plan still shows them all.
  */
-export async function syncMirrors(ctx: Context, config: DebstashConfig, execute: boolean, options: PlanOptions): Promise<{ steps: PlanStep[]; pending: Map<string, PendingChange> }> {
+export async function syncMirrors(
+  ctx: Context,
+  config: DebstashConfig,
+  execute: boolean,
+  options: PlanOptions,
+): Promise<{ steps: PlanStep[]; pending: Map<string, PendingChange>; warnings: MirrorWarning[] }> {
   const steps: PlanStep[] = [];
   const pending = new Map<string, PendingChange>();
+  const warnings: MirrorWarning[] = [];
   const host = hostUpstreamOnce();
   for (const name of mirrorOrder(config)) {
     const settings = config.mirrors[name];
@@ -74,17 +82,19 @@ export async function syncMirrors(ctx: Context, config: DebstashConfig, execute:
     }
     const result = await updateMirror(ctx, name, {
       dryRun: !execute,
+      strictFilter: execute && (settings.strict_filter ?? config.strict_filter),
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.client ? { client: options.client } : {}),
     }).catch((err: unknown) => {
       throw aboutMirror(name, err);
     });
+    warnings.push(...result.warnings.map((w) => ({ mirror: name, ...w })));
     if (result.upToDate) continue;
     steps.push({ action: 'update-mirror', mirror: name, reason, added: result.added.length, removed: result.removed.length });
     if (result.added.length + result.removed.length > 0) pending.set(name, 'changed');
   }
-  return { steps, pending };
+  return { steps, pending, warnings };
 }
 
 export async function syncRepos(ctx: Context, config: DebstashConfig, execute: boolean): Promise<PlanStep[]> {
@@ -160,13 +170,19 @@ export function snapshotDescription(step: PlanStep & { action: 'snapshot' }): st
   return `for publish ${step.publish}: ${step.from.map((s) => ('mirror' in s ? `mirror ${s.mirror}` : `repo ${s.repo}`)).join(', ')}`;
 }
 
+export interface Plan {
+  readonly steps: readonly PlanStep[];
+  /** Filter warnings of the mirrors that exist with unchanged settings (others: known after update). */
+  readonly warnings: readonly MirrorWarning[];
+}
+
 /**
  * `debstash apply --plan`: what apply would do, changing nothing. Mirrors that exist are asked
  * upstream (a dry-run update: a conditional GET of Release when nothing changed).
  */
-export async function planApply(ctx: Context, config: DebstashConfig, options: PlanOptions = {}): Promise<PlanStep[]> {
+export async function planApply(ctx: Context, config: DebstashConfig, options: PlanOptions = {}): Promise<Plan> {
   const keys = await planKeys(ctx, config);
   const mirrors = await syncMirrors(ctx, config, false, options);
   const repos = await syncRepos(ctx, config, false);
-  return [...keys, ...mirrors.steps, ...repos, ...(await planPublishes(ctx, config, mirrors.pending, options.now ?? new Date()))];
+  return { steps: [...keys, ...mirrors.steps, ...repos, ...(await planPublishes(ctx, config, mirrors.pending, options.now ?? new Date()))], warnings: mirrors.warnings };
 }

@@ -1,4 +1,5 @@
 import type { KeyAlgorithm } from '../keys/generate-key.js';
+import type { FilterWarning } from '../store/records.js';
 import type { PublishSource } from './config-schema.js';
 
 /**
@@ -18,6 +19,11 @@ export type PlanStep =
   | { readonly action: 'publish'; readonly publish: string; readonly prefix: string; readonly dist: string; readonly snapshot: string }
   | { readonly action: 'switch'; readonly publish: string; readonly prefix: string; readonly dist: string; readonly snapshot: string; readonly previous: string }
   | { readonly action: 'drop-snapshot'; readonly snapshot: string; readonly publish: string };
+
+/** A filter warning of a mirror of the config, as the plan and apply report it. */
+export interface MirrorWarning extends FilterWarning {
+  readonly mirror: string;
+}
 
 /** How a publish is named in steps and messages: `/ bookworm`, `debian bookworm`. */
 export function publishLabel(prefix: string, dist: string): string {

@@ -282,6 +282,11 @@ export const ERROR_CODES = {
     status: 422,
     hint: 'Some dependencies cannot be satisfied from the mirror (see the list); add the component or a --deps-from mirror, or drop --strict-deps to warn instead.',
   },
+  DEBSTASH_E_FILTER_UNMATCHED: {
+    exit: 1,
+    status: 422,
+    hint: 'A term of the mirror filter matches no upstream package (a typo in a field, value or name?); fix the filter, or drop --strict-filter / strict_filter to warn instead.',
+  },
   DEBSTASH_E_CANCELLED: {
     exit: 1,
     status: 499,

@@ -4,15 +4,16 @@ import type { Paragraph } from '../deb/paragraph.js';
 import type { ReleaseFile } from '../deb/release.js';
 import { sourceOf } from '../deb/source-of.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { compileQuery, parseQuery, queryTargetFromParagraph } from '../query/index.js';
+import { queryTargetFromParagraph, tallyFilter } from '../query/index.js';
 import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
 import { resolveClosure } from '../resolve/resolve-closure.js';
-import { type MirrorSyncState, type PackageEntry, type PackageFile, packageKey, type UnresolvedDependency } from '../store/records.js';
+import { type FilterWarning, type MirrorSyncState, type PackageEntry, type PackageFile, packageKey, type UnresolvedDependency } from '../store/records.js';
 import { fetchIndex } from '../upstream/fetch-index.js';
 import { fetchRelease } from '../upstream/fetch-release.js';
 import { UpstreamClient } from '../upstream/http-client.js';
 import { loadKeyring } from '../upstream/keyring.js';
 import type { Context } from './context.js';
+import { filterWarnings } from './filter-warnings.js';
 import { forEachConcurrent } from './for-each-concurrent.js';
 import type { MirrorConfig } from './mirror-config.js';
 import { requireMirror } from './mirror-admin.js';
@@ -31,6 +32,8 @@ export interface UpdateMirrorOptions {
   readonly force?: boolean;
   /** Unsatisfiable dependencies fail the update (before any download) instead of warning. */
   readonly strictDeps?: boolean;
+  /** A filter term that matches no package fails the update (before any download) instead of warning. */
+  readonly strictFilter?: boolean;
   /** An existing client (tests set short retry delays); one is made and closed otherwise. */
   readonly client?: UpstreamClient;
 }
@@ -54,6 +57,8 @@ export interface UpdateMirrorResult {
   readonly downloadFiles: number;
   readonly downloadBytes: number;
   readonly unresolved: readonly UnresolvedDependency[];
+  /** Filter terms that matched nothing (from the last selection when `upToDate`). */
+  readonly warnings: readonly FilterWarning[];
 }
 
 type BinaryKind = 'deb' | 'udeb';
@@ -127,12 +132,17 @@ async function depsFromIndexes(ctx: Context, config: MirrorConfig): Promise<Reco
   return out;
 }
 
-function selectBinaries(config: MirrorConfig, upstream: UpstreamPackages, depsFrom: Readonly<Record<BinaryKind, readonly PackageIndex[]>>): { roots: IndexedPackage[]; selected: readonly IndexedPackage[]; unresolved: UnresolvedDependency[] } {
+function selectBinaries(
+  config: MirrorConfig,
+  upstream: UpstreamPackages,
+  depsFrom: Readonly<Record<BinaryKind, readonly PackageIndex[]>>,
+): { roots: IndexedPackage[]; selected: readonly IndexedPackage[]; unresolved: UnresolvedDependency[]; warnings: FilterWarning[] } {
   const all = [...upstream.indexes.deb.packages(), ...upstream.indexes.udeb.packages()];
-  if (config.filter === undefined) return { roots: [...all], selected: all, unresolved: [] };
-  const matches = compileQuery(parseQuery(config.filter));
-  const roots = all.filter((ip) => matches(queryTargetFromParagraph(ip.paragraph, upstream.placement.get(ip)?.kind ?? 'deb')));
-  if (!config.withDeps) return { roots, selected: roots, unresolved: [] };
+  if (config.filter === undefined) return { roots: [...all], selected: all, unresolved: [], warnings: [] };
+  const filter = tallyFilter(config.filter);
+  const roots = all.filter((ip) => filter.matches(queryTargetFromParagraph(ip.paragraph, upstream.placement.get(ip)?.kind ?? 'deb')));
+  const warnings = filterWarnings(filter.unmatched(), config, [upstream.indexes.deb, upstream.indexes.udeb]);
+  if (!config.withDeps) return { roots, selected: roots, unresolved: [], warnings };
   const selected: IndexedPackage[] = [];
   const unresolved: UnresolvedDependency[] = [];
   for (const kind of ['deb', 'udeb'] as const) {
@@ -145,7 +155,18 @@ function selectBinaries(config: MirrorConfig, upstream: UpstreamPackages, depsFr
     selected.push(...closure.selected);
     unresolved.push(...closure.unresolved);
   }
-  return { roots, selected, unresolved };
+  return { roots, selected, unresolved, warnings };
+}
+
+/** Reports filter warnings, or with `strict` refuses them: nothing has been written yet. */
+function checkFilter(name: string, warnings: readonly FilterWarning[], strict: boolean, progress: ProgressSink): void {
+  const [first] = warnings;
+  if (first === undefined) return;
+  if (strict) {
+    const more = warnings.length > 1 ? ` (and ${warnings.length - 1} more)` : '';
+    throw new DebstashError('DEBSTASH_E_FILTER_UNMATCHED', `${first.message}${more}`, { mirror: name, term: first.term, count: warnings.length });
+  }
+  for (const w of warnings) progress({ type: 'warning', code: w.code, message: `${name}: ${w.message}` });
 }
 
 async function selectSources(
@@ -229,8 +250,11 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
           }
         : {}),
     });
-    const unchanged = (sync: MirrorSyncState): Promise<UpdateMirrorResult> =>
-      (options.dryRun ? Promise.resolve() : ctx.store.transaction((tx) => tx.touchMirror(name, sync, new Date().toISOString()))).then(() => ({
+    const unchanged = async (sync: MirrorSyncState): Promise<UpdateMirrorResult> => {
+      const warnings = sync.filterWarnings ?? [];
+      checkFilter(name, warnings, options.strictFilter === true, progress);
+      if (!options.dryRun) await ctx.store.transaction((tx) => tx.touchMirror(name, sync, new Date().toISOString()));
+      return {
         mirror: name,
         upToDate: true,
         dryRun: options.dryRun === true,
@@ -240,7 +264,9 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
         downloadFiles: 0,
         downloadBytes: 0,
         unresolved: [],
-      }));
+        warnings,
+      };
+    };
     if (fetched.notModified && previous) {
       progress({ type: 'phase', phase: 'release', message: `${name}: upstream unchanged (not modified)` });
       return await unchanged({ ...previous, ...(fetched.etag ? { etag: fetched.etag } : {}), ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}) });
@@ -257,7 +283,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
     };
     if (previous && previous.releaseSha256 === fetched.releaseSha256) {
       progress({ type: 'phase', phase: 'release', message: `${name}: upstream unchanged (same Release)` });
-      return await unchanged(sync);
+      return await unchanged({ ...sync, ...(previous.filterWarnings ? { filterWarnings: previous.filterWarnings } : {}) });
     }
 
     progress({ type: 'phase', phase: 'indexes', message: `${name}: reading indexes` });
@@ -277,6 +303,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
 
     progress({ type: 'phase', phase: 'resolve', message: `${name}: selecting from ${upstream.indexes.deb.size + upstream.indexes.udeb.size} packages` });
     const chosen = selectBinaries(config, upstream, depsFrom);
+    checkFilter(name, chosen.warnings, options.strictFilter === true, progress);
     const entries = chosen.selected.map((ip) => {
       const place = upstream.placement.get(ip);
       if (place === undefined) throw new Error(`resolver returned ${ip.name} from outside the mirror`);
@@ -314,6 +341,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
       downloadFiles: missing.length,
       downloadBytes: bytesTotal,
       unresolved,
+      warnings: chosen.warnings,
     });
     if (options.dryRun) return result(true);
 
@@ -336,7 +364,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
 
     progress({ type: 'phase', phase: 'commit', message: `${name}: committing ${entries.length} packages` });
     signal?.throwIfAborted();
-    await ctx.store.transaction((tx) => tx.replaceMirrorContents(name, { packages: entries, unresolved, sync, updatedAt: new Date().toISOString() }));
+    await ctx.store.transaction((tx) => tx.replaceMirrorContents(name, { packages: entries, unresolved, sync: chosen.warnings.length > 0 ? { ...sync, filterWarnings: chosen.warnings } : sync, updatedAt: new Date().toISOString() }));
     return result(false);
   } catch (err) {
     if (signal?.aborted && !(err instanceof DebstashError && err.code === 'DEBSTASH_E_CANCELLED')) {

@@ -16,3 +16,5 @@ export { compileQuery, type CompileQueryOptions, type QueryPredicate } from './c
 export { matchQuery } from './match-query.js';
 export { queryTargetFromParagraph, type QueryTarget, type QueryPackageType } from './query-target.js';
 export { tokenizeQuery, type QueryToken } from './tokenize-query.js';
+export { splitFilterTerms, tallyFilter, type FilterTerm, type TalliedFilter } from './filter-terms.js';
+export { KNOWN_QUERY_FIELDS, queryFieldNames, suggestFieldName } from './field-hint.js';

@@ -42,6 +42,22 @@ export interface MirrorSyncState {
   readonly validUntil?: string;
   /** Hash of the mirror config the contents were selected with: an edit forces re-selection. */
   readonly configHash?: string;
+  /** What the selection found wrong with the filter; kept so an unchanged update still reports it. */
+  readonly filterWarnings?: readonly FilterWarning[];
+}
+
+/**
+ * A top-level term of a mirror's filter that matched no package of the upstream (docs/query.md).
+ * `code` is the error it becomes under --strict-filter / strict_filter.
+ */
+export interface FilterWarning {
+  readonly code: 'DEBSTASH_E_FILTER_UNMATCHED';
+  readonly message: string;
+  /** The term as written in the filter. */
+  readonly term: string;
+  /** A field the term reads that no package of the index has, and the known field it is close to. */
+  readonly unknownField?: string;
+  readonly didYouMean?: string;
 }
 
 export interface UnresolvedDependency {

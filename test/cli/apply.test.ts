@@ -56,7 +56,7 @@ const steps = (list: readonly { action: string }[]): string[] => list.map((s) =>
 
 /** The plan reads `lines`, and apply then does those steps, in that order. */
 async function planThenApply(ctx: Context, config: DebstashConfig, lines: readonly string[]): Promise<void> {
-  const plan = await planApply(ctx, config, { client: f.client });
+  const plan = (await planApply(ctx, config, { client: f.client })).steps;
   assert.equal(formatPlan(plan), lines.join('\n'));
   assert.deepEqual(steps((await applyConfig(ctx, config, { client: f.client })).steps), steps(plan));
 }
@@ -121,7 +121,7 @@ test('apply publishes what a real apt installs from; a second apply does nothing
   const ms = performance.now() - started;
   assert.deepEqual(second.steps, []);
   assert.ok(ms < 1000, `a no-op apply took ${ms.toFixed(0)} ms`);
-  assert.deepEqual(await planApply(ctx, config, { client: f.client }), [], 'and the plan is empty');
+  assert.deepEqual(await planApply(ctx, config, { client: f.client }), { steps: [], warnings: [] }, 'and the plan is empty');
   t.diagnostic(`no-op apply (in process): ${ms.toFixed(0)} ms`);
 });
 
@@ -165,6 +165,37 @@ test('a changed filter: the plan names the setting; the snapshot waits on what t
   assert.ok((await ctx.store.snapshotPackages('testing-2')).some((p) => p.name === 'unrelated'));
 });
 
+test('filter terms that match nothing: apply and a later plan name them; strict_filter fails apply, changing nothing', async () => {
+  const text = f.configText({ filter: 'hello | Priority (requird)' });
+  const warning = 'warning: mirror testing: filter term `Priority (requird)` matched no package in testing main amd64';
+  const data = await f.dataDir();
+  const strict = await cli(data, await f.writeConfig(`strict_filter: true\n${text}`), 'apply');
+  assert.equal(strict.code, 1, strict.stderr);
+  assert.match(strict.stderr, /DEBSTASH_E_FILTER_UNMATCHED: mirror "testing" \(mirrors\.testing\): filter term `Priority \(requird\)`/);
+  const ctx = await openEmbeddedContext(data);
+  try {
+    assert.equal((await ctx.store.getMirror('testing'))?.updatedAt, undefined, 'the mirror was never updated');
+    assert.deepEqual(await ctx.store.listSnapshots(), []);
+  } finally {
+    await closeContext(ctx);
+  }
+
+  const config = await f.writeConfig(text);
+  const applied = await cli(data, config, 'apply');
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(applied.stdout.trim().split('\n').at(-1), warning);
+  // The upstream and the filter are unchanged: the plan knows the warning from the last update.
+  const plan = await cli(data, config, 'apply', '--plan');
+  assert.equal(plan.stdout, `nothing to do: the store matches the config\n${warning}\n`);
+  const json = await cli(data, config, '--json', 'apply', '--plan');
+  assert.deepEqual(JSON.parse(json.stdout).warnings, [
+    { mirror: 'testing', code: 'DEBSTASH_E_FILTER_UNMATCHED', message: warning.replace('warning: mirror testing: ', ''), term: 'Priority (requird)' },
+  ]);
+  // An edited filter is known only after the update.
+  const edited = await cli(data, await f.writeConfig(f.configText({ filter: 'hello | Priorty (required)' })), 'apply', '--plan');
+  assert.doesNotMatch(edited.stdout, /warning/);
+});
+
 test('a mirror URL that does not answer is a coded error naming the mirror', async () => {
   const ctx = await context();
   const config = await loadConfig(await f.writeConfig(f.configText({ url: `http://127.0.0.1:${await closedPort()}` })));
@@ -193,7 +224,7 @@ test('keys: import a key once (its fingerprint signs the publish); a passphrase 
   await writeFile(secret, await f.otherKey.gpg.exportSecretKey(f.otherKey.fingerprint));
   const ctx = await context();
   const imported = await loadConfig(await f.writeConfig(`keys:\n  import: ${secret}\n${f.configText()}`));
-  assert.deepEqual(steps(await planApply(ctx, imported, { client: f.client })).slice(0, 1), ['import-key']);
+  assert.deepEqual(steps((await planApply(ctx, imported, { client: f.client })).steps).slice(0, 1), ['import-key']);
   const done = await applyConfig(ctx, imported, { client: f.client });
   assert.equal(done.steps[0]?.action, 'import-key');
   assert.equal(done.publishes[0]?.keyFingerprint, f.otherKey.fingerprint);

@@ -92,6 +92,45 @@ describe('debstash mirror (CLI)', () => {
     assert.equal(badConcurrency.status, 2);
   });
 
+  test('a filter term that matches nothing: a warning in the summary and in --json; --strict-filter fails, committing nothing', async () => {
+    const data = await mkdtemp(join(fx.dir, 'cli-filter-'));
+    const create = await cli(data, ['mirror', 'create', 'w', fx.server.url, 'testing', 'main', '--arch', 'amd64', '--filter', 'app', '--keyring', fx.key.keyring]);
+    assert.equal(create.status, 0, create.stderr);
+    assert.equal((await cli(data, ['mirror', 'update', 'w'])).status, 0);
+    const shown = async (): Promise<unknown> => {
+      const d = JSON.parse((await cli(data, ['--json', 'mirror', 'show', 'w'])).stdout) as { packages: unknown; updatedAt: unknown };
+      return [d.packages, d.updatedAt];
+    };
+    const before = await shown();
+
+    assert.equal((await cli(data, ['mirror', 'edit', 'w', '--filter', 'Priority (requird) | app'])).status, 0);
+    const strict = await cli(data, ['mirror', 'update', 'w', '--strict-filter']);
+    assert.equal(strict.status, 1, strict.stderr);
+    assert.match(strict.stderr, /DEBSTASH_E_FILTER_UNMATCHED: filter term `Priority \(requird\)` matched no package in testing main amd64/);
+    assert.deepEqual(await shown(), before, 'the mirror as it was: same packages, same update time');
+
+    const warned = await cli(data, ['mirror', 'update', 'w']);
+    assert.equal(warned.status, 0, warned.stderr);
+    assert.match(warned.stdout, /^warning: filter term `Priority \(requird\)` matched no package in testing main amd64$/m);
+
+    assert.equal((await cli(data, ['mirror', 'edit', 'w', '--filter', 'Priorty (required) | app'])).status, 0);
+    const json = await cli(data, ['--json', 'mirror', 'update', 'w']);
+    assert.equal(json.status, 0, json.stderr);
+    assert.deepEqual((JSON.parse(json.stdout) as { warnings: unknown }).warnings, [
+      {
+        code: 'DEBSTASH_E_FILTER_UNMATCHED',
+        message: 'filter term `Priorty (required)` matched no package in testing main amd64 (no package has a field Priorty: did you mean Priority?)',
+        term: 'Priorty (required)',
+        unknownField: 'Priorty',
+        didYouMean: 'Priority',
+      },
+    ]);
+
+    assert.equal((await cli(data, ['mirror', 'edit', 'w', '--filter', 'Priority (required) | app'])).status, 0);
+    const clean = await cli(data, ['--json', 'mirror', 'update', 'w']);
+    assert.deepEqual((JSON.parse(clean.stdout) as { warnings: unknown }).warnings, []);
+  });
+
   test('Ctrl-C during an update stops cleanly: exit 1, nothing committed', async () => {
     const { server } = await fx.copy();
     server.inject(/\.deb$/, { delayMs: 200 });

@@ -285,6 +285,59 @@ describe('mirror update against a reprepro-built, gpg-signed upstream on 127.0.0
     assert.ok(server.requests.some((q) => q.path === path && q.range !== undefined), 'resumed with Range');
   });
 
+  describe('filter terms that match nothing', () => {
+    const SCOPE = 'testing main,contrib amd64,i386';
+
+    test('are warned about by name, in the result, as progress, and again while nothing changes', async () => {
+      const ctx = await mirrored(fx.server.url, { filter: 'Priority (requird) | app' });
+      const events: ProgressEvent[] = [];
+      const r = await update(ctx, { progress: (e) => events.push(e) });
+      const message = `filter term \`Priority (requird)\` matched no package in ${SCOPE}`;
+      assert.deepEqual(r.warnings, [{ code: 'DEBSTASH_E_FILTER_UNMATCHED', message, term: 'Priority (requird)' }]);
+      assert.ok(events.some((e) => e.type === 'warning' && e.code === 'DEBSTASH_E_FILTER_UNMATCHED' && e.message === `m: ${message}`));
+      assert.ok((await names(ctx)).includes('app:amd64'), 'the other terms still select');
+      const again = await update(ctx);
+      assert.equal(again.upToDate, true);
+      assert.deepEqual(again.warnings, r.warnings);
+    });
+
+    test('a misspelt field gets a "did you mean"', async () => {
+      const ctx = await mirrored(fx.server.url, { filter: 'Priorty (required) | app' });
+      const r = await update(ctx, { dryRun: true });
+      assert.deepEqual(r.warnings, [
+        {
+          code: 'DEBSTASH_E_FILTER_UNMATCHED',
+          message: `filter term \`Priorty (required)\` matched no package in ${SCOPE} (no package has a field Priorty: did you mean Priority?)`,
+          term: 'Priorty (required)',
+          unknownField: 'Priorty',
+          didYouMean: 'Priority',
+        },
+      ]);
+    });
+
+    test('a term that matches in any one component or architecture is no warning', async () => {
+      // FILTER's `extra` is only in contrib, its `i386-app` only in i386.
+      const ctx = await mirrored(fx.server.url);
+      assert.deepEqual((await update(ctx, { dryRun: true })).warnings, []);
+    });
+
+    test('strictFilter refuses them before any download and commits nothing', async () => {
+      const { server } = await fx.copy();
+      const ctx = await mirrored(server.url);
+      await update(ctx);
+      const state = async () => [(await showMirror(ctx, 'm')).packages, await ctx.store.getMirror('m').then((m) => [m?.updatedAt, m?.sync])];
+      const before = await state();
+      await editMirror(ctx, 'm', { filter: 'Priority (requird) | app | tool' });
+      server.resetStats();
+      await assert.rejects(update(ctx, { strictFilter: true }), isCode('DEBSTASH_E_FILTER_UNMATCHED', /^filter term `Priority \(requird\)` matched no package/));
+      assert.equal(server.requests.some((q) => q.path.endsWith('.deb')), false);
+      assert.deepEqual(await state(), before);
+      // Warned once without it, the same unchanged mirror is refused with it.
+      await update(ctx);
+      await assert.rejects(update(ctx, { strictFilter: true }), isCode('DEBSTASH_E_FILTER_UNMATCHED'));
+    });
+  });
+
   test('a changed upstream: only changed indexes fetched, only new files downloaded', async () => {
     const ctx = await mirrored(fx.server.url);
     await update(ctx);

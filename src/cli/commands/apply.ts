@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { applyConfig } from '../../config/apply-config.js';
 import { findConfig } from '../../config/find-config.js';
-import { formatPlan } from '../../config/format-plan.js';
+import { formatPlan, formatWarnings } from '../../config/format-plan.js';
 import { planApply } from '../../config/plan-apply.js';
 import { longJob } from '../long-job.js';
 import { emit } from '../output.js';
@@ -18,16 +18,17 @@ export function applyCommand(): Command {
         if (!opts.quiet) process.stderr.write(`debstash: config: ${found.origin}\n`);
         const started = performance.now();
         if (o.plan === true) {
-          const steps = await longJob(true, (io) => planApply(ctx, found.config, io));
-          emit(opts, steps.length === 0 ? formatPlan(steps) : `plan:\n${formatPlan(steps)}`, { config: found.origin, steps });
+          const { steps, warnings } = await longJob(true, (io) => planApply(ctx, found.config, io));
+          emit(opts, [steps.length === 0 ? formatPlan(steps) : `plan:\n${formatPlan(steps)}`, ...formatWarnings(warnings)], { config: found.origin, steps, warnings });
           return;
         }
         const result = await longJob(opts.quiet, (io) => applyConfig(ctx, found.config, io));
         const seconds = (performance.now() - started) / 1000;
         const took = `${seconds.toFixed(2)}s`;
-        emit(opts, result.steps.length === 0 ? `${formatPlan([])} (${took})` : `applied in ${took}:\n${formatPlan(result.steps)}`, {
+        emit(opts, [result.steps.length === 0 ? `${formatPlan([])} (${took})` : `applied in ${took}:\n${formatPlan(result.steps)}`, ...formatWarnings(result.warnings)], {
           config: found.origin,
           steps: result.steps,
+          warnings: result.warnings,
           publishes: result.publishes.map((p) => ({ prefix: p.prefix, dist: p.dist, snapshot: p.source.name })),
           seconds: Number(seconds.toFixed(3)),
         });

@@ -34,7 +34,9 @@ function switches(o: SwitchOptions): Partial<MirrorConfigInput> {
 }
 
 function updateSummary(r: UpdateMirrorResult, verbose: boolean): string[] {
-  if (r.upToDate) return [`${r.mirror}: up to date (${r.packages} packages)`];
+  // The result repeats them: progress warnings scroll by, and an up-to-date run has no progress.
+  const warnings = r.warnings.map((w) => `warning: ${w.message}`);
+  if (r.upToDate) return [`${r.mirror}: up to date (${r.packages} packages)`, ...warnings];
   const mb = (r.downloadBytes / 1048576).toFixed(1);
   const head = r.dryRun
     ? `${r.mirror}: would have ${r.packages} packages: +${r.added.length} -${r.removed.length}, download ${r.downloadFiles} files (${mb} MB)`
@@ -45,6 +47,7 @@ function updateSummary(r: UpdateMirrorResult, verbose: boolean): string[] {
     ...(show ? r.added.map((p) => `  + ${p.name} ${p.version} ${p.architecture}`) : []),
     ...(show ? r.removed.map((p) => `  - ${p.name} ${p.version} ${p.architecture}`) : []),
     ...(r.unresolved.length > 0 ? [`${r.unresolved.length} unresolved dependencies (see "debstash mirror show ${r.mirror}")`] : []),
+    ...warnings,
   ];
 }
 
@@ -92,14 +95,15 @@ export function mirrorCommand(): Command {
     .option('--concurrency <n>', 'parallel downloads (default 8)')
     .option('--force', 're-select even when upstream and mirror are unchanged')
     .option('--strict-deps', 'fail when a dependency cannot be satisfied (default: warn)')
-    .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean; strictDeps?: boolean }, cmd: Command) =>
+    .option('--strict-filter', 'fail when a term of the filter matches no package (default: warn)')
+    .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean; strictDeps?: boolean; strictFilter?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
           throw new DebstashError('DEBSTASH_E_USAGE', `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(o.concurrency)}`);
         }
         const r = await longJob(opts.quiet, ({ signal, progress }) =>
-          updateMirror(ctx, name, { dryRun: o.dryRun === true, concurrency, force: o.force === true, strictDeps: o.strictDeps === true, signal, progress }),
+          updateMirror(ctx, name, { dryRun: o.dryRun === true, concurrency, force: o.force === true, strictDeps: o.strictDeps === true, strictFilter: o.strictFilter === true, signal, progress }),
         );
         emit(opts, updateSummary(r, opts.verbose), r);
       }),

@@ -53,6 +53,29 @@ describe('REST API: mirror → snapshot → publish, packages and keys', () => {
     assert.equal((await fx.call('POST', '/api/mirrors/none/update', { token: 'write' })).status, 404);
   });
 
+  test('an update task names filter terms that matched nothing: in its warnings and its result; strictFilter fails it', async () => {
+    const created = await fx.call('POST', '/api/mirrors', {
+      token: 'write',
+      json: { name: 'w', url: upstream.server.url, dist: 'testing', components: ['main'], architectures: ['amd64'], filter: 'Priority (requird) | app', keyrings: [upstream.key.keyring] },
+    });
+    assert.equal(created.status, 201, created.text);
+    const run = async (json: unknown): Promise<TaskView> => {
+      const started = await fx.call('POST', '/api/mirrors/w/update', { token: 'write', json });
+      assert.equal(started.status, 202, started.text);
+      return fx.waitTask(started.json.task?.id ?? '');
+    };
+    const message = 'filter term `Priority (requird)` matched no package in testing main amd64';
+    const strict = await run({ strictFilter: true });
+    assert.equal(strict.state, 'failed');
+    assert.equal(strict.error?.code, 'DEBSTASH_E_FILTER_UNMATCHED');
+    assert.equal((await fx.call<MirrorDetails>('GET', '/api/mirrors/w', { token: 'read' })).json.updatedAt, null, 'nothing committed');
+
+    const warned = await run({});
+    assert.equal(warned.state, 'succeeded', JSON.stringify(warned.error));
+    assert.deepEqual((warned.result as { warnings: unknown }).warnings, [{ code: 'DEBSTASH_E_FILTER_UNMATCHED', message, term: 'Priority (requird)' }]);
+    assert.ok(warned.warnings.includes(`w: ${message}`), warned.warnings.join('\n'));
+  });
+
   test('snapshots: create, filter, merge, pull, diff, verify, list, show', async () => {
     const post = (path: string, json: unknown) => fx.call('POST', path, { token: 'write', json });
     assert.equal((await post('/api/snapshots', { name: 's1', fromMirror: 'm' })).status, 201);

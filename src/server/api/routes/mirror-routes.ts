@@ -26,6 +26,7 @@ const UpdateMirror = z.strictObject({
   dryRun: z.boolean().optional(),
   force: z.boolean().optional(),
   strictDeps: z.boolean().optional(),
+  strictFilter: z.boolean().optional(),
   concurrency: z.int().min(1).max(64).optional(),
 });
 
