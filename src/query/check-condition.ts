@@ -24,8 +24,7 @@ export function checkCondition(condition: QueryCondition, subject: ConditionSubj
     case '%': {
       const glob = compileGoGlob(wanted);
       if (!glob.ok) return { ok: false, message: `invalid glob pattern ${JSON.stringify(wanted)}: ${glob.message}` };
-      const re = glob.regexp;
-      return { ok: true, test: (v) => re.test(v) };
+      return glob;
     }
     case '~': {
       const regexp = compileRegexp(wanted);
