@@ -2,8 +2,8 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { compareParsedVersions, parseVersion, type DebVersion } from '../deb/version.js';
 import { compareAptlyVersions } from './aptly-compare.js';
 import { compileGoGlob } from './go-glob.js';
-import { compileGoRegexp } from './go-regexp.js';
 import type { QueryCondition } from './query-ast.js';
+import { compileRegexp } from './re2-regexp.js';
 
 /** What a condition's value is compared with, which decides how `<<`...`>>` compare. */
 export type ConditionSubject = 'version' | 'text';
@@ -24,16 +24,14 @@ export function checkCondition(condition: QueryCondition, subject: ConditionSubj
     case '%': {
       const glob = compileGoGlob(wanted);
       if (!glob.ok) return { ok: false, message: `invalid glob pattern ${JSON.stringify(wanted)}: ${glob.message}` };
-      const re = glob.regexp;
-      return { ok: true, test: (v) => re.test(v) };
+      return glob;
     }
     case '~': {
-      const regexp = compileGoRegexp(wanted);
+      const regexp = compileRegexp(wanted);
       if (!regexp.ok) {
         return { ok: false, message: `invalid regular expression ${JSON.stringify(wanted)}: ${regexp.message}` };
       }
-      const re = regexp.regexp;
-      return { ok: true, test: (v) => re.test(v) };
+      return regexp;
     }
     default:
       break;

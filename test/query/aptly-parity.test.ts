@@ -69,6 +69,7 @@ const PACKAGES: readonly FixturePackage[] = [
   { name: 'chi', version: '1.0', arch: 'amd64', lines: ['Priority: optional', 'Depends: alpha,', ' beta'] },
   { name: 'di-alpha', version: '1.0', arch: 'amd64', lines: ['Section: debian-installer', 'Priority: standard'], udeb: true },
   { name: 'di-beta', version: '1.1', arch: 'all', lines: ['Section: debian-installer', 'Provides: virt-a'], udeb: true },
+  { name: 'psi', version: '1.0', arch: 'amd64' },
 ];
 
 /**
@@ -79,6 +80,7 @@ const PROBES: readonly string[] = [
   'abc', 'ABC', 'a.c', 'a-c', 'foo123', '123', 'a b', 'a\tb', 'ümlaut', '日本語', '𝔸x', 'aa', 'aaa',
   'x]y', 'x}y', '{2}', 'café', '\u212a', 'k', 'ſ', 'S', 'x\u2028y', 'a/b/c', '[x]', '(p)', '*star',
   'dollar$', '^caret', 'back\\slash', 'Ωmega', '~tilde', 'x\u00a0y', 'x\u000by', 'CamelCase', 'a_b',
+  'aa/c',
 ];
 
 const REGEXPS: readonly string[] = [
@@ -90,6 +92,7 @@ const REGEXPS: readonly string[] = [
   '^\\p{Lu}', '[\\p{Lu}\\d]', '[^\\s]y', '\\x{1D538}', '(?m)^b', '(?U)a+c', 'y$', '[[:space:]]',
   '\\\\', '^\\W', '(a)(b)?c', '^$|^aa$', '(?i)[^a-z]', '\\pN', '[\\PL]x', '(a{100}){10}', '(a{100}){11}',
   '(?)a', '^*a', 'a{01}', '(?m:^b)', '(?s:x.y)', '(?U:a+)c', '[\\S\\d]', '\\pC', '(?i)ABC|(?-s:.)x',
+  '^a(?i)BC$', '^(?i:a)BC$', '^(?i)a(?-i)bc$', '(?i:K)$', '^(a+)+$', '(a|aa)+$', '^(\\w+\\s?)*$', '^a+?', '(?U)^a+?$',
 ];
 
 const DESCRIPTION_REGEXPS: readonly string[] = [
@@ -100,6 +103,7 @@ const DESCRIPTION_REGEXPS: readonly string[] = [
 const GLOBS: readonly string[] = [
   '*', '?', '???', 'a?c', '[a-c]*', '[^a]*', '\\*star', '*/*', 'a/*', '*]*', '[x]', '\\[x\\]', 'caf?',
   '*é', '?x', '[[]x]', '*\\$', 'x?y', '[!a]*', '*[^/]', '[A-Z]*', '*[z-a]*', '[\\]]*', 'a\\/b*',
+  '*a[^z]*c', '*a*a*a*', '*a*/*', 'a*a', '**b*', '*[a-c]', '*?/?', '日*??',
 ];
 
 /** Queries both must answer alike: every operator, precedence, field kind and quoting style. */
@@ -166,6 +170,7 @@ const QUERIES: readonly string[] = [
   'Name (~ ^[[:alpha:]]+$)',
   'Name (~ "\\\\pL\\\\.")',
   'Name (~ "(?i)ALPHA")',
+  'Name (~ "^a(?i)LPHA$")',
   'Name (~ "^.{4}$")',
   'Name (~ "\\\\Qlibfoo++\\\\E")',
   'Version (~ "~{2}")',
@@ -452,12 +457,11 @@ describe('aptly parity', { skip: missing.length > 0 ? `not installed: ${missing.
     assert.ok(matched >= queries.length * 0.7, `only ${matched} patterns matched any probe`);
   });
 
-  test('documented differences: (?i) only at the start of a regexp', async () => {
-    // JavaScript has no scoped case-insensitivity; debstash refuses rather than guess.
-    const theirs = await aptlySearch(config, 'Name (~ "^a(?i)LPHA$")');
-    assert.deepEqual(theirs, { keys: ['alpha_1.0-1_amd64', 'alpha_1.0-1_i386', 'alpha_1.2-1_amd64'] });
-    const ours = debstashSearch(targets, 'Name (~ "^a(?i)LPHA$")');
-    assert.ok('error' in ours && /\(\?i\) is supported only as a leading/.test(ours.error), JSON.stringify(ours));
+  test('documented differences: after a `*`, Go lets `?` match a piece of a multibyte character', async () => {
+    // Go retries a chunk one byte further each time; debstash one character.
+    const theirs = await aptlySearch(config, 'X-Probe (% "日*???")');
+    assert.ok('keys' in theirs && theirs.keys.length === 1, JSON.stringify(theirs));
+    assert.deepEqual(debstashSearch(targets, 'X-Probe (% "日*???")'), { keys: [] });
   });
 
   test('documented differences: a malformed glob', async () => {
