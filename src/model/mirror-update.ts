@@ -13,7 +13,7 @@ import { fetchRelease } from '../upstream/fetch-release.js';
 import { UpstreamClient } from '../upstream/http-client.js';
 import { loadKeyring } from '../upstream/keyring.js';
 import type { Context } from './context.js';
-import { forEachConcurrent } from './for-each-concurrent.js';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import type { MirrorConfig } from './mirror-config.js';
 import { requireMirror } from './mirror-admin.js';
 import { binaryEntry, sourceEntry } from './package-entry.js';

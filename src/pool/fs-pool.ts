@@ -4,9 +4,9 @@ import { mkdir, open, readdir, rm, stat, unlink, utimes } from 'node:fs/promises
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DebstashError } from '../errors/debstash-error.js';
-import { forEachConcurrent } from '../model/for-each-concurrent.js';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import type { Pool, PoolBlob, PoolEntry, PoolExpectation } from './pool.js';
-import { forEachSliced } from './for-each-sliced.js';
+import { forEachSliced } from '../concurrency/for-each-sliced.js';
 import { syncFilesystem } from './sync-filesystem.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
