@@ -1,7 +1,8 @@
 import { DebstashError } from '../errors/debstash-error.js';
 import type { MirrorRecord, PackageEntry, UnresolvedDependency } from '../store/records.js';
 import type { Context } from './context.js';
-import type { MirrorConfig, MirrorConfigInput } from './mirror-config.js';
+import type { MirrorConfig } from '../store/records.js';
+import type { MirrorConfigInput } from './mirror-config.js';
 import { normalizeMirrorConfig } from './normalize-mirror-config.js';
 import { validateName } from './validate-name.js';
 

@@ -14,7 +14,7 @@ import { UpstreamClient } from '../upstream/http-client.js';
 import { loadKeyring } from '../upstream/keyring.js';
 import type { Context } from './context.js';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
-import type { MirrorConfig } from './mirror-config.js';
+import type { MirrorConfig } from '../store/records.js';
 import { requireMirror } from './mirror-admin.js';
 import { binaryEntry, sourceEntry } from './package-entry.js';
 import { paragraphOf } from './package-match.js';
