@@ -51,7 +51,7 @@ export async function requireMirror(ctx: Context, name: string): Promise<MirrorR
   return m;
 }
 
-/** The `mirror show --json` document (the shape DESIGN.md fixes). */
+/** The `mirror show --json` document (a contract: see docs/architecture.md). */
 export interface MirrorDetails {
   readonly name: string;
   readonly config: MirrorConfig;
