@@ -11,7 +11,7 @@ import { haveGnuTime, type Measurement, measure, median } from './measure.js';
 import { printTable, type Row } from './report.js';
 import { benchUpstream, type BenchUpstream } from './upstream.js';
 
-/** The seed workload of DESIGN.md and the notes. */
+/** The seed workload of the embedded default (docs/architecture.md). */
 export const SEED_FILTER = DEFAULT_FILTER;
 /** A filter no package matches: the cost of reading the full index and nothing else. */
 export const NOTHING_FILTER = 'Name (= debstash-bench-matches-nothing)';

@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { forEachLimited } from '../src/publish/limiter.js';
+import { forEachConcurrent } from '../src/concurrency/for-each-concurrent.js';
 import { syntheticPackage } from '../test/publish/synthetic-repo.js';
 
 const run = promisify(execFile);
@@ -70,7 +70,7 @@ export async function syntheticDebs(count: number, log: (line: string) => void =
   for (let d = 0; d * PER_DIR < count; d++) await mkdir(join(result.dir, String(d).padStart(3, '0')), { recursive: true });
   await mkdir(result.extra, { recursive: true });
   let done = 0;
-  await forEachLimited(
+  await forEachConcurrent(
     Array.from({ length: count }, (_, i) => i),
     workers,
     async (i) => {

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { ConfiguredToken, TokenScope } from './configured-token.js';
+import type { TokenScope } from '../store/token-record.js';
+import type { ConfiguredToken } from './configured-token.js';
 import { secretFingerprint, secretHash } from './token-secret.js';
 
 export type Authentication =

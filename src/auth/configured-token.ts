@@ -1,5 +1,4 @@
-/** Scopes nest: admin ⊃ write ⊃ read. */
-export type TokenScope = 'read' | 'write' | 'admin';
+import type { TokenScope } from '../store/token-record.js';
 
 /** A token given in debstash.yaml (its secret usually from `${ENV}`), besides stored ones. */
 export interface ConfiguredToken {

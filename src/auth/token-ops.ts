@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../model/context.js';
 import { validateName } from '../model/validate-name.js';
-import type { TokenRecord } from '../store/token-record.js';
-import type { TokenScope } from './configured-token.js';
+import type { TokenRecord, TokenScope } from '../store/token-record.js';
 import { newTokenSecret, secretHash } from './token-secret.js';
 
 /**

@@ -1,5 +1,5 @@
 import { DebstashError } from '../errors/debstash-error.js';
-import type { TokenScope } from './configured-token.js';
+import type { TokenScope } from '../store/token-record.js';
 
 /** Weakest first: each scope includes the ones before it. */
 export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'write', 'admin'];

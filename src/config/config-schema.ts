@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KEY_ALGORITHMS } from '../keys/generate-key.js';
-import { parseListen } from '../cli/commands/serve.js';
+import { parseListen } from './listen-address.js';
 import { intervalMs } from './parse-interval.js';
 
 /**

@@ -1,6 +1,6 @@
 import { DebstashError } from '../errors/debstash-error.js';
 import { hostArchitecture, hostKeyringsFor } from '../model/host-defaults.js';
-import type { MirrorConfig } from '../model/mirror-config.js';
+import type { MirrorConfig } from '../store/records.js';
 import { normalizeMirrorConfig } from '../model/normalize-mirror-config.js';
 import { firstHostUpstream, type HostUpstream } from '../upstream/host-apt-sources.js';
 import type { MirrorSettings } from './config-schema.js';

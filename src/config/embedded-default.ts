@@ -1,7 +1,7 @@
 import { firstHostUpstream } from '../upstream/host-apt-sources.js';
 import { type DebstashConfig, configSchema } from './config-schema.js';
 
-/** The seed filter of the embedded default (DESIGN.md): a base system plus postgresql and python3. */
+/** The seed filter of the embedded default (docs/architecture.md): a base system plus postgresql and python3. */
 export const DEFAULT_FILTER = 'Priority (required) | Priority (important) | Priority (standard) | postgresql | python3';
 
 /**

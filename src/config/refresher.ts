@@ -2,13 +2,20 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from '../model/context.js';
 import { normalizePrefix } from '../model/require-publish.js';
-import type { Metrics } from '../server/metrics.js';
 import { type ApplyOptions, type ApplyResult, applyConfig } from './apply-config.js';
 import type { DebstashConfig } from './config-schema.js';
 
 export interface Readiness {
   readonly ok: boolean;
   readonly why?: string;
+}
+
+/**
+ * Where the refresher reports its gauges: the server's Metrics in `up`. Declared here so that
+ * config does not depend on the server (they meet only in the CLI).
+ */
+export interface GaugeSink {
+  setGauge(name: string, help: string, value: number): void;
 }
 
 const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
@@ -27,7 +34,7 @@ export class Refresher {
   constructor(
     private readonly ctx: Context,
     private readonly config: DebstashConfig,
-    private readonly metrics: Metrics,
+    private readonly metrics: GaugeSink,
   ) {
     this.#gauges();
   }

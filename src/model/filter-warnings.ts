@@ -1,7 +1,7 @@
 import { type FilterTerm, KNOWN_QUERY_FIELDS, queryFieldNames, suggestFieldName } from '../query/index.js';
 import type { PackageIndex } from '../resolve/package-index.js';
 import type { FilterWarning } from '../store/records.js';
-import type { MirrorConfig } from './mirror-config.js';
+import type { MirrorConfig } from '../store/records.js';
 
 /** Field names as the upstream's paragraphs spell them; read only when a term needs a hint. */
 function fieldsSeen(indexes: readonly PackageIndex[]): Set<string> {

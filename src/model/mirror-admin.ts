@@ -1,7 +1,8 @@
 import { DebstashError } from '../errors/debstash-error.js';
 import type { MirrorRecord, PackageEntry, UnresolvedDependency } from '../store/records.js';
 import type { Context } from './context.js';
-import type { MirrorConfig, MirrorConfigInput } from './mirror-config.js';
+import type { MirrorConfig } from '../store/records.js';
+import type { MirrorConfigInput } from './mirror-config.js';
 import { normalizeMirrorConfig } from './normalize-mirror-config.js';
 import { validateName } from './validate-name.js';
 
@@ -50,7 +51,7 @@ export async function requireMirror(ctx: Context, name: string): Promise<MirrorR
   return m;
 }
 
-/** The `mirror show --json` document (the shape DESIGN.md fixes). */
+/** The `mirror show --json` document (a contract: see docs/architecture.md). */
 export interface MirrorDetails {
   readonly name: string;
   readonly config: MirrorConfig;

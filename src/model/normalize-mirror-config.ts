@@ -1,6 +1,7 @@
 import { parseQuery } from '../query/parse-query.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import type { MirrorConfig, MirrorConfigInput } from './mirror-config.js';
+import type { MirrorConfig } from '../store/records.js';
+import type { MirrorConfigInput } from './mirror-config.js';
 
 const WORD = /^[a-z0-9][a-z0-9.+/-]*$/;
 

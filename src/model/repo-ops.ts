@@ -5,11 +5,11 @@ import { parseDeb822 } from '../deb/deb822-parse.js';
 import { packagesStanza } from '../deb/packages-stanza.js';
 import { DebstashError } from '../errors/debstash-error.js';
 import type { PoolBlob } from '../pool/pool.js';
-import { forEachSliced } from '../pool/for-each-sliced.js';
+import { forEachSliced } from '../concurrency/for-each-sliced.js';
 import { putBlobs } from '../pool/put-blobs.js';
 import { type PackageEntry, packageKey, type RepoRecord } from '../store/records.js';
 import type { Context } from './context.js';
-import { forEachConcurrent } from './for-each-concurrent.js';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { packageMatcher } from './package-match.js';
 import { validateName } from './validate-name.js';
 

@@ -1,22 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
+import { forEachSliced } from '../concurrency/for-each-sliced.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { forEachConcurrent } from '../model/for-each-concurrent.js';
+import { contentMismatch, putVerified, writeError } from '../files/put-verified.js';
+import { checkSha256, SHA256_HEX, sha256Hex } from '../files/sha256.js';
 import type { Pool, PoolBlob, PoolEntry, PoolExpectation } from './pool.js';
-import { forEachSliced } from './for-each-sliced.js';
 import { syncFilesystem } from './sync-filesystem.js';
 
-const SHA256 = /^[0-9a-f]{64}$/;
 /** fsyncs in flight where putMany cannot syncfs: enough to keep libuv's threads busy. */
 const BATCH_CONCURRENCY = 16;
-const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG']);
-
-function checkHash(sha256: string): void {
-  if (!SHA256.test(sha256)) throw new TypeError(`not a lowercase hex SHA-256: ${JSON.stringify(sha256)}`);
-}
 
 function isErrno(err: unknown, code: string): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === code;
@@ -52,12 +48,12 @@ export class FsPool implements Pool {
   }
 
   localPath(sha256: string): string {
-    checkHash(sha256);
+    checkSha256(sha256);
     return this.#path(sha256);
   }
 
   async stat(sha256: string): Promise<PoolEntry | undefined> {
-    checkHash(sha256);
+    checkSha256(sha256);
     try {
       const st = await stat(this.#path(sha256));
       return { sha256, size: st.size, storedAt: st.mtime };
@@ -72,7 +68,7 @@ export class FsPool implements Pool {
   }
 
   async put(body: Readable | AsyncIterable<Uint8Array>, expected: PoolExpectation, signal?: AbortSignal): Promise<PoolEntry> {
-    checkHash(expected.sha256);
+    checkSha256(expected.sha256);
     const existing = await this.stat(expected.sha256);
     if (existing !== undefined) {
       if (body instanceof Readable) body.destroy();
@@ -81,34 +77,8 @@ export class FsPool implements Pool {
       return { ...existing, storedAt: now };
     }
     const tmp = join(this.#tmp, `${expected.sha256}.${randomBytes(6).toString('hex')}`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
-      throw this.#writeError(err, tmp);
-    });
-    try {
-      for await (const chunk of body) {
-        signal?.throwIfAborted();
-        size += chunk.byteLength;
-        if (expected.size !== undefined && size > expected.size) this.#mismatch(expected, `more than ${expected.size} bytes`);
-        hash.update(chunk);
-        await fh.write(chunk);
-      }
-      signal?.throwIfAborted();
-      if (expected.size !== undefined && size !== expected.size) this.#mismatch(expected, `${size} bytes instead of ${expected.size}`);
-      const actual = hash.digest('hex');
-      if (actual !== expected.sha256) this.#mismatch(expected, `SHA-256 ${actual}`);
-      await fh.sync();
-      await fh.close();
-      this.#moveIntoPlace(tmp, this.#path(expected.sha256));
-      return { sha256: expected.sha256, size };
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
-      throw this.#writeError(err, tmp);
-    } finally {
-      if (body instanceof Readable && !body.destroyed) body.destroy();
-    }
+    const size = await putVerified(body, expected, tmp, (verified) => this.#moveIntoPlace(verified, this.#path(expected.sha256)), signal);
+    return { sha256: expected.sha256, size };
   }
 
   /**
@@ -120,10 +90,10 @@ export class FsPool implements Pool {
   async putMany(blobs: readonly PoolBlob[], signal?: AbortSignal): Promise<PoolEntry[]> {
     const unique = new Map<string, Uint8Array>();
     for (const { sha256, bytes } of blobs) {
-      checkHash(sha256);
+      checkSha256(sha256);
       if (unique.has(sha256)) continue;
-      const actual = createHash('sha256').update(bytes).digest('hex');
-      if (actual !== sha256) this.#mismatch({ sha256, size: bytes.byteLength }, `SHA-256 ${actual}`);
+      const actual = sha256Hex(bytes);
+      if (actual !== sha256) throw contentMismatch({ sha256, size: bytes.byteLength }, `SHA-256 ${actual}`);
       unique.set(sha256, bytes);
     }
     const pending = new Map<string, string>();
@@ -148,7 +118,7 @@ export class FsPool implements Pool {
       await this.#syncAll([...new Set(fresh.map(([sha256]) => join(this.#path(sha256), '..')))]);
     } catch (err) {
       for (const tmp of pending.values()) rmSync(tmp, { force: true });
-      throw this.#writeError(err, this.#tmp);
+      throw writeError(err, this.#tmp);
     }
     return blobs.map(({ sha256, bytes }) => ({ sha256, size: bytes.byteLength }));
   }
@@ -183,21 +153,6 @@ export class FsPool implements Pool {
     });
   }
 
-  #mismatch(expected: PoolExpectation, got: string): never {
-    throw new DebstashError('DEBSTASH_E_POOL_HASH_MISMATCH', `expected SHA-256 ${expected.sha256}${expected.size !== undefined ? ` (${expected.size} bytes)` : ''}, got ${got}`, {
-      sha256: expected.sha256,
-      ...(expected.size !== undefined ? { size: expected.size } : {}),
-    });
-  }
-
-  #writeError(err: unknown, path: string): unknown {
-    const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    if (code !== undefined && WRITE_ERRORS.has(code)) {
-      return new DebstashError('DEBSTASH_E_POOL_WRITE', `cannot write ${path}: ${code}`, { path, errno: code }, { cause: err });
-    }
-    return err;
-  }
-
   async open(sha256: string, range?: { readonly start: number; readonly end: number }): Promise<Readable> {
     const path = this.#path(sha256);
     if ((await this.stat(sha256)) === undefined) {
@@ -207,7 +162,7 @@ export class FsPool implements Pool {
   }
 
   async delete(sha256: string): Promise<void> {
-    checkHash(sha256);
+    checkSha256(sha256);
     await rm(this.#path(sha256), { force: true });
   }
 
@@ -217,7 +172,7 @@ export class FsPool implements Pool {
     for (const a of await level(this.root)) {
       if (!/^[0-9a-f]{2}$/.test(a)) continue;
       for (const b of await level(join(this.root, a))) {
-        for (const name of await level(join(this.root, a, b))) if (SHA256.test(name)) yield name;
+        for (const name of await level(join(this.root, a, b))) if (SHA256_HEX.test(name)) yield name;
       }
     }
   }

@@ -1,11 +1,8 @@
 import type { Readable } from 'node:stream';
+import type { ExpectedContent } from '../files/put-verified.js';
 
 /** What the caller knows a file must be before it may enter the pool. */
-export interface PoolExpectation {
-  readonly sha256: string;
-  /** Checked when known: a mismatch fails before hashing the rest. */
-  readonly size?: number;
-}
+export type PoolExpectation = ExpectedContent;
 
 /** A whole file held in memory, for Pool.putMany. */
 export interface PoolBlob {

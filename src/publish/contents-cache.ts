@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { readDebFileList } from '../deb/contents-files.js';
 import type { Pool } from '../pool/pool.js';
-import { Limiter } from './limiter.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import { isErrno } from './tree-files.js';
 
 /** Where a publish gets the paths each package file installs (for Contents indexes). */
@@ -26,7 +26,7 @@ export class ContentsCache implements ContentsSource {
   readonly stats = { cached: 0, read: 0 };
   readonly #dir: string;
   readonly #pool: Pool;
-  readonly #limiter: Limiter;
+  readonly #limiter: Semaphore;
   readonly #pending = new Map<string, Promise<readonly string[]>>();
   readonly #dirs = new Set<string>();
   #lookedUp = 0;
@@ -34,7 +34,7 @@ export class ContentsCache implements ContentsSource {
   constructor(dir: string, pool: Pool, concurrency = 2 * availableParallelism()) {
     this.#dir = dir;
     this.#pool = pool;
-    this.#limiter = new Limiter(concurrency);
+    this.#limiter = new Semaphore(concurrency);
   }
 
   pathsOf(sha256: string, describe: string): Promise<readonly string[]> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chunkStarts, DEFAULT_CHUNKING, type ChunkingOptions } from './chunking.js';
 import { compressChunk, DEFAULT_GZIP_LEVEL, DEFAULT_XZ_PRESET, type ChunkCodecOptions, type CompressedChunk } from './chunk-codec.js';
 import { digestOf } from './file-digest.js';
-import type { Limiter } from './limiter.js';
+import type { Semaphore } from '../concurrency/semaphore.js';
 import type { PlannedIndex } from './publish-plan.js';
 import type { ChunkRecord, Generation } from './publish-state.js';
 import type { FileDigest } from './release-text.js';
@@ -59,10 +59,10 @@ export class ChunkStore {
   readonly #stored = new Map<string, StoredChunk>();
   readonly #files = new Map<string, Promise<Buffer | undefined>>();
   readonly #made = new Map<string, Promise<CompressedChunk>>();
-  readonly #limiter: Limiter;
+  readonly #limiter: Semaphore;
   readonly #options: ChunkCodecOptions;
 
-  constructor(distDir: string, generations: readonly Generation[], codec: string, options: ChunkCodecOptions, limiter: Limiter) {
+  constructor(distDir: string, generations: readonly Generation[], codec: string, options: ChunkCodecOptions, limiter: Semaphore) {
     this.#limiter = limiter;
     this.#options = options;
     for (const g of generations) {

@@ -9,7 +9,8 @@ import { digestOf } from './file-digest.js';
 import { makeContentsFile, type ContentsFile } from './contents-file.js';
 import type { ContentsSource } from './contents-cache.js';
 import { ChunkStore, codecId, makeIndexFiles, type IndexFiles, type TreeFile } from './index-files.js';
-import { forEachLimited, Limiter } from './limiter.js';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import { lockPublisher } from './publish-lock.js';
 import { checkArchitecture, checkComponent, checkDist, checkPrefix, checkReleaseValue } from './publish-names.js';
 import { publishError, throwIfCancelled } from './publish-error.js';
@@ -201,7 +202,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       if (wanted.length === 0) return listing;
       const stub: Generation = { id: nextId, date: '', releaseSha256: '', files: {}, codec, chunks: {}, pool: listing };
       await writeState(distDir, { version: 1, generations, pending: stub, garbage }, files);
-      await forEachLimited(wanted, 32, async (p) => {
+      await forEachConcurrent(wanted, 32, async (p) => {
         throwIfCancelled(signal, 'publish');
         const dest = join(prefixDir, p.path);
         const how = await files.placePoolFile(options.pool, p.sha256, p.size, dest);
@@ -212,7 +213,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       });
       return listing;
     };
-    const store = new ChunkStore(distDir, generations, codec, codecOptions, new Limiter(options.concurrency ?? availableParallelism()));
+    const store = new ChunkStore(distDir, generations, codec, codecOptions, new Semaphore(options.concurrency ?? availableParallelism()));
     const { contents } = options;
     const makeContents = async (): Promise<ContentsFile[]> =>
       contents === undefined
@@ -277,7 +278,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       await writeState(distDir, { version: 1, generations, pending: current, garbage }, files);
       // by-hash files of generations this publisher wrote are there (a foreign tree's may not be).
       const listed = new Set(generations.filter((g) => g.codec !== '').flatMap((g) => Object.entries(g.files).map(([path, f]) => `${path}\0${f.sha256}`)));
-      await forEachLimited(treeFiles, 8, async (f) => {
+      await forEachConcurrent(treeFiles, 8, async (f) => {
         if (listed.has(`${f.path}\0${f.digest.sha256}`)) return;
         if (f.data === undefined) throw new Error(`internal: no bytes for ${f.path}`);
         const dest = byHashPaths(distDir, f.path, f.digest);
@@ -312,7 +313,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
     await options.onStep?.('committed');
 
     // 5. Plainly named indexes (for clients that do not use by-hash), then what nothing needs.
-    await forEachLimited(treeFiles, 8, async (f) => {
+    await forEachConcurrent(treeFiles, 8, async (f) => {
       const plain = join(distDir, f.path);
       const hashed = byHashPaths(distDir, f.path, f.digest).sha256;
       if (f.data === undefined) {

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { forEachLimited } from './limiter.js';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { readPoolListing, readState, type Generation } from './publish-state.js';
 import { listDir, pruneEmptyDirs, removeFile } from './tree-files.js';
 
@@ -124,7 +124,7 @@ async function poolGarbage(
   if (skipped !== undefined) return { poolRemoved: 0, poolSkipped: skipped };
 
   let poolRemoved = 0;
-  await forEachLimited(candidates, 16, async (path) => {
+  await forEachConcurrent(candidates, 16, async (path) => {
     const file = join(prefixDir, path);
     if (await removeFile(file)) poolRemoved++;
     await pruneEmptyDirs(dirname(file), join(prefixDir, 'pool'));

@@ -1,4 +1,20 @@
-import type { MirrorConfig } from '../model/mirror-config.js';
+/** What a mirror is: where it reads from and what it keeps. Stored as given; checked on create/edit. */
+export interface MirrorConfig {
+  readonly url: string;
+  readonly dist: string;
+  readonly components: readonly string[];
+  readonly architectures: readonly string[];
+  /** aptly-grammar filter; absent means every package. */
+  readonly filter?: string;
+  readonly withDeps: boolean;
+  readonly withRecommends: boolean;
+  readonly withSources: boolean;
+  readonly withUdebs: boolean;
+  /** Keyring files (binary or armored) the upstream's Release signature must verify against. */
+  readonly keyrings: readonly string[];
+  /** Other mirrors whose packages may satisfy this one's dependencies (e.g. security → main). */
+  readonly depsFrom: readonly string[];
+}
 
 export type PackageKind = 'deb' | 'udeb' | 'source';
 

@@ -1,5 +1,5 @@
-import type { MirrorConfig } from '../model/mirror-config.js';
 import type {
+  MirrorConfig,
   MirrorContents,
   MirrorRecord,
   MirrorSyncState,

@@ -1,4 +1,5 @@
-import type { TokenScope } from '../auth/configured-token.js';
+/** Scopes nest: admin ⊃ write ⊃ read. */
+export type TokenScope = 'read' | 'write' | 'admin';
 
 /** A stored API token: only the SHA-256 of its secret is kept, never the secret. */
 export interface TokenRecord {

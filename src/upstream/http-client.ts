@@ -5,7 +5,7 @@ import { DebstashError } from '../errors/debstash-error.js';
 import type { Pool, PoolEntry, PoolExpectation } from '../pool/pool.js';
 import { abortableSleep, backoffDelay, parseRetryAfter } from './backoff.js';
 import { fileUrlBody, getFileUrl } from './file-url.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import { cancelledError, httpStatusError, isRetryable, toUpstreamError } from './upstream-errors.js';
 
 export interface UpstreamClientOptions {

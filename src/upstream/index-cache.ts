@@ -1,24 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DebstashError } from '../errors/debstash-error.js';
+import { putVerified } from '../files/put-verified.js';
+import { checkSha256, SHA256_HEX, sha256Of } from '../files/sha256.js';
 import type { Pool, PoolEntry, PoolExpectation } from '../pool/pool.js';
 
-const SHA256 = /^[0-9a-f]{64}$/;
 const TMP_PREFIX = '.tmp-';
-const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG']);
-
-function writeError(err: unknown, path: string): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === undefined || !WRITE_ERRORS.has(code)) return err;
-  return new DebstashError('DEBSTASH_E_POOL_WRITE', `cannot write the index cache file ${path}: ${code}`, { path, errno: code }, { cause: err });
-}
-
-function checkHash(sha256: string): void {
-  if (!SHA256.test(sha256)) throw new TypeError(`not a lowercase hex SHA-256: ${JSON.stringify(sha256)}`);
-}
 
 /**
  * Compressed index files as fetched, in one flat directory, each named by its SHA-256, so that
@@ -41,7 +31,7 @@ export class IndexCache implements Pool {
   }
 
   localPath(sha256: string): string {
-    checkHash(sha256);
+    checkSha256(sha256);
     return join(this.dir, sha256);
   }
 
@@ -67,56 +57,22 @@ export class IndexCache implements Pool {
     const st = await this.stat(expected.sha256);
     if (st === undefined) return false;
     if (st.size === expected.size) {
-      const hash = createHash('sha256');
-      for await (const chunk of createReadStream(this.localPath(expected.sha256), signal === undefined ? {} : { signal })) hash.update(chunk as Buffer);
-      if (hash.digest('hex') === expected.sha256) return true;
+      if ((await sha256Of(createReadStream(this.localPath(expected.sha256), signal === undefined ? {} : { signal }))) === expected.sha256) return true;
     }
     await this.delete(expected.sha256);
     return false;
   }
 
   async put(body: Readable | AsyncIterable<Uint8Array>, expected: PoolExpectation, signal?: AbortSignal): Promise<PoolEntry> {
-    checkHash(expected.sha256);
+    checkSha256(expected.sha256);
     const existing = await this.stat(expected.sha256);
     if (existing !== undefined && (expected.size === undefined || existing.size === expected.size)) {
       if (body instanceof Readable) body.destroy();
       return existing;
     }
     const tmp = join(this.dir, `${TMP_PREFIX}${expected.sha256}.${randomBytes(6).toString('hex')}`);
-    const mismatch = (got: string): never => {
-      throw new DebstashError('DEBSTASH_E_POOL_HASH_MISMATCH', `expected SHA-256 ${expected.sha256}${expected.size !== undefined ? ` (${expected.size} bytes)` : ''}, got ${got}`, {
-        sha256: expected.sha256,
-        size: expected.size,
-      });
-    };
-    const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
-      throw writeError(err, tmp);
-    });
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      for await (const chunk of body) {
-        signal?.throwIfAborted();
-        size += chunk.byteLength;
-        if (expected.size !== undefined && size > expected.size) mismatch(`more than ${expected.size} bytes`);
-        hash.update(chunk);
-        await fh.write(chunk);
-      }
-      signal?.throwIfAborted();
-      if (expected.size !== undefined && size !== expected.size) mismatch(`${size} bytes instead of ${expected.size}`);
-      const actual = hash.digest('hex');
-      if (actual !== expected.sha256) mismatch(`SHA-256 ${actual}`);
-      await fh.sync();
-      await fh.close();
-      await rename(tmp, this.localPath(expected.sha256));
-      return { sha256: expected.sha256, size };
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
-      throw writeError(err, tmp);
-    } finally {
-      if (body instanceof Readable && !body.destroyed) body.destroy();
-    }
+    const size = await putVerified(body, expected, tmp, (verified) => rename(verified, this.localPath(expected.sha256)), signal);
+    return { sha256: expected.sha256, size };
   }
 
   async open(sha256: string, range?: { readonly start: number; readonly end: number }): Promise<Readable> {
@@ -131,7 +87,7 @@ export class IndexCache implements Pool {
   }
 
   async *list(): AsyncIterable<string> {
-    for (const name of await readdir(this.dir)) if (SHA256.test(name)) yield name;
+    for (const name of await readdir(this.dir)) if (SHA256_HEX.test(name)) yield name;
   }
 
   /** Removes every cached file not in `keep` (the hashes the current Releases list). */

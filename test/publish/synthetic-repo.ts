@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Pool, PoolEntry } from '../../src/pool/pool.js';
 import type { PackageEntry } from '../../src/store/records.js';
-import { forEachLimited } from '../../src/publish/limiter.js';
+import { forEachConcurrent } from '../../src/concurrency/for-each-concurrent.js';
 
 const WORDS = (
   'data library tool server client python perl ruby common utils core daemon plugin module graphics sound network ' +
@@ -102,7 +102,7 @@ export class DirPool implements Pool {
   }
 
   async add(packages: readonly SyntheticPackage[]): Promise<void> {
-    await forEachLimited(packages, 32, (p) => writeFile(join(this.dir, p.sha256), p.content));
+    await forEachConcurrent(packages, 32, (p) => writeFile(join(this.dir, p.sha256), p.content));
   }
 
   localPath(sha256: string): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
-import type { MirrorConfig } from '../../src/model/mirror-config.js';
+import type { MirrorConfig } from '../../src/store/records.js';
 import type { PackageEntry } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { isCode } from '../helpers/coded-error.js';

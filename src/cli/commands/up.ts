@@ -14,7 +14,8 @@ import { type RunningServer, startServer } from '../../server/start-server.js';
 import { cancelOnSignal } from '../cancel-on-signal.js';
 import { globalOptions } from '../output.js';
 import { progressRenderer } from '../progress-renderer.js';
-import { parseListen, untilStopped } from './serve.js';
+import { parseListen } from '../../config/listen-address.js';
+import { untilStopped } from './serve.js';
 
 const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n`);
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import type { TokenScope } from '../../auth/configured-token.js';
+import type { TokenScope } from '../../store/token-record.js';
 import type { Context } from '../../model/context.js';
 import type { ResourceLocks } from '../../model/resource-lock.js';
 import type { TaskRegistry, TaskView } from '../../model/task-registry.js';

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { compareVersions } from '../../deb/version.js';
 import { DebstashError } from '../../errors/debstash-error.js';
-import type { MirrorConfig } from '../../model/mirror-config.js';
 import {
+  type MirrorConfig,
   type MirrorContents,
   type MirrorRecord,
   type MirrorSyncState,

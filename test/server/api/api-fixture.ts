@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConfiguredToken, TokenScope } from '../../../src/auth/configured-token.js';
+import type { ConfiguredToken } from '../../../src/auth/configured-token.js';
+import type { TokenScope } from '../../../src/store/token-record.js';
 import { createToken } from '../../../src/auth/token-ops.js';
 import { generateKey } from '../../../src/keys/generate-key.js';
 import type { TaskView } from '../../../src/model/task-registry.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachSliced } from '../../src/pool/for-each-sliced.js';
+import { forEachSliced } from '../../src/concurrency/for-each-sliced.js';
 
 const busy = (ms: number): void => {
   const until = performance.now() + ms;

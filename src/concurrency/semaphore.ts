@@ -5,9 +5,14 @@ interface Waiter {
 }
 
 /**
- * A counting semaphore whose waits can be aborted. Permits are handed over in FIFO order, so a
- * long queue of downloads cannot starve an early one. One abort listener per signal, however
- * many waits share it: a mirror update queues hundreds of downloads under one signal.
+ * A counting semaphore whose waits can be aborted: the one concurrency limit of the program
+ * (downloads, index compression, .deb reads, forEachConcurrent). Permits are handed over in
+ * FIFO order, so a long queue of downloads cannot starve an early one. A released permit
+ * passes straight to the next waiter instead of going back to the free count, so a caller
+ * arriving between the release and the waiter's wake-up cannot take it too (the bug of the
+ * former publish Limiter, which ran two tasks at once under a limit of 1). One abort listener
+ * per signal, however many waits share it: a mirror update queues hundreds of downloads under
+ * one signal.
  */
 export class Semaphore {
   readonly limit: number;
@@ -47,6 +52,19 @@ export class Semaphore {
       this.#queue.push(waiter);
       if (signal !== undefined) this.#watch(signal).add(waiter);
     });
+  }
+
+  /**
+   * Runs `task` holding a permit, given back however the task ends (value, rejection or a
+   * synchronous throw). Waiting for the permit can be aborted through `signal`.
+   */
+  async run<T>(task: () => T | PromiseLike<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(signal);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
   }
 
   #watch(signal: AbortSignal): Set<Waiter> {
