@@ -165,6 +165,27 @@ test('a changed filter: the plan names the setting; the snapshot waits on what t
   assert.ok((await ctx.store.snapshotPackages('testing-2')).some((p) => p.name === 'unrelated'));
 });
 
+test('apply --plan after another config published the same dist from a mirror it names differently (npm start, then a debstash.yaml)', async () => {
+  const data = await f.dataDir();
+  // As the embedded default does: the publish comes from a mirror the yaml does not have.
+  const first = await cli(data, await f.writeConfig(f.configText()), 'apply');
+  assert.equal(first.code, 0, first.stderr);
+  const renamed = f.configText().replace('  testing:\n', '  renamed:\n').replace('{ mirror: testing }', '{ mirror: renamed }');
+  const plan = await cli(data, await f.writeConfig(renamed), 'apply', '--plan');
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.equal(
+    plan.stdout.replaceAll(f.url, 'URL'),
+    [
+      'plan:',
+      '+ create mirror renamed (URL testing)',
+      '~ update mirror renamed (new mirror)',
+      '+ snapshot renamed-1 of mirror renamed (if the update changes its packages)',
+      '~ switch / testing from snapshot testing-1 to renamed-1',
+      '',
+    ].join('\n'),
+  );
+});
+
 test('a mirror URL that does not answer is a coded error naming the mirror', async () => {
   const ctx = await context();
   const config = await loadConfig(await f.writeConfig(f.configText({ url: `http://127.0.0.1:${await closedPort()}` })));
