@@ -3,7 +3,8 @@ import { pino, type Logger } from 'pino';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { isDebstashError } from '../errors/debstash-error.js';
+import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
+import type { ErrorCode } from '../errors/codes.js';
 import { exportPublicKey } from '../keys/key-store.js';
 import { clientConfig } from '../model/client-config.js';
 import type { Context } from '../model/context.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   readonly uploadLimitBytes?: number;
   /** How long close() lets responses in flight finish before cutting them (default 8 s). */
   readonly shutdownGraceMs?: number;
+  /** Where host:port came from, named in a failure to listen (default `--listen`). */
+  readonly listenSetting?: string;
 }
 
 export interface RunningServer {
@@ -49,6 +52,23 @@ export interface RunningServer {
    * shutdownGraceMs), cuts the rest, then resolves. A later call with 0 cuts at once.
    */
   close(graceMs?: number): Promise<void>;
+}
+
+/** Why the system refused to listen, as the user can act on it; undefined for what no input explains. */
+const LISTEN_ERRORS: Readonly<Record<string, { readonly code: ErrorCode; readonly why: string }>> = {
+  EADDRINUSE: { code: 'DEBSTASH_E_LISTEN_IN_USE', why: 'is already in use by another process' },
+  ENOTFOUND: { code: 'DEBSTASH_E_LISTEN_ADDRESS', why: 'has a host that does not resolve' },
+  EAI_AGAIN: { code: 'DEBSTASH_E_LISTEN_ADDRESS', why: 'has a host that does not resolve' },
+  EADDRNOTAVAIL: { code: 'DEBSTASH_E_LISTEN_ADDRESS', why: 'is not an address of this machine' },
+  EACCES: { code: 'DEBSTASH_E_LISTEN_DENIED', why: 'is not allowed for this user (a port below 1024 needs privileges)' },
+};
+
+function listenError(err: unknown, options: ServerOptions): unknown {
+  const known = LISTEN_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
+  if (known === undefined) return err;
+  const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  const setting = options.listenSetting ?? '--listen';
+  return new DebstashError(known.code, `${setting}: ${address} ${known.why}`, { listen: address, setting }, { cause: err });
 }
 
 /** Below the 10 s a container runtime waits between SIGTERM and SIGKILL. */
@@ -159,7 +179,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   });
   const close = gracefulClose(server);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, options)));
     server.listen(options.port, options.host, resolve);
   });
   const address = server.address() as AddressInfo;

@@ -19,19 +19,12 @@ import { parseListen, untilStopped } from './serve.js';
 const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n`);
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
 
-/** Listens where the config (or --listen) says; an address in use is a coded error naming that setting. */
+/** Listens where the config (or --listen) says; a failure names that setting. */
 async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger): Promise<RunningServer> {
   const address = option ?? found.config.server.listen;
-  const setting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
+  const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
-  try {
-    return await startServer(ctx, { host, port, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: found.config.server.tokens });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new DebstashError('DEBSTASH_E_LISTEN_IN_USE', `${setting}: ${address} is already in use by another process`, { listen: address, setting }, { cause: err });
-    }
-    throw err;
-  }
+  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: found.config.server.tokens });
 }
 
 /** The deb822 .sources of every configured publish, as a client needs them. */
