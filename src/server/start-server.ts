@@ -47,6 +47,9 @@ export interface ServerOptions {
 
 export interface RunningServer {
   readonly url: string;
+  /** What it listens on: the host as given, the port as bound (port 0 asks for any). */
+  readonly host: string;
+  readonly port: number;
   /**
    * Stops accepting, lets responses in flight finish within `graceMs` (default: the server's
    * shutdownGraceMs), cuts the rest, then resolves. A later call with 0 cuts at once.
@@ -185,6 +188,8 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
+    host: options.host,
+    port: address.port,
     // Tasks (mirror update, publish) are cancelled, not cut: each rolls back to the previous state.
     close: async (graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) => {
       await Promise.all([close(graceMs), stopTasks(metrics)]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -184,6 +185,20 @@ test('apply --plan after another config published the same dist from a mirror it
       '',
     ].join('\n'),
   );
+});
+
+test('client-config gives the URL the config serves on: server.listen, a host name for a wildcard, --url over both', async () => {
+  const data = await f.dataDir();
+  const config = await f.writeConfig(f.configText({ listen: '127.0.0.1:18080' }));
+  assert.equal((await cli(data, config, 'apply')).code, 0);
+  const uris = (r: { stdout: string }): string | undefined => /^URIs: (.*)$/m.exec(r.stdout)?.[1];
+  const configured = await cli(data, config, 'client-config', 'testing');
+  assert.equal(configured.code, 0, configured.stderr);
+  assert.equal(uris(configured), 'http://127.0.0.1:18080');
+  assert.equal(uris(await cli(data, config, 'client-config', 'testing', '--url', 'http://mirror.example:80/')), 'http://mirror.example:80');
+  const wildcard = await cli(data, await f.writeConfig(f.configText({ listen: '0.0.0.0:8081' })), 'client-config', 'testing');
+  assert.equal(uris(wildcard), `http://${hostname()}:8081`);
+  assert.match(wildcard.stderr, /every address .* this machine's name .* --url/);
 });
 
 test('a mirror URL that does not answer is a coded error naming the mirror', async () => {
