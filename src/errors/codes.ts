@@ -285,7 +285,7 @@ export const ERROR_CODES = {
   DEBSTASH_E_CANCELLED: {
     exit: 1,
     status: 499,
-    hint: 'The operation was cancelled; nothing it started was kept, and the previous state is intact.',
+    hint: 'The operation was cancelled and the previous state is intact; package files it had downloaded and verified are kept for the next run ("debstash db cleanup" reclaims them if there is none).',
   },
   DEBSTASH_E_QUERY_SYNTAX: {
     exit: 2,

@@ -4,7 +4,7 @@ import { findConfig } from '../../config/find-config.js';
 import { formatPlan } from '../../config/format-plan.js';
 import { planApply } from '../../config/plan-apply.js';
 import { longJob } from '../long-job.js';
-import { emit } from '../output.js';
+import { emit, result } from '../output.js';
 import { withContext } from '../with-context.js';
 
 /** `debstash apply [--plan]`: make the store match debstash.yaml (or print what that takes). */
@@ -19,16 +19,16 @@ export function applyCommand(): Command {
         const started = performance.now();
         if (o.plan === true) {
           const steps = await longJob(true, (io) => planApply(ctx, found.config, io));
-          emit(opts, steps.length === 0 ? formatPlan(steps) : `plan:\n${formatPlan(steps)}`, { config: found.origin, steps });
+          result(opts, steps.length === 0 ? formatPlan(steps) : `plan:\n${formatPlan(steps)}`, { config: found.origin, steps });
           return;
         }
-        const result = await longJob(opts.quiet, (io) => applyConfig(ctx, found.config, io));
+        const applied = await longJob(opts.quiet, (io) => applyConfig(ctx, found.config, io));
         const seconds = (performance.now() - started) / 1000;
         const took = `${seconds.toFixed(2)}s`;
-        emit(opts, result.steps.length === 0 ? `${formatPlan([])} (${took})` : `applied in ${took}:\n${formatPlan(result.steps)}`, {
+        emit(opts, applied.steps.length === 0 ? `${formatPlan([])} (${took})` : `applied in ${took}:\n${formatPlan(applied.steps)}`, {
           config: found.origin,
-          steps: result.steps,
-          publishes: result.publishes.map((p) => ({ prefix: p.prefix, dist: p.dist, snapshot: p.source.name })),
+          steps: applied.steps,
+          publishes: applied.publishes.map((p) => ({ prefix: p.prefix, dist: p.dist, snapshot: p.source.name })),
           seconds: Number(seconds.toFixed(3)),
         });
       }),

@@ -5,7 +5,7 @@ import { clientBaseUrl, clientConfig } from '../../model/client-config.js';
 import { dropPublish, publish, type PublishOptions, switchPublish, updatePublish } from '../../model/publish-ops.js';
 import type { PublishRecord } from '../../store/records.js';
 import { cancellable } from '../cancel-on-signal.js';
-import { emit, type GlobalOptions, warn } from '../output.js';
+import { emit, type GlobalOptions, result, warn } from '../output.js';
 import { withContext } from '../with-context.js';
 import { parseListen } from './serve.js';
 
@@ -106,7 +106,7 @@ export function publishCommand(): Command {
     .action(async (_o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const all = await ctx.store.listPublishes();
-        emit(opts, all.length === 0 ? 'nothing published' : all.map(describe), all);
+        result(opts, all.length === 0 ? 'nothing published' : all.map(describe), all);
       }),
     );
 
