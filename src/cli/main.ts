@@ -48,7 +48,8 @@ async function buildProgram(argv: readonly string[]): Promise<Command> {
     .option('-q, --quiet', 'print only errors')
     .option('-v, --verbose', 'print more detail')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Usage errors are reported by main() as DEBSTASH_E_USAGE, like every other error.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => undefined });
 
   // Added command trees do not inherit the program's settings; without exitOverride their
   // usage errors would exit 1 behind our back instead of 2.
@@ -81,8 +82,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end through here with exit code 0.
-      return err.exitCode === 0 ? 0 : 2;
+      // --help and --version end through here with exit code 0; so does help asked by a bare group.
+      if (err.exitCode === 0 || err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
+      report(new DebstashError('DEBSTASH_E_USAGE', err.message.replace(/^error: /, '').trim()), json);
+      return 2;
     }
     if (isDebstashError(err)) {
       report(err, json);

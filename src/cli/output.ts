@@ -22,15 +22,27 @@ export function globalOptions(cmd: Command): GlobalOptions {
 }
 
 /**
- * The one way commands print results: a JSON document on stdout with --json, else the human
- * text (suppressed by --quiet). Warnings go to stderr either way, so stdout stays parseable.
+ * How commands print what they did: a JSON document on stdout with --json, else the human
+ * text, which --quiet suppresses (a confirmation such as "created mirror m"). Warnings go to
+ * stderr either way, so stdout stays parseable.
  */
 export function emit(opts: GlobalOptions, human: string | readonly string[], doc: unknown): void {
+  print(opts, opts.quiet ? '' : human, doc);
+}
+
+/**
+ * How commands print what was asked for (a list, a show, a search, a check, a plan): --quiet
+ * silences progress and confirmations, never the answer itself.
+ */
+export function result(opts: GlobalOptions, human: string | readonly string[], doc: unknown): void {
+  print(opts, human, doc);
+}
+
+function print(opts: GlobalOptions, human: string | readonly string[], doc: unknown): void {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return;
   }
-  if (opts.quiet) return;
   const text = typeof human === 'string' ? human : human.join('\n');
   if (text !== '') process.stdout.write(`${text}\n`);
 }

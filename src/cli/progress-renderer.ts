@@ -1,12 +1,6 @@
+import { formatBytes, formatDuration } from '../model/human-units.js';
 import type { ProgressEvent, ProgressSink } from '../model/progress.js';
 
-const MB = 1024 * 1024;
-
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return '?';
-  if (s < 60) return `${Math.ceil(s)}s`;
-  return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`;
-}
 
 /**
  * Draws progress on stderr: a redrawn bar when stderr is a terminal, one JSON object per line
@@ -52,7 +46,7 @@ export function progressRenderer(options: { readonly quiet: boolean; readonly tt
     const eta = rate > 0 ? (e.bytesTotal - e.bytesDone) / rate : NaN;
     stream.write(
       `\r\x1b[2K${e.phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total}  ` +
-        `${(e.bytesDone / MB).toFixed(1)}/${(e.bytesTotal / MB).toFixed(1)} MB  ${(rate / MB).toFixed(1)} MB/s  ETA ${formatSeconds(eta)}`,
+        `${formatBytes(e.bytesDone)}/${formatBytes(e.bytesTotal)}  ${formatBytes(rate)}/s  ETA ${formatDuration(eta)}`,
     );
     barShown = true;
   };

@@ -110,9 +110,18 @@ export async function syncRepos(ctx: Context, config: DebstashConfig, execute: b
 const keysOf = (packages: readonly PackageEntry[]): Set<string> => new Set(packages.map(packageKey));
 const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((k) => b.has(k));
 
-async function sourcePackages(ctx: Context, from: readonly PublishSource[]): Promise<PackageEntry[]> {
+/**
+ * What a publish's sources hold now; undefined while one of its mirrors is still to be created
+ * (a plan does not create it), so its contents are known only after the mirror's first update.
+ */
+async function sourcePackages(ctx: Context, from: readonly PublishSource[]): Promise<PackageEntry[] | undefined> {
   const out: PackageEntry[] = [];
-  for (const s of from) out.push(...('mirror' in s ? await ctx.store.mirrorPackages(s.mirror) : (await ctx.store.getRepo(s.repo)) ? await ctx.store.repoPackages(s.repo) : []));
+  for (const s of from) {
+    if ('mirror' in s) {
+      if ((await ctx.store.getMirror(s.mirror)) === undefined) return undefined;
+      out.push(...(await ctx.store.mirrorPackages(s.mirror)));
+    } else if ((await ctx.store.getRepo(s.repo)) !== undefined) out.push(...(await ctx.store.repoPackages(s.repo)));
+  }
   return out;
 }
 
@@ -138,7 +147,9 @@ export async function planPublishes(ctx: Context, config: DebstashConfig, pendin
     const current = stored.find((s) => s.prefix === prefix && s.dist === p.dist);
     const shown = current === undefined ? undefined : current.source.kind === 'snapshot' ? await ctx.store.snapshotPackages(current.source.name) : await ctx.store.repoPackages(current.source.name);
     const states = p.from.map((s) => ('mirror' in s ? pending.get(s.mirror) : undefined));
-    const differs = shown === undefined || states.includes('changed') || !sameSet(keysOf(await sourcePackages(ctx, p.from)), keysOf(shown));
+    const holds = shown === undefined || states.includes('changed') ? undefined : await sourcePackages(ctx, p.from);
+    // A source mirror still to be created is 'unknown' in `states`: `maybe` covers it.
+    const differs = shown === undefined || states.includes('changed') || (holds !== undefined && !sameSet(keysOf(holds), keysOf(shown)));
     const maybe = !differs && states.includes('unknown');
     const steps: PlanStep[] = [];
     let next: (PlanStep & { action: 'snapshot' }) | undefined;

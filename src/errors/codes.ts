@@ -290,7 +290,7 @@ export const ERROR_CODES = {
   DEBSTASH_E_CANCELLED: {
     exit: 1,
     status: 499,
-    hint: 'The operation was cancelled; nothing it started was kept, and the previous state is intact.',
+    hint: 'The operation was cancelled and the previous state is intact; package files it had downloaded and verified are kept for the next run ("debstash db cleanup" reclaims them if there is none).',
   },
   DEBSTASH_E_QUERY_SYNTAX: {
     exit: 2,
@@ -373,6 +373,21 @@ export const ERROR_CODES = {
     exit: 1,
     status: 500,
     hint: 'Another process listens there: stop it, or choose another address (server.listen in debstash.yaml, or --listen).',
+  },
+  DEBSTASH_E_LISTEN_ADDRESS: {
+    exit: 2,
+    status: 400,
+    hint: 'Give an address of this machine as HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 (server.listen in debstash.yaml, or --listen).',
+  },
+  DEBSTASH_E_LISTEN_DENIED: {
+    exit: 1,
+    status: 500,
+    hint: 'Ports below 1024 need privileges: use a port of 1024 or more (e.g. 8080) and put a proxy or port forward in front if clients need port 80.',
+  },
+  DEBSTASH_E_DATA_DIR: {
+    exit: 1,
+    status: 500,
+    hint: 'Point --data-dir (or DEBSTASH_DATA_DIR) at a directory debstash may create and write, not at a file.',
   },
   // -- debstash.yaml, apply, up (issue 7) codes go above this line --
   DEBSTASH_E_TREE_FORBIDDEN: {

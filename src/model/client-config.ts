@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { exportPublicKey } from '../keys/key-store.js';
 import type { Context } from './context.js';
 import { requirePublish } from './require-publish.js';
@@ -38,4 +39,17 @@ async function publishedComponents(ctx: Context, kind: 'snapshot' | 'repo', name
   if (override !== undefined) return [override];
   const packages = kind === 'snapshot' ? await ctx.store.snapshotPackages(name) : await ctx.store.repoPackages(name);
   return [...new Set(packages.map((p) => p.component))].sort();
+}
+
+/**
+ * The base URL clients reach a server at that listens on `host:port`. A wildcard address
+ * (0.0.0.0, ::) is no address a client can use: this machine's host name stands in for it,
+ * with a note saying so, since only the user knows the name clients resolve.
+ */
+export function clientBaseUrl(host: string, port: number): { readonly url: string; readonly note?: string } {
+  if (host === '0.0.0.0' || host === '::' || host === '') {
+    const name = hostname();
+    return { url: `http://${name}:${port}`, note: `listening on every address (${host.includes(':') ? `[${host}]` : host}): clients are told this machine's name ${name}; pass --url if they reach it by another` };
+  }
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
 }

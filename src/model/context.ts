@@ -1,4 +1,6 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DebstashError } from '../errors/debstash-error.js';
 import { FsPool } from '../pool/fs-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -17,6 +19,11 @@ export interface Context {
 
 /** The embedded layout of a data dir: SQLite metadata, filesystem pool, index cache. */
 export async function openEmbeddedContext(dataDir: string): Promise<Context> {
+  // The path is the user's: a file there (or above) is their mistake, not a debstash bug.
+  await mkdir(dataDir, { recursive: true }).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new DebstashError('DEBSTASH_E_DATA_DIR', `data dir ${dataDir} cannot be used as a directory (${code})`, { path: dataDir, reason: code }, { cause: err });
+  });
   const store = SqliteStore.open(join(dataDir, 'debstash.sqlite'));
   const pool = await FsPool.open(join(dataDir, 'pool'));
   return { dataDir, store, pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };

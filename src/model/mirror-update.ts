@@ -20,6 +20,7 @@ import { requireMirror } from './mirror-admin.js';
 import { binaryEntry, sourceEntry } from './package-entry.js';
 import { paragraphOf } from './package-match.js';
 import { type ProgressSink, silentProgress } from './progress.js';
+import { formatBytes, plural } from './human-units.js';
 
 export interface UpdateMirrorOptions {
   readonly dryRun?: boolean;
@@ -301,7 +302,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
     const upstream = await readUpstreamPackages(config, fetched.release, fetch, progress);
     const depsFrom = await depsFromIndexes(ctx, config);
 
-    progress({ type: 'phase', phase: 'resolve', message: `${name}: selecting from ${upstream.indexes.deb.size + upstream.indexes.udeb.size} packages` });
+    progress({ type: 'phase', phase: 'resolve', message: `${name}: selecting from ${plural(upstream.indexes.deb.size + upstream.indexes.udeb.size, 'package')}` });
     const chosen = selectBinaries(config, upstream, depsFrom);
     checkFilter(name, chosen.warnings, options.strictFilter === true, progress);
     const entries = chosen.selected.map((ip) => {
@@ -345,7 +346,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
     });
     if (options.dryRun) return result(true);
 
-    progress({ type: 'phase', phase: 'download', message: `${name}: downloading ${missing.length} files (${(bytesTotal / 1048576).toFixed(1)} MB)` });
+    progress({ type: 'phase', phase: 'download', message: `${name}: downloading ${plural(missing.length, 'file')} (${formatBytes(bytesTotal)})` });
     let done = 0;
     let bytesDone = 0;
     const report = (): void => progress({ type: 'progress', phase: 'download', done, total: missing.length, bytesDone, bytesTotal });
@@ -362,7 +363,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
       signal,
     );
 
-    progress({ type: 'phase', phase: 'commit', message: `${name}: committing ${entries.length} packages` });
+    progress({ type: 'phase', phase: 'commit', message: `${name}: committing ${plural(entries.length, 'package')}` });
     signal?.throwIfAborted();
     await ctx.store.transaction((tx) => tx.replaceMirrorContents(name, { packages: entries, unresolved, sync: chosen.warnings.length > 0 ? { ...sync, filterWarnings: chosen.warnings } : sync, updatedAt: new Date().toISOString() }));
     return result(false);

@@ -3,7 +3,8 @@ import { pino, type Logger } from 'pino';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { isDebstashError } from '../errors/debstash-error.js';
+import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
+import type { ErrorCode } from '../errors/codes.js';
 import { exportPublicKey } from '../keys/key-store.js';
 import { clientConfig } from '../model/client-config.js';
 import type { Context } from '../model/context.js';
@@ -40,15 +41,37 @@ export interface ServerOptions {
   readonly uploadLimitBytes?: number;
   /** How long close() lets responses in flight finish before cutting them (default 8 s). */
   readonly shutdownGraceMs?: number;
+  /** Where host:port came from, named in a failure to listen (default `--listen`). */
+  readonly listenSetting?: string;
 }
 
 export interface RunningServer {
   readonly url: string;
+  /** What it listens on: the host as given, the port as bound (port 0 asks for any). */
+  readonly host: string;
+  readonly port: number;
   /**
    * Stops accepting, lets responses in flight finish within `graceMs` (default: the server's
    * shutdownGraceMs), cuts the rest, then resolves. A later call with 0 cuts at once.
    */
   close(graceMs?: number): Promise<void>;
+}
+
+/** Why the system refused to listen, as the user can act on it; undefined for what no input explains. */
+const LISTEN_ERRORS: Readonly<Record<string, { readonly code: ErrorCode; readonly why: string }>> = {
+  EADDRINUSE: { code: 'DEBSTASH_E_LISTEN_IN_USE', why: 'is already in use by another process' },
+  ENOTFOUND: { code: 'DEBSTASH_E_LISTEN_ADDRESS', why: 'has a host that does not resolve' },
+  EAI_AGAIN: { code: 'DEBSTASH_E_LISTEN_ADDRESS', why: 'has a host that does not resolve' },
+  EADDRNOTAVAIL: { code: 'DEBSTASH_E_LISTEN_ADDRESS', why: 'is not an address of this machine' },
+  EACCES: { code: 'DEBSTASH_E_LISTEN_DENIED', why: 'is not allowed for this user (a port below 1024 needs privileges)' },
+};
+
+function listenError(err: unknown, options: ServerOptions): unknown {
+  const known = LISTEN_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
+  if (known === undefined) return err;
+  const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  const setting = options.listenSetting ?? '--listen';
+  return new DebstashError(known.code, `${setting}: ${address} ${known.why}`, { listen: address, setting }, { cause: err });
 }
 
 /** Below the 10 s a container runtime waits between SIGTERM and SIGKILL. */
@@ -159,12 +182,14 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   });
   const close = gracefulClose(server);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, options)));
     server.listen(options.port, options.host, resolve);
   });
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
+    host: options.host,
+    port: address.port,
     // Tasks (mirror update, publish) are cancelled, not cut: each rolls back to the previous state.
     close: async (graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) => {
       await Promise.all([close(graceMs), stopTasks(metrics)]);

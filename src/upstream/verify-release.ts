@@ -138,7 +138,7 @@ async function verifyBlocks(signed: Uint8Array, armored: readonly string[], keyr
   if (unknown.length > 0) {
     throw new DebstashError(
       'DEBSTASH_E_SIGNATURE_UNKNOWN_KEY',
-      `${source}: signed by ${unknown.length === 1 ? `key ${unknown[0]}, which is` : `keys ${unknown.join(', ')}, none of which is`} not in the keyring (${keyring.sources.join(', ')})`,
+      `${source}: signed by ${unknown.length === 1 ? `key ${unknown[0]}, which is not in the keyring` : `keys ${unknown.join(', ')}, none of which is in the keyring`} (${keyring.sources.join(', ')})`,
       { source, keyID: unknown[0] },
     );
   }

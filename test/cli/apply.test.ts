@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -194,6 +195,41 @@ test('filter terms that match nothing: apply and a later plan name them; strict_
   // An edited filter is known only after the update.
   const edited = await cli(data, await f.writeConfig(f.configText({ filter: 'hello | Priorty (required)' })), 'apply', '--plan');
   assert.doesNotMatch(edited.stdout, /warning/);
+});
+
+test('apply --plan after another config published the same dist from a mirror it names differently (npm start, then a debstash.yaml)', async () => {
+  const data = await f.dataDir();
+  // As the embedded default does: the publish comes from a mirror the yaml does not have.
+  const first = await cli(data, await f.writeConfig(f.configText()), 'apply');
+  assert.equal(first.code, 0, first.stderr);
+  const renamed = f.configText().replace('  testing:\n', '  renamed:\n').replace('{ mirror: testing }', '{ mirror: renamed }');
+  const plan = await cli(data, await f.writeConfig(renamed), 'apply', '--plan');
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.equal(
+    plan.stdout.replaceAll(f.url, 'URL'),
+    [
+      'plan:',
+      '+ create mirror renamed (URL testing)',
+      '~ update mirror renamed (new mirror)',
+      '+ snapshot renamed-1 of mirror renamed (if the update changes its packages)',
+      '~ switch / testing from snapshot testing-1 to renamed-1',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('client-config gives the URL the config serves on: server.listen, a host name for a wildcard, --url over both', async () => {
+  const data = await f.dataDir();
+  const config = await f.writeConfig(f.configText({ listen: '127.0.0.1:18080' }));
+  assert.equal((await cli(data, config, 'apply')).code, 0);
+  const uris = (r: { stdout: string }): string | undefined => /^URIs: (.*)$/m.exec(r.stdout)?.[1];
+  const configured = await cli(data, config, 'client-config', 'testing');
+  assert.equal(configured.code, 0, configured.stderr);
+  assert.equal(uris(configured), 'http://127.0.0.1:18080');
+  assert.equal(uris(await cli(data, config, 'client-config', 'testing', '--url', 'http://mirror.example:80/')), 'http://mirror.example:80');
+  const wildcard = await cli(data, await f.writeConfig(f.configText({ listen: '0.0.0.0:8081' })), 'client-config', 'testing');
+  assert.equal(uris(wildcard), `http://${hostname()}:8081`);
+  assert.match(wildcard.stderr, /every address .* this machine's name .* --url/);
 });
 
 test('a mirror URL that does not answer is a coded error naming the mirror', async () => {

@@ -101,6 +101,7 @@ test('up with a config: cold start then warm start against the fixture upstream,
       assert.match(up.stderr(), run === 'cold' ? /\+ publish \/ testing from snapshot testing-1/ : /nothing to do/);
       const sources = await (await fetch(`${url}/client/testing.sources`)).text();
       assert.equal(up.stdout().trim(), sources.trim(), 'what up printed is what /client serves');
+      assert.ok(up.stderr().includes(`(also at ${url}/client/testing.sources)`), up.stderr());
     } finally {
       assert.equal(await up.stop(), 0);
     }

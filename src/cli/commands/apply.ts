@@ -4,7 +4,7 @@ import { findConfig } from '../../config/find-config.js';
 import { formatPlan, formatWarnings } from '../../config/format-plan.js';
 import { planApply } from '../../config/plan-apply.js';
 import { longJob } from '../long-job.js';
-import { emit } from '../output.js';
+import { emit, result } from '../output.js';
 import { withContext } from '../with-context.js';
 
 /** `debstash apply [--plan]`: make the store match debstash.yaml (or print what that takes). */
@@ -19,17 +19,17 @@ export function applyCommand(): Command {
         const started = performance.now();
         if (o.plan === true) {
           const { steps, warnings } = await longJob(true, (io) => planApply(ctx, found.config, io));
-          emit(opts, [steps.length === 0 ? formatPlan(steps) : `plan:\n${formatPlan(steps)}`, ...formatWarnings(warnings)], { config: found.origin, steps, warnings });
+          result(opts, [steps.length === 0 ? formatPlan(steps) : `plan:\n${formatPlan(steps)}`, ...formatWarnings(warnings)], { config: found.origin, steps, warnings });
           return;
         }
-        const result = await longJob(opts.quiet, (io) => applyConfig(ctx, found.config, io));
+        const applied = await longJob(opts.quiet, (io) => applyConfig(ctx, found.config, io));
         const seconds = (performance.now() - started) / 1000;
         const took = `${seconds.toFixed(2)}s`;
-        emit(opts, [result.steps.length === 0 ? `${formatPlan([])} (${took})` : `applied in ${took}:\n${formatPlan(result.steps)}`, ...formatWarnings(result.warnings)], {
+        emit(opts, [applied.steps.length === 0 ? `${formatPlan([])} (${took})` : `applied in ${took}:\n${formatPlan(applied.steps)}`, ...formatWarnings(applied.warnings)], {
           config: found.origin,
-          steps: result.steps,
-          warnings: result.warnings,
-          publishes: result.publishes.map((p) => ({ prefix: p.prefix, dist: p.dist, snapshot: p.source.name })),
+          steps: applied.steps,
+          warnings: applied.warnings,
+          publishes: applied.publishes.map((p) => ({ prefix: p.prefix, dist: p.dist, snapshot: p.source.name })),
           seconds: Number(seconds.toFixed(3)),
         });
       }),

@@ -2,8 +2,9 @@ import { Command } from 'commander';
 import { checkDb, cleanupDb } from '../../model/db-maintenance.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { intervalMs } from '../../config/parse-interval.js';
-import { emit } from '../output.js';
+import { emit, result } from '../output.js';
 import { withContext } from '../with-context.js';
+import { plural } from '../../model/human-units.js';
 
 export function dbCommand(): Command {
   const db = new Command('db').description('consistency of metadata and pool');
@@ -12,7 +13,7 @@ export function dbCommand(): Command {
     .action(async (_o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const r = await checkDb(ctx);
-        emit(opts, [`${r.referenced} files referenced, ${r.missing.length} missing, ${r.unreferenced.length} unreferenced (removed by "db cleanup")`, ...r.missing.map((h) => `  missing ${h}`)], r);
+        result(opts, [`${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing, ${r.unreferenced.length} unreferenced (removed by "db cleanup")`, ...r.missing.map((h) => `  missing ${h}`)], r);
         if (r.missing.length > 0) process.exitCode = 1;
       }),
     );

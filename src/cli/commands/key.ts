@@ -6,7 +6,7 @@ import type { KeyInfo } from '../../keys/key-info.js';
 import { keyError, why } from '../../keys/key-error.js';
 import { exportPublicKey, listKeys, setDefaultKey } from '../../keys/key-store.js';
 import { PASSPHRASE_ENV, PASSPHRASE_FILE_ENV, resolvePassphrase } from '../../keys/passphrase.js';
-import { emit, globalOptions } from '../output.js';
+import { emit, globalOptions, result } from '../output.js';
 
 const PASSPHRASE_HELP = `read the key's passphrase from FILE (else env ${PASSPHRASE_FILE_ENV} or ${PASSPHRASE_ENV}; never an argument)`;
 
@@ -75,7 +75,7 @@ export function keyCommand(): Command {
     .action(async (_o: unknown, cmd: Command) => {
       const opts = globalOptions(cmd);
       const all = await listKeys(opts.dataDir);
-      emit(opts, all.length === 0 ? 'no signing keys; make one with "debstash key generate"' : all.map(describe), all);
+      result(opts, all.length === 0 ? 'no signing keys; make one with "debstash key generate"' : all.map(describe), all);
     });
 
   key

@@ -6,15 +6,16 @@ import { DebstashError } from '../../errors/debstash-error.js';
 import { longJob } from '../long-job.js';
 import type { MirrorConfigInput } from '../../model/mirror-config.js';
 import type { MirrorRecord } from '../../store/records.js';
-import { emit, warn } from '../output.js';
+import { emit, result, warn } from '../output.js';
 import { withContext } from '../with-context.js';
+import { formatBytes, plural } from '../../model/human-units.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const csv = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',')];
 
 function describe(m: MirrorRecord): string {
   const c = m.config;
-  return `${m.name}: ${c.url} ${c.dist} [${c.components.join(' ')}] ${c.architectures.join(',')}, ${m.packageCount} packages, ${m.updatedAt ? `updated ${m.updatedAt}` : 'never updated'}`;
+  return `${m.name}: ${c.url} ${c.dist} [${c.components.join(' ')}] ${c.architectures.join(',')}, ${plural(m.packageCount, 'package')}, ${m.updatedAt ? `updated ${m.updatedAt}` : 'never updated'}`;
 }
 
 interface SwitchOptions {
@@ -36,11 +37,11 @@ function switches(o: SwitchOptions): Partial<MirrorConfigInput> {
 function updateSummary(r: UpdateMirrorResult, verbose: boolean): string[] {
   // The result repeats them: progress warnings scroll by, and an up-to-date run has no progress.
   const warnings = r.warnings.map((w) => `warning: ${w.message}`);
-  if (r.upToDate) return [`${r.mirror}: up to date (${r.packages} packages)`, ...warnings];
-  const mb = (r.downloadBytes / 1048576).toFixed(1);
+  if (r.upToDate) return [`${r.mirror}: up to date (${plural(r.packages, 'package')})`, ...warnings];
+  const size = formatBytes(r.downloadBytes);
   const head = r.dryRun
-    ? `${r.mirror}: would have ${r.packages} packages: +${r.added.length} -${r.removed.length}, download ${r.downloadFiles} files (${mb} MB)`
-    : `${r.mirror}: ${r.packages} packages: +${r.added.length} -${r.removed.length}, downloaded ${r.downloadFiles} files (${mb} MB)`;
+    ? `${r.mirror}: would have ${plural(r.packages, 'package')}: +${r.added.length} -${r.removed.length}, download ${plural(r.downloadFiles, 'file')} (${size})`
+    : `${r.mirror}: ${plural(r.packages, 'package')}: +${r.added.length} -${r.removed.length}, downloaded ${plural(r.downloadFiles, 'file')} (${size})`;
   const show = r.dryRun || verbose;
   return [
     head,
@@ -115,7 +116,7 @@ export function mirrorCommand(): Command {
     .action(async (_o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const all = await ctx.store.listMirrors();
-        emit(opts, all.length === 0 ? 'no mirrors; create one with "debstash mirror create"' : all.map(describe), all);
+        result(opts, all.length === 0 ? 'no mirrors; create one with "debstash mirror create"' : all.map(describe), all);
       }),
     );
 
@@ -140,7 +141,7 @@ export function mirrorCommand(): Command {
           ...(opts.verbose ? d.packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`) : []),
           ...(d.unresolved.length > 0 ? [`unresolved:    ${d.unresolved.length}`, ...d.unresolved.map((u) => `  ${u.package}: ${u.dependency}`)] : []),
         ];
-        emit(opts, lines, d);
+        result(opts, lines, d);
       }),
     );
 

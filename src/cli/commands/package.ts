@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { searchPackages, type PackageHit } from '../../model/package-search.js';
-import { emit } from '../output.js';
+import { result } from '../output.js';
 import { withContext } from '../with-context.js';
 
 const where = (h: PackageHit): string => h.locations.map((l) => `${l.kind} ${l.name}`).join(', ');
@@ -16,7 +16,7 @@ export function packageCommand(): Command {
     .action(async (query: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const hits = await searchPackages(ctx, query);
-        emit(opts, hits.length === 0 ? 'no package matches' : hits.map((h) => `${h.name} ${h.version} ${h.architecture}  (${where(h)})`), hits.map(({ stanza: _stanza, ...rest }) => rest));
+        result(opts, hits.length === 0 ? 'no package matches' : hits.map((h) => `${h.name} ${h.version} ${h.architecture}  (${where(h)})`), hits.map(({ stanza: _stanza, ...rest }) => rest));
       }),
     );
 
@@ -27,7 +27,7 @@ export function packageCommand(): Command {
     .action(async (query: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const hits = await searchPackages(ctx, query);
-        emit(opts, hits.length === 0 ? 'no package matches' : hits.map((h) => `${h.stanza.trimEnd()}\nX-Debstash-In: ${where(h)}\n`), hits);
+        result(opts, hits.length === 0 ? 'no package matches' : hits.map((h) => `${h.stanza.trimEnd()}\nX-Debstash-In: ${where(h)}\n`), hits);
       }),
     );
   return pkg;

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { resolvePassphrase } from '../../keys/passphrase.js';
-import { clientConfig } from '../../model/client-config.js';
+import { configuredListen } from '../../config/find-config.js';
+import { clientBaseUrl, clientConfig } from '../../model/client-config.js';
 import { dropPublish, publish, type PublishOptions, switchPublish, updatePublish } from '../../model/publish-ops.js';
 import type { PublishRecord } from '../../store/records.js';
 import { cancellable } from '../cancel-on-signal.js';
-import { emit } from '../output.js';
+import { emit, type GlobalOptions, result, warn } from '../output.js';
 import { withContext } from '../with-context.js';
+import { parseListen } from '../../config/listen-address.js';
 
 const where = (p: PublishRecord): string => `${p.prefix ? `${p.prefix}/` : ''}dists/${p.dist}`;
 const describe = (p: PublishRecord): string =>
@@ -104,7 +106,7 @@ export function publishCommand(): Command {
     .action(async (_o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const all = await ctx.store.listPublishes();
-        emit(opts, all.length === 0 ? 'nothing published' : all.map(describe), all);
+        result(opts, all.length === 0 ? 'nothing published' : all.map(describe), all);
       }),
     );
 
@@ -122,16 +124,25 @@ export function publishCommand(): Command {
   return pub;
 }
 
+/** The URL of a server listening where the config says; a wildcard's stand-in is noted on stderr. */
+function configuredUrl(listen: string, opts: GlobalOptions): string {
+  const { host, port } = parseListen(listen);
+  const base = clientBaseUrl(host, port);
+  if (base.note !== undefined) warn(opts, base.note);
+  return base.url;
+}
+
 export function clientConfigCommand(): Command {
   return new Command('client-config')
     .argument('<dist>')
     .option('--prefix <prefix>')
-    .option('--url <url>', 'where clients reach the server', 'http://127.0.0.1:8080')
+    .option('--url <url>', 'where clients reach the server (default: from server.listen of the config, http://127.0.0.1:8080)')
     .option('--key-path <path>', 'refer to the key by path instead of embedding it')
     .description('print the deb822 .sources a client needs (Signed-By included)')
-    .action(async (dist: string, o: { prefix?: string; url: string; keyPath?: string }, cmd: Command) =>
+    .action(async (dist: string, o: { prefix?: string; url?: string; keyPath?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const text = await clientConfig(ctx, dist, { url: o.url, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.keyPath !== undefined ? { keyPath: o.keyPath } : {}) });
+        const url = o.url ?? configuredUrl(await configuredListen(opts.config), opts);
+        const text = await clientConfig(ctx, dist, { url, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.keyPath !== undefined ? { keyPath: o.keyPath } : {}) });
         if (opts.json) emit(opts, '', { sources: text });
         else process.stdout.write(text);
       }),

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { addToRepo, createRepo, dropRepo, removeFromRepo, requireRepo } from '../../model/repo-ops.js';
 import { packageSummary } from '../../model/mirror-admin.js';
-import { emit } from '../output.js';
+import { emit, result } from '../output.js';
 import { withContext } from '../with-context.js';
+import { plural } from '../../model/human-units.js';
 
 export function repoCommand(): Command {
   const repo = new Command('repo').description('local repositories of your own .deb files');
@@ -55,7 +56,7 @@ export function repoCommand(): Command {
     .action(async (_o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const all = await ctx.store.listRepos();
-        emit(opts, all.length === 0 ? 'no repos; create one with "debstash repo create"' : all.map((r) => `${r.name}: ${r.packageCount} packages${r.comment ? ` (${r.comment})` : ''}`), all);
+        result(opts, all.length === 0 ? 'no repos; create one with "debstash repo create"' : all.map((r) => `${r.name}: ${plural(r.packageCount, 'package')}${r.comment ? ` (${r.comment})` : ''}`), all);
       }),
     );
 
@@ -67,7 +68,7 @@ export function repoCommand(): Command {
       withContext(cmd, async (ctx, opts) => {
         const r = await requireRepo(ctx, name);
         const packages = (await ctx.store.repoPackages(name)).map(packageSummary);
-        emit(opts, [`name:     ${r.name}`, `comment:  ${r.comment || '-'}`, `created:  ${r.createdAt}`, `packages: ${packages.length}`, ...packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`)], { ...r, packages });
+        result(opts, [`name:     ${r.name}`, `comment:  ${r.comment || '-'}`, `created:  ${r.createdAt}`, `packages: ${packages.length}`, ...packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`)], { ...r, packages });
       }),
     );
 

@@ -3,10 +3,11 @@ import { DebstashError } from '../../errors/debstash-error.js';
 import { packageSummary } from '../../model/mirror-admin.js';
 import { createSnapshot, diffSnapshots, dropSnapshot, filterSnapshot, mergeSnapshots, pullIntoSnapshot, requireSnapshot, verifySnapshot } from '../../model/snapshot-ops.js';
 import type { SnapshotRecord } from '../../store/records.js';
-import { emit } from '../output.js';
+import { emit, result } from '../output.js';
 import { withContext } from '../with-context.js';
+import { plural } from '../../model/human-units.js';
 
-const created = (s: SnapshotRecord): string => `created snapshot ${s.name}: ${s.packageCount} packages (${s.description})`;
+const created = (s: SnapshotRecord): string => `created snapshot ${s.name}: ${plural(s.packageCount, 'package')} (${s.description})`;
 
 export function snapshotCommand(): Command {
   const snapshot = new Command('snapshot').description('immutable, named sets of packages');
@@ -77,7 +78,7 @@ export function snapshotCommand(): Command {
     .action(async (a: string, b: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const d = await diffSnapshots(ctx, a, b);
-        emit(
+        result(
           opts,
           [
             ...d.added.map((p) => `+ ${p.name} ${p.version} ${p.architecture}`),
@@ -98,7 +99,7 @@ export function snapshotCommand(): Command {
     .action(async (name: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const unresolved = await verifySnapshot(ctx, name);
-        emit(opts, unresolved.length === 0 ? `${name}: every dependency is satisfied` : unresolved.map((u) => `${u.package}: ${u.dependency}`), { name, unresolved });
+        result(opts, unresolved.length === 0 ? `${name}: every dependency is satisfied` : unresolved.map((u) => `${u.package}: ${u.dependency}`), { name, unresolved });
       }),
     );
 
@@ -108,7 +109,7 @@ export function snapshotCommand(): Command {
     .action(async (_o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const all = await ctx.store.listSnapshots();
-        emit(opts, all.length === 0 ? 'no snapshots' : all.map((s) => `${s.name}: ${s.packageCount} packages, ${s.createdAt} (${s.description})`), all);
+        result(opts, all.length === 0 ? 'no snapshots' : all.map((s) => `${s.name}: ${plural(s.packageCount, 'package')}, ${s.createdAt} (${s.description})`), all);
       }),
     );
 
@@ -120,7 +121,7 @@ export function snapshotCommand(): Command {
       withContext(cmd, async (ctx, opts) => {
         const s = await requireSnapshot(ctx, name);
         const packages = (await ctx.store.snapshotPackages(name)).map(packageSummary);
-        emit(opts, [`name:        ${s.name}`, `created:     ${s.createdAt}`, `description: ${s.description}`, `packages:    ${packages.length}`, ...(opts.verbose ? packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`) : [])], { ...s, packages });
+        result(opts, [`name:        ${s.name}`, `created:     ${s.createdAt}`, `description: ${s.description}`, `packages:    ${packages.length}`, ...(opts.verbose ? packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`) : [])], { ...s, packages });
       }),
     );
 

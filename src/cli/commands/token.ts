@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { createToken, revokeToken } from '../../auth/token-ops.js';
 import { parseScope, TOKEN_SCOPES } from '../../auth/token-scope.js';
-import { emit } from '../output.js';
+import { emit, result } from '../output.js';
 import { withContext } from '../with-context.js';
 
 /** `debstash token create|list|revoke`: bearer tokens of the REST API (and a private tree). */
@@ -28,7 +28,7 @@ export function tokenCommand(): Command {
     .action(async (_o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const all = (await ctx.store.listTokens()).map((t) => ({ name: t.name, scope: t.scope, createdAt: t.createdAt }));
-        emit(opts, all.length === 0 ? 'no tokens; create one with "debstash token create --scope read|write|admin"' : all.map((t) => `${t.name}  ${t.scope.padEnd(5)}  ${t.createdAt}`), all);
+        result(opts, all.length === 0 ? 'no tokens; create one with "debstash token create --scope read|write|admin"' : all.map((t) => `${t.name}  ${t.scope.padEnd(5)}  ${t.createdAt}`), all);
       }),
     );
 

@@ -5,7 +5,7 @@ import { formatPlan } from '../../config/format-plan.js';
 import { intervalMs, parseRefreshOption } from '../../config/parse-interval.js';
 import { Refresher } from '../../config/refresher.js';
 import { DebstashError } from '../../errors/debstash-error.js';
-import { clientConfig } from '../../model/client-config.js';
+import { clientBaseUrl, clientConfig } from '../../model/client-config.js';
 import { type Context, closeContext, openEmbeddedContext } from '../../model/context.js';
 import { normalizePrefix } from '../../model/require-publish.js';
 import { Metrics } from '../../server/metrics.js';
@@ -20,29 +20,25 @@ import { untilStopped } from './serve.js';
 const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n`);
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
 
-/** Listens where the config (or --listen) says; an address in use is a coded error naming that setting. */
+/** Listens where the config (or --listen) says; a failure names that setting. */
 async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger): Promise<RunningServer> {
   const address = option ?? found.config.server.listen;
-  const setting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
+  const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
-  try {
-    return await startServer(ctx, { host, port, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: found.config.server.tokens });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new DebstashError('DEBSTASH_E_LISTEN_IN_USE', `${setting}: ${address} is already in use by another process`, { listen: address, setting }, { cause: err });
-    }
-    throw err;
-  }
+  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: found.config.server.tokens });
 }
 
-/** The deb822 .sources of every configured publish, as a client needs them. */
-async function clientSources(ctx: Context, found: FoundConfig, url: string): Promise<string> {
+/** The deb822 .sources of every configured publish, as a client needs them, with where the server offers each. */
+async function clientSources(ctx: Context, found: FoundConfig, url: string): Promise<{ text: string; urls: string[] }> {
   const out: string[] = [];
+  const urls: string[] = [];
   for (const p of found.config.publishes) {
-    if ((await ctx.store.getPublish(normalizePrefix(p.prefix), p.dist)) === undefined) continue;
+    const prefix = normalizePrefix(p.prefix);
+    if ((await ctx.store.getPublish(prefix, p.dist)) === undefined) continue;
     out.push(await clientConfig(ctx, p.dist, { url, ...(p.prefix ? { prefix: p.prefix } : {}) }));
+    urls.push(`${url}/client/${prefix ? `${prefix}/` : ''}${p.dist}.sources`);
   }
-  return out.join('\n');
+  return { text: out.join('\n'), urls };
 }
 
 /**
@@ -83,12 +79,12 @@ export function upCommand(): Command {
           progress.end();
           cancel.dispose();
         }
-        const sources = await clientSources(ctx, found, server.url);
-        if (sources !== '') {
-          // A wildcard address is no address a client can use; /client/ answers with the Host it was asked by.
-          if (/\/\/(0\.0\.0\.0|\[::\])[:/]/.test(server.url)) say(`listening on every address: clients use this machine's name instead of the one below`);
-          say(`a client needs this in /etc/apt/sources.list.d/debstash.sources (also at ${server.url}/client/DIST.sources):\n`);
-          process.stdout.write(`${sources}\n`);
+        const client = clientBaseUrl(server.host, server.port);
+        const sources = await clientSources(ctx, found, client.url);
+        if (sources.text !== '') {
+          if (client.note !== undefined) say(client.note);
+          say(`a client needs this in /etc/apt/sources.list.d/debstash.sources (also at ${sources.urls.join(', ')}):\n`);
+          process.stdout.write(`${sources.text}\n`);
         }
         say(`ready${every > 0 ? `; applying again every ${o.refresh ?? found.config.schedule.refresh}` : ''}`);
 
