@@ -78,6 +78,7 @@ async function write(ctx: Context, record: Omit<PublishRecord, 'releaseSha256' |
     meta: record.meta,
     signer,
     pool: ctx.pool,
+    store: ctx.store,
     ...(record.md5 === true ? { md5: true } : {}),
     ...(record.contents === true ? { contents: new ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -139,5 +140,5 @@ export async function updatePublish(ctx: Context, dist: string, options: { prefi
 export async function dropPublish(ctx: Context, dist: string, options: { prefix?: string } = {}): Promise<void> {
   const p = await requirePublish(ctx, options.prefix, dist);
   await ctx.store.transaction((tx) => tx.dropPublish(p.prefix, p.dist));
-  await unpublishTree({ root: ctx.publicDir, prefix: p.prefix, dist: p.dist });
+  await unpublishTree({ root: ctx.publicDir, prefix: p.prefix, dist: p.dist, store: ctx.store });
 }

@@ -31,8 +31,20 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
 }
 
 export function representFile(relative: string, st: Stats, body?: Buffer): FileRepresentation {
-  const modifiedSecondMs = Math.floor(st.mtimeMs / 1000) * 1000;
   const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`;
+  return represent(relative, { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs }, etag, body);
+}
+
+/**
+ * A pool file served under a published pool path: its SHA-256 is a strong ETag (the same
+ * bytes have the same tag under any name, on any replica).
+ */
+export function representPoolFile(relative: string, sha256: string, identity: FileIdentity): FileRepresentation {
+  return represent(relative, identity, `"${sha256}"`);
+}
+
+function represent(relative: string, identity: FileIdentity, etag: string, body?: Buffer): FileRepresentation {
+  const modifiedSecondMs = Math.floor(identity.mtimeMs / 1000) * 1000;
   const commonHeaders = [
     'ETag', etag,
     'Last-Modified', new Date(modifiedSecondMs).toUTCString(),
@@ -41,12 +53,12 @@ export function representFile(relative: string, st: Stats, body?: Buffer): FileR
     'Content-Type', contentType(relative),
   ];
   return {
-    identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs },
-    size: st.size,
+    identity,
+    size: identity.size,
     etag,
     modifiedSecondMs,
     commonHeaders,
-    fullHeaders: [...commonHeaders, 'Content-Length', String(st.size)],
+    fullHeaders: [...commonHeaders, 'Content-Length', String(identity.size)],
     ...(body ? { body } : {}),
   };
 }
