@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
 import { ContentsCache } from '../publish/contents-cache.js';
+import { exportTree, type ExportTreeResult } from '../publish/export-tree.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
@@ -134,6 +135,27 @@ export async function switchPublish(ctx: Context, dist: string, snapshot: string
 /** Republishes a repo publish with the repo's current contents. */
 export async function updatePublish(ctx: Context, dist: string, options: { prefix?: string; passphrase?: string; signal?: AbortSignal } = {}): Promise<PublishRecord> {
   return write(ctx, await requirePublish(ctx, options.prefix, dist), options);
+}
+
+/**
+ * `publish export DIR [--prefix P] [DIST]` (and `--export DIR` of publish, switch and update):
+ * the publish as a plain tree in DIR for another web server; see exportTree.
+ */
+export async function exportPublish(ctx: Context, dest: string, options: { prefix?: string; dist?: string; signal?: AbortSignal } = {}): Promise<ExportTreeResult> {
+  const prefix = normalizePrefix(options.prefix);
+  if (options.dist !== undefined) await requirePublish(ctx, options.prefix, options.dist);
+  else if (!(await ctx.store.listPublishes()).some((p) => p.prefix === prefix)) {
+    throw new DebstashError('DEBSTASH_E_PUBLISH_NOT_FOUND', `nothing is published at ${prefix || '/'}`, { prefix });
+  }
+  return exportTree({
+    root: ctx.publicDir,
+    prefix,
+    dest,
+    ...(options.dist !== undefined ? { dists: [options.dist] } : {}),
+    store: ctx.store,
+    pool: ctx.pool,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }
 
 /** `publish drop`: the record goes first, so /readyz and client-config stop naming it, then the tree. */
