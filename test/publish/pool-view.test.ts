@@ -88,12 +88,15 @@ async function downloaded(apt: IsolatedApt, expected: readonly PackageEntry[]): 
   return names;
 }
 
-test('nothing per package on disk: the pool is rows of the store', async () => {
+test('nothing per package on disk: the pool is rows of the store, which db cleanup keeps', async () => {
   assert.deepEqual((await listTree(join(f.root, 'view'))).filter((p) => p.startsWith('pool/')), []);
   assert.deepEqual(
     (await f.store.poolView('view')).map((v) => v.path),
     ['pool/main/d/damaged/damaged_1_amd64.deb', 'pool/main/d/doomed/doomed_1_amd64.deb', 'pool/main/h/hello-data/hello-data_1.0-1_all.deb', 'pool/main/h/hello/hello_1.0-1_amd64.deb', 'pool/main/t/tool/tool_1.0_amd64.deb'],
   );
+  // No mirror, repo or snapshot refers to these files here: only the view does.
+  const referenced = await f.store.referencedFiles();
+  assert.deepEqual(setA.map((e) => referenced.has(e.files[0].sha256)), setA.map(() => true));
 });
 
 test('a real apt-get updates and downloads packages through the view', async () => {
