@@ -97,6 +97,11 @@ export const ERROR_CODES = {
     status: 404,
     hint: 'The pool has no file with that SHA-256; run "debstash db check" to find what refers to it.',
   },
+  DEBSTASH_E_POOL_VIEW_BROKEN: {
+    exit: 1,
+    status: 500,
+    hint: 'A published pool path leads to a pool file that is missing or damaged; run "debstash db check", then fetch the file again (mirror update) or republish.',
+  },
   DEBSTASH_E_POOL_WRITE: {
     exit: 1,
     status: 507,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
 import { ContentsCache } from '../publish/contents-cache.js';
+import { exportTree, type ExportTreeResult } from '../publish/export-tree.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
@@ -78,6 +79,7 @@ async function write(ctx: Context, record: Omit<PublishRecord, 'releaseSha256' |
     meta: record.meta,
     signer,
     pool: ctx.pool,
+    store: ctx.store,
     ...(record.md5 === true ? { md5: true } : {}),
     ...(record.contents === true ? { contents: new ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -135,9 +137,30 @@ export async function updatePublish(ctx: Context, dist: string, options: { prefi
   return write(ctx, await requirePublish(ctx, options.prefix, dist), options);
 }
 
+/**
+ * `publish export DIR [--prefix P] [DIST]` (and `--export DIR` of publish, switch and update):
+ * the publish as a plain tree in DIR for another web server; see exportTree.
+ */
+export async function exportPublish(ctx: Context, dest: string, options: { prefix?: string; dist?: string; signal?: AbortSignal } = {}): Promise<ExportTreeResult> {
+  const prefix = normalizePrefix(options.prefix);
+  if (options.dist !== undefined) await requirePublish(ctx, options.prefix, options.dist);
+  else if (!(await ctx.store.listPublishes()).some((p) => p.prefix === prefix)) {
+    throw new DebstashError('DEBSTASH_E_PUBLISH_NOT_FOUND', `nothing is published at ${prefix || '/'}`, { prefix });
+  }
+  return exportTree({
+    root: ctx.publicDir,
+    prefix,
+    dest,
+    ...(options.dist !== undefined ? { dists: [options.dist] } : {}),
+    store: ctx.store,
+    pool: ctx.pool,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
 /** `publish drop`: the record goes first, so /readyz and client-config stop naming it, then the tree. */
 export async function dropPublish(ctx: Context, dist: string, options: { prefix?: string } = {}): Promise<void> {
   const p = await requirePublish(ctx, options.prefix, dist);
   await ctx.store.transaction((tx) => tx.dropPublish(p.prefix, p.dist));
-  await unpublishTree({ root: ctx.publicDir, prefix: p.prefix, dist: p.dist });
+  await unpublishTree({ root: ctx.publicDir, prefix: p.prefix, dist: p.dist, store: ctx.store });
 }

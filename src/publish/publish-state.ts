@@ -11,8 +11,9 @@ import { isErrno, listDir, removeFile, type TreeFiles } from './tree-files.js';
  *
  *   state.json          the generations still served (newest last), a pending one, and the
  *                       garbage: generations no longer served whose files are still to remove
- *   pool-<sha256>.json  the pool files a generation refers to ([path, sha256, size], sorted),
+ *   pool-<sha256>.json  the pool paths a generation refers to ([path, sha256, size], sorted),
  *                       named by their content so that generations with the same files share one
+ *                       (the server answers pool paths from the store's view, not from these)
  *
  * (The lock and the temporary files of a running publish are in `PREFIX/.debstash/`.)
  *
@@ -46,6 +47,11 @@ export interface Generation {
   readonly chunks: Readonly<Record<string, readonly ChunkRecord[]>>;
   /** Name of its pool listing; null when unknown (a tree this publisher did not write). */
   readonly pool: string | null;
+  /**
+   * Its pool paths are in the store's pool view. Absent for generations published before
+   * the view, whose pool was a tree of hard links on disk.
+   */
+  readonly view?: boolean;
   /** SHA-256 of the uncompressed text of each Contents-ARCH.gz it lists, by path (reuse needs it). */
   readonly contents?: Readonly<Record<string, string>>;
 }

@@ -2,8 +2,10 @@ import { availableParallelism } from 'node:os';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { splitClearsigned } from '../deb/clearsigned.js';
+import { DebstashError } from '../errors/debstash-error.js';
 import type { Pool } from '../pool/pool.js';
 import type { PackageEntry } from '../store/records.js';
+import type { Store } from '../store/store.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './chunking.js';
 import { digestOf } from './file-digest.js';
 import { makeContentsFile, type ContentsFile } from './contents-file.js';
@@ -35,7 +37,10 @@ export interface PublishTreeOptions {
   /** Suite and Codename default to the distribution name. */
   readonly meta: { readonly origin?: string; readonly label?: string; readonly suite?: string; readonly codename?: string; readonly description?: string };
   readonly signer: Signer;
+  /** The content-addressed pool the published pool/ is a view of. */
   readonly pool: Pool;
+  /** Where that view lives (Store.putPoolView): the server answers pool/ paths from it. */
+  readonly store: Store;
   /** The Release Date (default: now; never earlier than the previous generation's). */
   readonly now?: Date;
   /** Add an MD5Sum section (apt ignores it; some old tools want it). */
@@ -99,7 +104,8 @@ export interface PublishTreeResult {
   readonly indexes: readonly PublishedIndex[];
   /** The Contents indexes written (none without the `contents` option). */
   readonly contents: readonly { readonly path: string; readonly sha256: string; readonly size: number; readonly unchanged: boolean }[];
-  readonly pool: { readonly placed: number; readonly copied: number; readonly kept: number };
+  /** Paths of the pool view added or given another file, and paths that already had theirs. */
+  readonly pool: { readonly placed: number; readonly kept: number };
   readonly garbage: GarbageReport;
   readonly timings: Readonly<Record<'planMs' | 'buildMs' | 'signMs' | 'writeMs' | 'commitMs' | 'cleanupMs' | 'totalMs', number>>;
 }
@@ -145,11 +151,12 @@ function byHashPaths(distDir: string, path: string, digest: FileDigest): { sha25
 }
 
 /**
- * Publishes a signed APT repository at `root/PREFIX/`: `pool/` (hard links into the
- * content-addressed pool) and `dists/DIST/` (Packages/Sources in plain, .gz and .xz, per-index
- * Release files, Release, InRelease, Release.gpg), every index also under `by-hash/SHA256/`.
+ * Publishes a signed APT repository at `root/PREFIX/`: `dists/DIST/` (Packages/Sources in
+ * plain, .gz and .xz, per-index Release files, Release, InRelease, Release.gpg), every index
+ * also under `by-hash/`, and `pool/` as a view of the content-addressed pool kept in the store
+ * (path → SHA-256; nothing per package on disk).
  *
- * Clients never see a half-made publish: new pool files and by-hash entries are written first
+ * Clients never see a half-made publish: new pool paths and by-hash entries are added first
  * (each atomically), then InRelease, Release and Release.gpg are replaced by rename, then the
  * plainly named indexes; by-hash files and pool files of generations older than the last
  * `keepGenerations` are removed only after that. A crash at any point leaves a whole
@@ -172,6 +179,8 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
   const release = await lockPublisher(join(prefixDir, '.debstash'), { waitMs: options.lockWaitMs, signal });
   const files = new TreeFiles(join(prefixDir, '.debstash', 'tmp'));
   const created: string[] = [];
+  /** Pool paths this publish added to the view: what a failure takes back. */
+  const createdView: string[] = [];
   let stateTouched = false;
   let committed = false;
   let generations: Generation[] = [];
@@ -189,28 +198,35 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
     const chunking = options.chunking ?? DEFAULT_CHUNKING;
     const codec = codecId({ ...codecOptions, chunking });
 
-    // 1. Pool files (I/O bound) and indexes (compression, CPU bound on the thread pool) at
-    //    the same time. Before any pool file is placed, the pending generation names them,
-    //    so that after a crash the next publish knows what to take back.
-    const poolStats = { placed: 0, copied: 0, kept: 0 };
+    // 1. Pool paths (a few stats and one store transaction) and indexes (compression, CPU
+    //    bound on the thread pool) at the same time. Before any pool path is added, the
+    //    pending generation names them, so that after a crash the next publish knows what to
+    //    take back. Only paths the previous generation did not have are written: a republish
+    //    after one package was added adds one row.
+    const poolStats = { placed: 0, kept: 0 };
     const placeFiles = async (): Promise<string> => {
-      const before = previous?.pool == null ? undefined : await readPoolListing(distDir, previous.pool);
+      // A generation from before the view had its pool as a tree on disk: every path is new.
+      const before = previous?.pool == null || previous.view !== true ? undefined : await readPoolListing(distDir, previous.pool);
       const wanted = [...plan.pool.values()].filter((p) => before?.get(p.path)?.sha256 !== p.sha256);
       poolStats.kept += plan.pool.size - wanted.length;
       stateTouched = true;
       const listing = await writePoolListing(distDir, plan.pool, files);
       if (wanted.length === 0) return listing;
-      const stub: Generation = { id: nextId, date: '', releaseSha256: '', files: {}, codec, chunks: {}, pool: listing };
-      await writeState(distDir, { version: 1, generations, pending: stub, garbage }, files);
+      // A path served must lead to a file: one missing from the pool fails the publish here
+      // rather than every client that asks for it.
       await forEachConcurrent(wanted, 32, async (p) => {
         throwIfCancelled(signal, 'publish');
-        const dest = join(prefixDir, p.path);
-        const how = await files.placePoolFile(options.pool, p.sha256, p.size, dest);
-        if (how === 'created' || how === 'copied') created.push(dest);
-        if (how === 'copied') poolStats.copied++;
-        else if (how === 'present') poolStats.kept++;
-        else poolStats.placed++;
+        const entry = await options.pool.stat(p.sha256);
+        if (entry === undefined) throw new DebstashError('DEBSTASH_E_POOL_NOT_FOUND', `no file ${p.sha256} in the pool (wanted for ${p.path})`, { sha256: p.sha256 });
+        if (entry.size !== p.size) throw new DebstashError('DEBSTASH_E_POOL_HASH_MISMATCH', `pool file ${p.sha256} has ${entry.size} bytes, not ${p.size}`, { sha256: p.sha256, size: p.size });
       });
+      const stub: Generation = { id: nextId, date: '', releaseSha256: '', files: {}, codec, chunks: {}, pool: listing, view: true };
+      await writeState(distDir, { version: 1, generations, pending: stub, garbage }, files);
+      throwIfCancelled(signal, 'publish');
+      const change = await options.store.transaction((tx) => tx.putPoolView(options.prefix, wanted));
+      createdView.push(...change.added);
+      poolStats.placed += change.added.length + change.replaced;
+      poolStats.kept += change.present;
       return listing;
     };
     const store = new ChunkStore(distDir, generations, codec, codecOptions, new Semaphore(options.concurrency ?? availableParallelism()));
@@ -273,6 +289,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
         codec,
         chunks: Object.fromEntries(indexFiles.map((f) => [f.index.path, f.chunks])),
         pool: poolListing,
+        view: true,
         ...(contentsFiles.length > 0 ? { contents: Object.fromEntries(contentsFiles.map((c) => [c.file.path, c.textSha256])) } : {}),
       };
       await writeState(distDir, { version: 1, generations, pending: current, garbage }, files);
@@ -324,7 +341,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       await files.linkOver(hashed, plain);
     });
     await options.onStep?.('linked');
-    const removed = await collectGarbage({ prefixDir, distDir, dist: options.dist, kept, dropped });
+    const removed = await collectGarbage({ store: options.store, prefix: options.prefix, prefixDir, distDir, dist: options.dist, kept, dropped });
     if (dropped.length > 0) await writeState(distDir, { version: 1, generations: kept, pending: null, garbage: [] }, files);
     await removeUnusedListings(distDir, new Set(kept.flatMap((g) => (g.pool === null ? [] : [g.pool]))));
     const tEnd = performance.now();
@@ -361,7 +378,10 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       },
     };
   } catch (err) {
-    if (!committed) await rollBack(prefixDir, distDir, created, stateTouched ? generations : undefined, garbageSoFar, files).catch(() => undefined);
+    if (!committed) {
+      await rollBack(prefixDir, distDir, created, stateTouched ? generations : undefined, garbageSoFar, files).catch(() => undefined);
+      if (createdView.length > 0) await options.store.transaction((tx) => tx.removePoolView(options.prefix, createdView)).catch(() => undefined);
+    }
     throw err;
   } finally {
     await rm(join(prefixDir, '.debstash', 'tmp'), { recursive: true, force: true }).catch(() => undefined);
@@ -389,9 +409,9 @@ async function servedRelease(distDir: string): Promise<string | undefined> {
 }
 
 /**
- * Takes back what a publish that failed before its Release was served added: the files it
- * created (pool files, by-hash files, with the directories left empty) and its pending
- * generation. A distribution that had no publish before is left with nothing at all.
+ * Takes back what a publish that failed before its Release was served added on disk: the
+ * by-hash files it created (with the directories left empty) and its pending generation (the
+ * caller takes back its pool paths). A distribution that had no publish before is left with nothing at all.
  */
 async function rollBack(
   prefixDir: string,

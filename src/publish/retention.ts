@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
+import type { Store } from '../store/store.js';
 import { readPoolListing, readState, type Generation } from './publish-state.js';
 import { listDir, pruneEmptyDirs, removeFile } from './tree-files.js';
 
@@ -8,7 +10,7 @@ export interface GarbageReport {
   readonly byHashRemoved: number;
   /** Plainly named indexes the current generation no longer has. */
   readonly indexesRemoved: number;
-  /** Pool files no kept generation of any distribution of the prefix refers to. */
+  /** Pool paths no kept generation of any distribution of the prefix refers to (taken out of the view). */
   readonly poolRemoved: number;
   /** Why pool files were not looked at, when they were not. */
   readonly poolSkipped?: string;
@@ -38,11 +40,14 @@ function byHashNames(generations: readonly Generation[]): Map<string, Set<string
 /**
  * After a new Release is in place: removes by-hash files (SHA256/ and SHA512/) that none of the `kept` generations
  * lists (so a client holding any of their InReleases still finds every index), plainly named
- * indexes the current generation does not have, and pool files that no kept generation of any
- * distribution of this prefix refers to. `dropped` are the generations out of use (the state's
+ * indexes the current generation does not have, and pool paths that no kept generation of any
+ * distribution of this prefix refers to (from the store's view; and from disk, where a
+ * publish from before the view left a tree). `dropped` are the generations out of use (the state's
  * garbage): their files are the candidates. Safe to run again on the same input.
  */
 export async function collectGarbage(options: {
+  readonly store: Store;
+  readonly prefix: string;
   readonly prefixDir: string;
   readonly distDir: string;
   readonly dist: string;
@@ -81,11 +86,13 @@ export async function collectGarbage(options: {
     await pruneEmptyDirs(join(distDir, dir, 'by-hash', 'SHA256'), distDir);
   }
 
-  const pool = await poolGarbage(prefixDir, distDir, options.dist, kept, dropped);
+  const pool = await poolGarbage(options.store, options.prefix, prefixDir, distDir, options.dist, kept, dropped);
   return { byHashRemoved, indexesRemoved, ...pool };
 }
 
 async function poolGarbage(
+  store: Store,
+  prefix: string,
   prefixDir: string,
   distDir: string,
   dist: string,
@@ -123,11 +130,14 @@ async function poolGarbage(
   }
   if (skipped !== undefined) return { poolRemoved: 0, poolSkipped: skipped };
 
-  let poolRemoved = 0;
-  await forEachConcurrent(candidates, 16, async (path) => {
-    const file = join(prefixDir, path);
-    if (await removeFile(file)) poolRemoved++;
-    await pruneEmptyDirs(dirname(file), join(prefixDir, 'pool'));
-  });
+  const poolRemoved = await store.transaction((tx) => tx.removePoolView(prefix, candidates));
+  const legacyTree = await stat(join(prefixDir, 'pool')).then((st) => st.isDirectory(), () => false);
+  if (legacyTree) {
+    await forEachConcurrent(candidates, 16, async (path) => {
+      const file = join(prefixDir, path);
+      await removeFile(file);
+      await pruneEmptyDirs(dirname(file), join(prefixDir, 'pool'));
+    });
+  }
   return { poolRemoved };
 }

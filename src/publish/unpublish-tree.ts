@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { splitClearsigned } from '../deb/clearsigned.js';
+import type { Store } from '../store/store.js';
 import { lockPublisher } from './publish-lock.js';
 import { checkDist, checkPrefix } from './publish-names.js';
 import { throwIfCancelled } from './publish-error.js';
@@ -11,7 +12,7 @@ import { listDir, pruneEmptyDirs, removeFile } from './tree-files.js';
 export interface UnpublishResult {
   /** Something was published there. */
   readonly removed: boolean;
-  /** Pool files of the prefix no other distribution refers to, removed. */
+  /** Pool paths of the prefix no other distribution refers to, taken out of the view. */
   readonly poolRemoved: number;
   /** Why pool files were left, when they were (see GarbageReport). */
   readonly poolSkipped?: string;
@@ -19,14 +20,16 @@ export interface UnpublishResult {
 
 /**
  * Removes what publishTree published at `root/PREFIX/dists/DIST`: first InRelease, Release and
- * Release.gpg (so clients stop seeing it at once), then the indexes, then the pool files no
+ * Release.gpg (so clients stop seeing it at once), then the indexes, then the pool paths no
  * other distribution of the prefix refers to. A prefix left with no distribution loses its
- * pool and its directory.
+ * whole pool view and its directory.
  */
 export async function unpublishTree(options: {
   readonly root: string;
   readonly prefix: string;
   readonly dist: string;
+  /** Where the pool view is (see publishTree). */
+  readonly store: Store;
   readonly lockWaitMs?: number;
   readonly signal?: AbortSignal;
 }): Promise<UnpublishResult> {
@@ -48,10 +51,11 @@ export async function unpublishTree(options: {
     for (const name of ['InRelease', 'Release', 'Release.gpg']) await removeFile(join(distDir, name));
     const report = damaged
       ? { poolRemoved: 0, poolSkipped: `the publish state of ${distDir} is damaged` }
-      : await collectGarbage({ prefixDir, distDir, dist: options.dist, kept: [], dropped: [...generations, ...garbage] });
+      : await collectGarbage({ store: options.store, prefix: options.prefix, prefixDir, distDir, dist: options.dist, kept: [], dropped: [...generations, ...garbage] });
     await rm(distDir, { recursive: true, force: true });
     if ((await listDir(join(prefixDir, 'dists'))).length === 0 && report.poolSkipped === undefined) {
       // No distribution left: nothing refers to any file of this prefix's pool.
+      await options.store.transaction((tx) => tx.removePoolView(options.prefix, 'all'));
       await rm(join(prefixDir, 'pool'), { recursive: true, force: true });
       await pruneEmptyDirs(join(prefixDir, 'dists'), root);
     }

@@ -59,7 +59,7 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
  * second. A version whose ctime is in the second of the look gets no Last-Modified (its
  * clients revalidate with the ETag, or fetch again).
  */
-export function lastModifiedSecond(st: Stats, lookedAtMs: number): number | undefined {
+export function lastModifiedSecond(st: Pick<FileIdentity, 'ctimeMs'>, lookedAtMs: number): number | undefined {
   const second = Math.floor(st.ctimeMs / 1000) * 1000;
   return second + 1000 + SETTLE_MARGIN_MS <= lookedAtMs ? second : undefined;
 }
@@ -67,6 +67,18 @@ export function lastModifiedSecond(st: Stats, lookedAtMs: number): number | unde
 export function representFile(relative: string, st: Stats, lookedAtMs: number, body?: Buffer): FileRepresentation {
   const lastModifiedMs = lastModifiedSecond(st, lookedAtMs);
   const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`;
+  return represent(relative, { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs }, etag, lastModifiedMs, body);
+}
+
+/**
+ * A pool file served under a published pool path: its SHA-256 is a strong ETag (the same
+ * bytes have the same tag under any name, on any replica).
+ */
+export function representPoolFile(relative: string, sha256: string, identity: FileIdentity, lookedAtMs: number): FileRepresentation {
+  return represent(relative, identity, `"${sha256}"`, lastModifiedSecond(identity, lookedAtMs));
+}
+
+function represent(relative: string, identity: FileIdentity, etag: string, lastModifiedMs: number | undefined, body?: Buffer): FileRepresentation {
   const commonHeaders = [
     'ETag', etag,
     ...(lastModifiedMs === undefined ? [] : ['Last-Modified', new Date(lastModifiedMs).toUTCString()]),
@@ -75,12 +87,12 @@ export function representFile(relative: string, st: Stats, lookedAtMs: number, b
     'Content-Type', contentType(relative),
   ];
   return {
-    identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs },
-    size: st.size,
+    identity,
+    size: identity.size,
     etag,
     lastModifiedMs,
     commonHeaders,
-    fullHeaders: [...commonHeaders, 'Content-Length', String(st.size)],
+    fullHeaders: [...commonHeaders, 'Content-Length', String(identity.size)],
     ...(body ? { body } : {}),
   };
 }

@@ -19,6 +19,7 @@ import { gracefulClose } from './graceful-close.js';
 import { requestIds } from './request-id.js';
 import { recordWhenDone } from './request-log.js';
 import { resolveTreePath } from './resolve-tree-path.js';
+import { PoolView, splitPoolPath } from './pool-view.js';
 import { StaticTree } from './static-tree.js';
 import { treeRoute } from './tree-route.js';
 
@@ -106,7 +107,9 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const tokens = options.tokens ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
   const treePolicy = { public: options.public ?? true, tokens };
-  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, options.fileCache ?? DEFAULT_FILE_CACHE);
+  const fileCache = options.fileCache ?? DEFAULT_FILE_CACHE;
+  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache);
+  const poolView = new PoolView(ctx.store, ctx.pool, logger, fileCache.immutableRecheckMs);
   const nextId = requestIds();
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
@@ -165,6 +168,10 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       return text(res, ex, where.status, `${where.why}\n`);
     }
     ex.route = treeRoute(where.relative);
+    const pooled = splitPoolPath(where.relative);
+    // Pool paths come from the pool view; one it lacks falls through to the disk, where only
+    // a tree published by a debstash from before the view can have it (404 otherwise).
+    if (pooled !== undefined && (await poolView.serve(req, res, pooled, where.relative, ex))) return;
     return tree.serve(req, res, where.relative, ex);
   };
 

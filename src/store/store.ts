@@ -12,6 +12,27 @@ import type {
 } from './records.js';
 import type { TokenRecord } from './token-record.js';
 
+/**
+ * One file of a prefix's published `pool/`: the server answers `PREFIX/path` with the pool file
+ * `sha256`. The published pool is this view of the content-addressed pool, not a file tree.
+ */
+export interface PoolViewFile {
+  /** `pool/COMPONENT/<letter>/SOURCE/FILE`, relative to the prefix. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/** What putPoolView changed. */
+export interface PoolViewChange {
+  /** Paths that had no file before (what a failed publish takes back). */
+  readonly added: readonly string[];
+  /** Paths that had another file before. */
+  readonly replaced: number;
+  /** Paths that already had this file. */
+  readonly present: number;
+}
+
 /** Questions about the metadata; every answer is one consistent state. */
 export interface StoreReader {
   getMirror(name: string): Promise<MirrorRecord | undefined>;
@@ -31,6 +52,10 @@ export interface StoreReader {
   listPublishes(): Promise<PublishRecord[]>;
   /** Every API token (hashes only), by name. */
   listTokens(): Promise<TokenRecord[]>;
+  /** The file published at `path` (`pool/...`) under `prefix`: one lookup by key. */
+  poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined>;
+  /** Every file of the published pool of `prefix`, sorted by path. */
+  poolView(prefix: string): Promise<PoolViewFile[]>;
 }
 
 /** Changes, only inside `Store.transaction`. */
@@ -56,6 +81,10 @@ export interface StoreWriter extends StoreReader {
   createToken(record: TokenRecord): Promise<void>;
   /** Deletes the token: requests with its secret fail from now on. */
   revokeToken(name: string): Promise<void>;
+  /** Publishes these files in the pool of `prefix` (a path already there gets the new file). */
+  putPoolView(prefix: string, files: readonly PoolViewFile[]): Promise<PoolViewChange>;
+  /** Unpublishes these paths of `prefix` (absent ones are fine), or every path; returns how many went. */
+  removePoolView(prefix: string, paths: Iterable<string> | 'all'): Promise<number>;
 }
 
 /**

@@ -82,20 +82,26 @@ export class FaultServer {
   maxInFlight = 0;
   #inFlight = 0;
   readonly #root: string;
+  readonly #locate: ((path: string) => Promise<string | null | undefined>) | undefined;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #faults: ActiveFault[] = [];
   #closed = false;
 
-  private constructor(root: string, server: Server, url: string) {
+  private constructor(root: string, server: Server, url: string, locate: ((path: string) => Promise<string | null | undefined>) | undefined) {
     this.#root = root;
+    this.#locate = locate;
     this.#server = server;
     this.url = url;
   }
 
-  /** Serves `root` on 127.0.0.1 at a free port. */
-  static async start(root: string): Promise<FaultServer> {
+  /**
+   * Serves `root` on 127.0.0.1 at a free port. `locate` may name the file to send for a URL
+   * path instead (e.g. a published pool path through the store's pool view), or null for none
+   * (a 404); undefined means the file under `root`.
+   */
+  static async start(root: string, options: { readonly locate?: (path: string) => Promise<string | null | undefined> } = {}): Promise<FaultServer> {
     const server = createServer();
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
@@ -103,7 +109,7 @@ export class FaultServer {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    const fs = new FaultServer(root, server, `http://127.0.0.1:${port}/`);
+    const fs = new FaultServer(root, server, `http://127.0.0.1:${port}/`, options.locate);
     server.on('connection', (socket: Socket) => {
       fs.#sockets.add(socket);
       socket.once('close', () => fs.#sockets.delete(socket));
@@ -206,8 +212,14 @@ export class FaultServer {
       return;
     }
 
-    const file = normalize(join(this.#root, path));
-    if (!(file === this.#root || file.startsWith(this.#root.endsWith(sep) ? this.#root : this.#root + sep))) {
+    const located = await this.#locate?.(path);
+    if (located === null) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end(method === 'HEAD' ? undefined : 'not found\n');
+      return;
+    }
+    const file = located ?? normalize(join(this.#root, path));
+    if (located === undefined && !(file === this.#root || file.startsWith(this.#root.endsWith(sep) ? this.#root : this.#root + sep))) {
       res.writeHead(400);
       res.end();
       return;

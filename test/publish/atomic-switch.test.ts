@@ -8,7 +8,7 @@ import { publishTree } from '../../src/publish/publish-tree.js';
 import type { PackageEntry } from '../../src/store/records.js';
 import { FaultServer } from '../helpers/fault-server.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
-import { publishFixture, sourcesEntry, tryApt, type PublishFixture } from './publish-fixture.js';
+import { publishFixture, sourcesEntry, tryApt, viewLocator, type PublishFixture } from './publish-fixture.js';
 import { entryOf, syntheticPackage } from './synthetic-repo.js';
 
 let f: PublishFixture;
@@ -32,7 +32,7 @@ before(async () => {
     await f.pool.put(Readable.from([p.content]), { sha256: p.sha256, size: p.content.length });
     fillers.push(entryOf(p));
   }
-  server = await FaultServer.start(f.root);
+  server = await FaultServer.start(f.root, { locate: viewLocator(f.store, [f.pool]) });
   // Slow index downloads a little, so that updates straddle switches.
   server.inject(/\/by-hash\//, { delayMs: 15 });
 });
@@ -54,6 +54,7 @@ const publish = (packages: readonly PackageEntry[], n: number): Promise<unknown>
     architectures: ['amd64', 'arm64'],
     meta: { origin: 'Switch' },
     signer: f.signer,
+    store: f.store,
     pool: f.pool,
     // Publishes come every ~0.1 s here; a client slowed down by a busy machine may take longer
     // than 2 of them between InRelease and its indexes. Retention is tested elsewhere.

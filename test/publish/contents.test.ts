@@ -43,6 +43,7 @@ async function publishWith(packages: readonly PackageEntry[], cache: ContentsCac
     architectures: ['amd64', 'arm64'],
     meta: { origin: 'Debstash Test' },
     signer: f.signer,
+    store: f.store,
     pool: f.pool,
     contents: cache,
     ...more,

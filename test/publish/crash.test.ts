@@ -16,7 +16,7 @@ import type { PackageEntry } from '../../src/store/records.js';
 import { FaultServer } from '../helpers/fault-server.js';
 import { gpgv } from '../helpers/gpg-home.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
-import { listTree, publishFixture, sourcesEntry, tryApt, type PublishFixture } from './publish-fixture.js';
+import { listTree, publishFixture, sourcesEntry, tryApt, viewLocator, type PublishFixture } from './publish-fixture.js';
 import { DirPool, entryOf, syntheticPackage } from './synthetic-repo.js';
 
 const DIST_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -31,6 +31,7 @@ import { readFile } from 'node:fs/promises';
 const dist = process.argv[2];
 const { publishTree } = await import(dist + '/src/publish/publish-tree.js');
 const { FsPool } = await import(dist + '/src/pool/fs-pool.js');
+const { SqliteStore } = await import(dist + '/src/store/sqlite/sqlite-store.js');
 const { signerFromKeyFile, slowSigner } = await import(dist + '/test/helpers/test-signer.js');
 const { DirPool, entryOf, syntheticPackage } = await import(dist + '/test/publish/synthetic-repo.js');
 const spec = JSON.parse(await readFile(process.argv[1], 'utf8'));
@@ -52,6 +53,7 @@ await publishTree({
   components: [{ name: 'main', packages }],
   signer,
   pool,
+  store: SqliteStore.open(spec.store),
   onStep: (step) => {
     say('at ' + step);
     if (step === spec.pauseAt) return pause();
@@ -70,7 +72,7 @@ before(async () => {
     await f.deb({ name: 'hello', version: '1.0-1', architecture: 'amd64', depends: 'hello-data' }),
     await f.deb({ name: 'hello-data', version: '1.0-1', architecture: 'all' }),
   ];
-  server = await FaultServer.start(f.root);
+  server = await FaultServer.start(f.root, { locate: viewLocator(f.store, [f.pool, new DirPool(join(f.dir, 'synthetic-pool'))]) });
 });
 
 after(async () => {
@@ -78,7 +80,7 @@ after(async () => {
   await f?.close();
 });
 
-const common = (prefix: string): Omit<PublishTreeOptions, 'components' | 'signer' | 'pool'> => ({
+const common = (prefix: string): Omit<PublishTreeOptions, 'components' | 'signer' | 'pool' | 'store'> => ({
   root: f.root,
   prefix,
   dist: 'crash',
@@ -89,7 +91,7 @@ const common = (prefix: string): Omit<PublishTreeOptions, 'components' | 'signer
 /** Runs the child and kills it with SIGKILL when it prints `at STEP`, or `afterMs` after "start". */
 async function publishAndKill(spec: object, kill: { at: string } | { afterMs: number }, whilePaused?: () => Promise<void>): Promise<'killed' | 'finished'> {
   const specFile = join(f.dir, `spec-${Math.random().toString(36).slice(2)}.json`);
-  await writeFile(specFile, JSON.stringify({ key: f.signer.secretKeyFile, ...spec, ...('at' in kill ? { pauseAt: kill.at } : {}) }));
+  await writeFile(specFile, JSON.stringify({ key: f.signer.secretKeyFile, store: f.storeFile, ...spec, ...('at' in kill ? { pauseAt: kill.at } : {}) }));
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, specFile, DIST_ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -170,7 +172,7 @@ test('kill -9 at every step of a publish: what is served stays whole, and the ne
     return `${poolDirectory('main', source)}/${e.files[0].path.slice(e.files[0].path.lastIndexOf('/') + 1)}`;
   };
 
-  await publishTree({ ...common('steps'), components: [{ name: 'main', packages: base }], signer: f.signer, pool: f.pool });
+  await publishTree({ ...common('steps'), components: [{ name: 'main', packages: base }], signer: f.signer, pool: f.pool, store: f.store });
   let served = await checkServed('steps', { pair: true, plain: true, apt: false });
   const servedTexts = [served.inRelease];
   let busy: unknown;
@@ -180,7 +182,7 @@ test('kill -9 at every step of a publish: what is served stays whole, and the ne
     const whilePaused =
       i === 0
         ? async (): Promise<void> => {
-            busy = await publishTree({ ...common('steps'), components: [{ name: 'main', packages: base }], signer: f.signer, pool: f.pool, lockWaitMs: 150 }).catch((e: unknown) => e);
+            busy = await publishTree({ ...common('steps'), components: [{ name: 'main', packages: base }], signer: f.signer, pool: f.pool, store: f.store, lockWaitMs: 150 }).catch((e: unknown) => e);
           }
         : undefined;
     assert.equal(await publishAndKill({ options: common('steps'), packages, pool: f.pool.root }, { at: step }, whilePaused), 'killed');
@@ -198,7 +200,7 @@ test('kill -9 at every step of a publish: what is served stays whole, and the ne
 
   // A normal publish takes over the dead processes' lock, and keeps only what the last three
   // served generations (its own and the two before) refer to.
-  await publishTree({ ...common('steps'), components: [{ name: 'main', packages: [...base, fillers[STEPS.length]] }], signer: f.signer, pool: f.pool });
+  await publishTree({ ...common('steps'), components: [{ name: 'main', packages: [...base, fillers[STEPS.length]] }], signer: f.signer, pool: f.pool, store: f.store });
   const last = await checkServed('steps', { pair: true, plain: true, apt: true });
   servedTexts.push(last.inRelease);
   const kept = servedTexts.slice(-3).map((b) => parseRelease(Buffer.from(splitClearsigned(b).signed).toString('utf8')));
@@ -216,7 +218,8 @@ test('kill -9 at every step of a publish: what is served stays whole, and the ne
   assert.deepEqual(byHash, [...expected].sort());
   // Fillers 5..9 were served (kills at switched and after), the last three generations are
   // fillers 7, 8 and 9; 0..3 (killed before the switch) and 4..6 are gone from the pool.
-  const inPool = (i: number): boolean => tree.includes(poolPath(fillers[i]));
+  const view = new Set((await f.store.poolView('steps')).map((v) => v.path));
+  const inPool = (i: number): boolean => view.has(poolPath(fillers[i]));
   assert.deepEqual(
     fillers.map((_, i) => inPool(i)),
     fillers.map((_, i) => i >= STEPS.length - 2),
@@ -228,7 +231,7 @@ test('kill -9 at random moments of a larger publish never breaks what is served'
   const pool = join(f.dir, 'synthetic-pool');
   await DirPool.create(pool, [...Array.from({ length: count }, (_, i) => syntheticPackage(i, 5)), ...Array.from({ length: count }, (_, i) => syntheticPackage(i, 6))]);
   const first = Array.from({ length: count }, (_, i) => entryOf(syntheticPackage(i, 5)));
-  await publishTree({ ...common('big'), components: [{ name: 'main', packages: first }], signer: f.signer, pool: new DirPool(pool) });
+  await publishTree({ ...common('big'), components: [{ name: 'main', packages: first }], signer: f.signer, pool: new DirPool(pool), store: f.store });
   for (const [i, ms] of [20, 90, 160].entries()) {
     // Each attempt publishes another set (all packages change), killed after `ms`.
     await publishAndKill({ options: { ...common('big'), meta: { origin: `Crash ${i}` } }, synthetic: { count, seed: i % 2 === 0 ? 6 : 5, pool } }, { afterMs: ms });
@@ -236,6 +239,6 @@ test('kill -9 at random moments of a larger publish never breaks what is served'
     // may lag a moment behind a switch.
     await checkServed('big', { pair: false, plain: false, apt: i === 0 });
   }
-  await publishTree({ ...common('big'), components: [{ name: 'main', packages: first }], signer: f.signer, pool: new DirPool(pool) });
+  await publishTree({ ...common('big'), components: [{ name: 'main', packages: first }], signer: f.signer, pool: new DirPool(pool), store: f.store });
   await checkServed('big', { pair: true, plain: true, apt: true });
 });

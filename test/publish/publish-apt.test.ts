@@ -16,7 +16,7 @@ import { FaultServer } from '../helpers/fault-server.js';
 import { gpgv } from '../helpers/gpg-home.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
 import { makeTestSigner } from '../helpers/test-signer.js';
-import { publishFixture, sourcesEntry, tryApt, type PublishFixture } from './publish-fixture.js';
+import { publishFixture, sourcesEntry, tryApt, viewLocator, type PublishFixture } from './publish-fixture.js';
 
 const run = promisify(execFile);
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -51,9 +51,10 @@ before(async () => {
     architectures: ['amd64'],
     meta: { origin: 'Debstash Test', label: 'Debstash Test', codename: 'bookworm', description: 'published by the tests' },
     signer: f.signer,
+    store: f.store,
     pool: f.pool,
   });
-  server = await FaultServer.start(f.root);
+  server = await FaultServer.start(f.root, { locate: viewLocator(f.store, [f.pool]) });
 });
 
 after(async () => {
@@ -145,13 +146,12 @@ test('Packages has Filename rewritten into the pool laid out like Debian, sorted
   const sources = await readFile(join(distDir(), 'main/source/Sources'), 'utf8');
   assert.match(sources, /^Directory: pool\/main\/h\/hello$/m);
   assert.equal(await readFile(join(distDir(), 'contrib/source/Sources'), 'utf8'), '');
-  // Pool files are hard links of the pool's, not copies.
+  // Pool paths are a view of the pool's files, not copies.
   for (const e of [entries.hello, entries.helloData, entries.libfoo, ...entries.source.files.map((file) => ({ files: [file] }))]) {
     const file = e.files[0];
     const name = file.path.slice(file.path.lastIndexOf('/') + 1);
     const dir = name.startsWith('libfoo') ? 'pool/main/f/foo' : 'pool/main/h/hello';
-    const { statSync } = await import('node:fs');
-    assert.equal(statSync(join(base(), dir, name)).ino, statSync(f.pool.localPath(file.sha256)).ino, name);
+    assert.deepEqual(await f.published('debian', `${dir}/${name}`), { sha256: file.sha256, size: file.size }, name);
   }
 });
 
@@ -262,6 +262,7 @@ test('with md5, the Release has an MD5Sum section too, and apt still takes it', 
     architectures: ['amd64'],
     meta: {},
     signer: f.signer,
+    store: f.store,
     pool: f.pool,
     md5: true,
   });

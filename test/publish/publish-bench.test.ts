@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { publishTree, type PublishTreeResult } from '../../src/publish/publish-tree.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { makeTestSigner } from '../helpers/test-signer.js';
 import { DirPool, entryOf, syntheticPackage } from './synthetic-repo.js';
 
@@ -23,6 +24,7 @@ test(`publish ${COUNT} packages, then one more`, { skip: enabled ? false : 'set 
     const pkgs = Array.from({ length: COUNT + 2 }, (_, i) => syntheticPackage(i));
     const pool = await DirPool.create(join(dir, 'pool'), pkgs);
     const signer = await makeTestSigner(join(dir, 'keys'));
+    const store = SqliteStore.open(join(dir, 'debstash.sqlite'));
     const entries = pkgs.slice(0, COUNT).map((p) => entryOf(p));
     const rows: string[] = [];
     const measure = async (label: string, prefix: string, packages: typeof entries, xzPreset?: number): Promise<PublishTreeResult> => {
@@ -37,6 +39,7 @@ test(`publish ${COUNT} packages, then one more`, { skip: enabled ? false : 'set 
         meta: { origin: 'bench' },
         signer,
         pool,
+        store,
         xzPreset,
       });
       const wall = performance.now() - t;
@@ -76,8 +79,9 @@ test(`publish ${COUNT} packages, then one more`, { skip: enabled ? false : 'set 
     process.stdout.write(
       `\n${COUNT} packages, ${availableParallelism()} cores; Packages ${sizes[0]} B, .gz ${sizes[1]} B, .xz ${sizes[2]} B\n` +
         `${'step'.padEnd(26)}  ${'wall'.padStart(8)}  ${'cpu'.padStart(8)}  ${'chunks'.padStart(7)}  ${'.gz'.padStart(8)}  ${'.xz'.padStart(8)}  ms\n${rows.join('\n')}\n` +
-        `(first publish placed ${full.pool.placed} pool files)\n`,
+        `(first publish placed ${full.pool.placed} pool paths)\n`,
     );
+    await store.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

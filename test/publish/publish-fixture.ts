@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,10 @@ import { parseDeb822 } from '../../src/deb/deb822-parse.js';
 import { serializeParagraph } from '../../src/deb/deb822-serialize.js';
 import { packagesStanza } from '../../src/deb/packages-stanza.js';
 import { FsPool } from '../../src/pool/fs-pool.js';
+import type { Pool } from '../../src/pool/pool.js';
 import type { PackageEntry, PackageFile } from '../../src/store/records.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { StoreReader } from '../../src/store/store.js';
 import { buildDeb, type DebSpec } from '../helpers/build-deb.js';
 import { buildSource, type SourceSpec } from '../helpers/build-source.js';
 import { makeTestSigner, type TestSigner } from '../helpers/test-signer.js';
@@ -27,7 +30,13 @@ export interface PublishFixture {
   /** Where trees are published (the data dir's public/). */
   readonly root: string;
   readonly pool: FsPool;
+  /** The store publishes keep their pool view in (publishTree's `store`). */
+  readonly store: SqliteStore;
+  /** Its file, for a child process that publishes into the same store. */
+  readonly storeFile: string;
   readonly signer: TestSigner;
+  /** The pool file `path` (`pool/...`) of `prefix` is published as, through the pool view. */
+  published(prefix: string, path: string): Promise<{ sha256: string; size: number } | undefined>;
   /** Builds a .deb, stores it in the pool and returns its record (as a mirror would have it). */
   deb(spec: DebSpec, component?: string): Promise<PackageEntry>;
   /** Builds a source package, stores its files and returns its record. */
@@ -39,12 +48,20 @@ export async function publishFixture(): Promise<PublishFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'debstash-publish-'));
   const pool = await FsPool.open(join(dir, 'pool-store'));
   const signer = await makeTestSigner(join(dir, 'keys'));
+  const storeFile = join(dir, 'debstash.sqlite');
+  const store = SqliteStore.open(storeFile);
   let n = 0;
   return {
     dir,
     root: join(dir, 'public'),
     pool,
+    store,
+    storeFile,
     signer,
+    async published(prefix, path) {
+      const file = await store.poolViewFile(prefix, path);
+      return file === undefined ? undefined : { sha256: file.sha256, size: file.size };
+    },
     async deb(spec, component = 'main') {
       const path = await buildDeb(join(dir, 'debs', String(++n)), spec, { compression: 'gzip' });
       const info = await readDeb(createReadStream(path));
@@ -79,6 +96,7 @@ export async function publishFixture(): Promise<PublishFixture> {
       return { kind: 'source', name: spec.name, version: spec.version, architecture: 'source', component, stanza, files };
     },
     async close() {
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -113,4 +131,25 @@ export async function listTree(dir: string): Promise<string[]> {
   };
   await walk(dir, '');
   return out.sort();
+}
+
+/**
+ * For FaultServer's `locate`: the pool file a published `/PREFIX/pool/...` URL path leads to
+ * through the pool view (the first of `pools` that has it), as debstash's server resolves it;
+ * null (a 404) for a pool path the view does not have; undefined for other paths (served from
+ * the tree on disk).
+ */
+export function viewLocator(store: StoreReader, pools: readonly Pool[]): (path: string) => Promise<string | null | undefined> {
+  return async (path) => {
+    const segments = path.split('/').filter((s) => s !== '');
+    const at = segments.indexOf('pool');
+    if (at < 0) return undefined;
+    const file = await store.poolViewFile(segments.slice(0, at).join('/'), segments.slice(at).join('/'));
+    for (const pool of file === undefined ? [] : pools) {
+      const local = pool.localPath(file?.sha256 ?? '');
+      if (local !== undefined && (await stat(local).then(() => true, () => false))) return local;
+    }
+    // A pool path the view does not have, or whose file is gone: a 404.
+    return null;
+  };
 }

@@ -7,7 +7,7 @@ import { publishTree, type PublishTreeOptions } from '../../src/publish/publish-
 import type { PackageEntry } from '../../src/store/records.js';
 import { FaultServer } from '../helpers/fault-server.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
-import { publishFixture, sourcesEntry, tryApt, type PublishFixture } from './publish-fixture.js';
+import { publishFixture, sourcesEntry, tryApt, viewLocator, type PublishFixture } from './publish-fixture.js';
 
 let f: PublishFixture;
 let server: FaultServer;
@@ -21,7 +21,7 @@ before(async () => {
     c: await f.deb({ name: 'gamma', version: '1', architecture: 'amd64' }),
     d: await f.deb({ name: 'delta', version: '1', architecture: 'amd64' }),
   };
-  server = await FaultServer.start(f.root);
+  server = await FaultServer.start(f.root, { locate: viewLocator(f.store, [f.pool]) });
 });
 
 after(async () => {
@@ -44,6 +44,7 @@ function options(dist: string, packages: readonly PackageEntry[], label: string)
     architectures: ['amd64'],
     meta: { origin: 'Retention', description: label },
     signer: f.signer,
+    store: f.store,
     pool: f.pool,
   };
 }
@@ -104,16 +105,16 @@ test('by-hash keeps the last 3 generations, removes older ones, and so does the 
   assert.equal(viaGen1.ok, false, 'generation 1 should be gone');
 
   // alpha is in generations 2 and 3: still in the pool. Two more publishes drop it.
-  const alpha = join(f.root, 'r/pool/main/a/alpha/alpha_1_amd64.deb');
-  assert.ok(await exists(alpha));
+  const alpha = 'pool/main/a/alpha/alpha_1_amd64.deb';
+  assert.ok(await f.published('r', alpha));
   await publish('main-dist', [pkgs.b, pkgs.d], 'gen 5');
-  assert.ok(await exists(alpha), 'generation 3 still refers to alpha');
+  assert.ok(await f.published('r', alpha), 'generation 3 still refers to alpha');
   await publish('main-dist', [pkgs.b, pkgs.d], 'gen 6');
-  assert.equal(await exists(alpha), false, 'no kept generation refers to alpha');
-  assert.equal(await exists(join(f.root, 'r/pool/main/a')), false, 'its empty directories are removed');
+  assert.equal(await f.published('r', alpha), undefined, 'no kept generation refers to alpha');
+  assert.equal(await exists(join(f.root, 'r/pool')), false, 'the pool is a view: nothing on disk');
   // gamma left main-dist's generations too, but other-dist has it.
-  assert.ok(await exists(join(f.root, 'r/pool/main/g/gamma/gamma_1_amd64.deb')));
-  // The pool the files are linked from is untouched.
+  assert.ok(await f.published('r', 'pool/main/g/gamma/gamma_1_amd64.deb'));
+  // The pool the view shows is untouched.
   assert.ok(await f.pool.has(pkgs.a.files[0].sha256));
 });
 
@@ -128,7 +129,7 @@ test('keepGenerations 1 keeps only what the Release lists', async () => {
   const release = parseRelease(await readFile(join(f.root, 'one/dists/solo/Release'), 'utf8'));
   const listed = [...release.sha256.values()].filter((e) => e.path.startsWith('main/binary-amd64/')).map((e) => e.sha256);
   assert.deepEqual(names.sort(), [...new Set(listed)].sort());
-  assert.equal(await exists(join(f.root, 'one/pool/main/a/alpha/alpha_1_amd64.deb')), false);
+  assert.equal(await f.published('one', 'pool/main/a/alpha/alpha_1_amd64.deb'), undefined);
 });
 
 test('unpublishing a distribution removes it and the pool files only it referred to; the last one takes the prefix', async () => {
@@ -136,14 +137,15 @@ test('unpublishing a distribution removes it and the pool files only it referred
   const both = (dist: string, packages: readonly PackageEntry[]): Promise<unknown> => publishTree({ ...options(dist, packages, dist), prefix: 'drop' });
   await both('one', [pkgs.a, pkgs.b]);
   await both('two', [pkgs.b, pkgs.c]);
-  const r1 = await unpublishTree({ root: f.root, prefix: 'drop', dist: 'one' });
+  const r1 = await unpublishTree({ root: f.root, prefix: 'drop', dist: 'one', store: f.store });
   assert.deepEqual(r1, { removed: true, poolRemoved: 1 });
   assert.equal(await exists(join(f.root, 'drop/dists/one')), false);
-  assert.equal(await exists(join(f.root, 'drop/pool/main/a/alpha/alpha_1_amd64.deb')), false);
-  assert.ok(await exists(join(f.root, 'drop/pool/main/b/beta/beta_1_all.deb')), 'two still has beta');
+  assert.equal(await f.published('drop', 'pool/main/a/alpha/alpha_1_amd64.deb'), undefined);
+  assert.ok(await f.published('drop', 'pool/main/b/beta/beta_1_all.deb'), 'two still has beta');
   assert.ok(await exists(join(f.root, 'drop/dists/two/InRelease')));
-  assert.deepEqual(await unpublishTree({ root: f.root, prefix: 'drop', dist: 'one' }), { removed: false, poolRemoved: 0 });
-  await unpublishTree({ root: f.root, prefix: 'drop', dist: 'two' });
+  assert.deepEqual(await unpublishTree({ root: f.root, prefix: 'drop', dist: 'one', store: f.store }), { removed: false, poolRemoved: 0 });
+  await unpublishTree({ root: f.root, prefix: 'drop', dist: 'two', store: f.store });
   assert.equal(await exists(join(f.root, 'drop')), false, 'the prefix directory is left');
+  assert.deepEqual(await f.store.poolView('drop'), [], 'pool paths are left');
   assert.ok(await f.pool.has(pkgs.a.files[0].sha256), 'the content-addressed pool is untouched');
 });

@@ -28,6 +28,7 @@ before(async () => {
     meta: { origin: 'Debstash Test', label: 'Debstash Test', codename: 'stable', description: 'conditional requests' },
     signer: f.signer,
     pool: f.pool,
+    store: ctx.store,
   });
   // Past the second of the publish (and the margin): InRelease is then given a Last-Modified.
   await new Promise((r) => setTimeout(r, 3100 - (Date.now() % 1000)));

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { resolvePassphrase } from '../../keys/passphrase.js';
 import { configuredListen } from '../../config/find-config.js';
 import { clientBaseUrl, clientConfig } from '../../model/client-config.js';
-import { dropPublish, publish, type PublishOptions, switchPublish, updatePublish } from '../../model/publish-ops.js';
+import type { Context } from '../../model/context.js';
+import { dropPublish, exportPublish, publish, type PublishOptions, switchPublish, updatePublish } from '../../model/publish-ops.js';
+import type { ExportTreeResult } from '../../publish/export-tree.js';
 import type { PublishRecord } from '../../store/records.js';
 import { cancellable } from '../cancel-on-signal.js';
 import { emit, type GlobalOptions, result, warn } from '../output.js';
@@ -13,6 +15,16 @@ const where = (p: PublishRecord): string => `${p.prefix ? `${p.prefix}/` : ''}di
 const describe = (p: PublishRecord): string =>
   `${where(p)}: ${p.source.kind} ${p.source.name}, ${p.architectures.join(',')}${p.contents === true ? ', with Contents' : ''}, signed by ${p.keyFingerprint.slice(-16)}, updated ${p.updatedAt}`;
 const csv = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter((v) => v !== '')];
+const EXPORT_HELP = 'then write the publish as a plain tree into DIR (pool/ as hard links), for nginx or rsync';
+const exported = (dir: string, r: ExportTreeResult): string =>
+  `exported to ${dir}: ${r.pool.placed + r.pool.copied} pool files added (${r.pool.copied} copied), ${r.pool.kept} kept, ${r.pool.removed} removed; ${r.dists.written} dists files written, ${r.dists.removed} removed`;
+
+/** After a publish with `--export DIR`: that distribution exported; the lines to print and the JSON. */
+async function exportAfter(ctx: Context, p: PublishRecord, dir: string | undefined, signal?: AbortSignal): Promise<{ lines: string[]; json: object }> {
+  if (dir === undefined) return { lines: [], json: {} };
+  const r = await exportPublish(ctx, dir, { prefix: p.prefix, dist: p.dist, ...(signal ? { signal } : {}) });
+  return { lines: [exported(dir, r)], json: { export: { dir, ...r } } };
+}
 
 interface PublishFlags {
   dist: string;
@@ -25,6 +37,7 @@ interface PublishFlags {
   contents?: boolean;
   md5?: boolean;
   passphraseFile?: string;
+  export?: string;
 }
 
 function publishFlags(cmd: Command): Command {
@@ -38,7 +51,8 @@ function publishFlags(cmd: Command): Command {
     .option('--arch <list>', 'architectures to publish (default: those of the packages)', csv)
     .option('--contents', 'also write Contents-ARCH.gz (file lists of the packages; kept by switch and update)')
     .option('--md5', 'also list MD5Sum in Release (kept by switch and update)')
-    .option('--passphrase-file <file>', 'key passphrase (or env DEBSTASH_KEY_PASSPHRASE / _FILE)');
+    .option('--passphrase-file <file>', 'key passphrase (or env DEBSTASH_KEY_PASSPHRASE / _FILE)')
+    .option('--export <dir>', EXPORT_HELP);
 }
 
 async function options(o: PublishFlags, signal: AbortSignal): Promise<PublishOptions> {
@@ -65,8 +79,11 @@ export function publishCommand(): Command {
     publishFlags(pub.command(kind).argument('<name>').description(`publish a ${kind} at PREFIX/dists/DIST, signed`)).action(
       async (name: string, o: PublishFlags, cmd: Command) =>
         withContext(cmd, async (ctx, opts) => {
-          const p = await cancellable(async (signal) => publish(ctx, { kind, name }, await options(o, signal)));
-          emit(opts, [`published ${describe(p)}`, `next: debstash client-config ${p.dist}${p.prefix ? ` --prefix ${p.prefix}` : ''}`], p);
+          const { p, ex } = await cancellable(async (signal) => {
+            const done = await publish(ctx, { kind, name }, await options(o, signal));
+            return { p: done, ex: await exportAfter(ctx, done, o.export, signal) };
+          });
+          emit(opts, [`published ${describe(p)}`, ...ex.lines, `next: debstash client-config ${p.dist}${p.prefix ? ` --prefix ${p.prefix}` : ''}`], { ...p, ...ex.json });
         }),
     );
   }
@@ -77,12 +94,16 @@ export function publishCommand(): Command {
     .argument('<snapshot>')
     .option('--prefix <prefix>')
     .option('--passphrase-file <file>')
+    .option('--export <dir>', EXPORT_HELP)
     .description('make a publish show another snapshot, atomically for clients')
-    .action(async (dist: string, snapshot: string, o: { prefix?: string; passphraseFile?: string }, cmd: Command) =>
+    .action(async (dist: string, snapshot: string, o: { prefix?: string; passphraseFile?: string; export?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
-        const p = await cancellable((signal) => switchPublish(ctx, dist, snapshot, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(passphrase !== undefined ? { passphrase } : {}), signal }));
-        emit(opts, `switched ${describe(p)}`, p);
+        const { p, ex } = await cancellable(async (signal) => {
+          const done = await switchPublish(ctx, dist, snapshot, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(passphrase !== undefined ? { passphrase } : {}), signal });
+          return { p: done, ex: await exportAfter(ctx, done, o.export, signal) };
+        });
+        emit(opts, [`switched ${describe(p)}`, ...ex.lines], { ...p, ...ex.json });
       }),
     );
 
@@ -91,12 +112,29 @@ export function publishCommand(): Command {
     .argument('<dist>')
     .option('--prefix <prefix>')
     .option('--passphrase-file <file>')
+    .option('--export <dir>', EXPORT_HELP)
     .description("republish a repo's current contents")
-    .action(async (dist: string, o: { prefix?: string; passphraseFile?: string }, cmd: Command) =>
+    .action(async (dist: string, o: { prefix?: string; passphraseFile?: string; export?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
-        const p = await cancellable((signal) => updatePublish(ctx, dist, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(passphrase !== undefined ? { passphrase } : {}), signal }));
-        emit(opts, `updated ${describe(p)}`, p);
+        const { p, ex } = await cancellable(async (signal) => {
+          const done = await updatePublish(ctx, dist, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(passphrase !== undefined ? { passphrase } : {}), signal });
+          return { p: done, ex: await exportAfter(ctx, done, o.export, signal) };
+        });
+        emit(opts, [`updated ${describe(p)}`, ...ex.lines], { ...p, ...ex.json });
+      }),
+    );
+
+  pub
+    .command('export')
+    .argument('<dir>')
+    .argument('[dist]', 'only this distribution (default: every one of the prefix)')
+    .option('--prefix <prefix>')
+    .description('write a publish as a plain tree into DIR (dists/ copied, pool/ as hard links) for nginx or rsync; again, only what changed')
+    .action(async (dir: string, dist: string | undefined, o: { prefix?: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        const r = await cancellable((signal) => exportPublish(ctx, dir, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(dist !== undefined ? { dist } : {}), signal }));
+        emit(opts, exported(dir, r), { dir, ...r });
       }),
     );
 

@@ -88,4 +88,16 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  `
+  -- The published pool/ of each prefix as a view of the content-addressed pool: what a file
+  -- tree of hard links used to be, one row per published path. Rows change only where a
+  -- publish changes the tree (rows for new paths, removed with the last generation using them).
+  CREATE TABLE pool_view (
+    prefix TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (prefix, path)
+  ) WITHOUT ROWID;
+  `,
 ];

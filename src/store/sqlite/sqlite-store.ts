@@ -18,7 +18,7 @@ import {
   type SnapshotRecord,
   type UnresolvedDependency,
 } from '../records.js';
-import type { Store, StoreReader, StoreWriter } from '../store.js';
+import type { PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
 import type { TokenRecord } from '../token-record.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -264,14 +264,49 @@ class SqliteReader implements StoreReader {
     const rows = this.db
       .prepare<[], { sha256: string }>(
         `SELECT DISTINCT f.sha256 FROM package_files f
-         WHERE f.package_id IN (SELECT package_id FROM mirror_packages UNION SELECT package_id FROM repo_packages UNION SELECT package_id FROM snapshot_packages)`,
+         WHERE f.package_id IN (SELECT package_id FROM mirror_packages UNION SELECT package_id FROM repo_packages UNION SELECT package_id FROM snapshot_packages)
+         UNION SELECT sha256 FROM pool_view`,
       )
       .all();
     return new Set(rows.map((r) => r.sha256));
   }
+
+  async poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined> {
+    return this.db.prepare<[string, string], PoolViewFile>('SELECT path, sha256, size FROM pool_view WHERE prefix = ? AND path = ?').get(prefix, path);
+  }
+
+  async poolView(prefix: string): Promise<PoolViewFile[]> {
+    return this.db.prepare<[string], PoolViewFile>('SELECT path, sha256, size FROM pool_view WHERE prefix = ? ORDER BY path').all(prefix);
+  }
 }
 
 class SqliteWriter extends SqliteReader implements StoreWriter {
+  async putPoolView(prefix: string, files: readonly PoolViewFile[]): Promise<PoolViewChange> {
+    const find = this.db.prepare<[string, string], { sha256: string; size: number }>('SELECT sha256, size FROM pool_view WHERE prefix = ? AND path = ?');
+    const put = this.db.prepare('INSERT OR REPLACE INTO pool_view (prefix, path, sha256, size) VALUES (?, ?, ?, ?)');
+    const added: string[] = [];
+    let replaced = 0;
+    let present = 0;
+    for (const f of files) {
+      const old = find.get(prefix, f.path);
+      if (old === undefined) added.push(f.path);
+      else if (old.sha256 === f.sha256 && old.size === f.size) {
+        present++;
+        continue;
+      } else replaced++;
+      put.run(prefix, f.path, f.sha256, f.size);
+    }
+    return { added, replaced, present };
+  }
+
+  async removePoolView(prefix: string, paths: Iterable<string> | 'all'): Promise<number> {
+    if (paths === 'all') return this.db.prepare('DELETE FROM pool_view WHERE prefix = ?').run(prefix).changes;
+    const remove = this.db.prepare('DELETE FROM pool_view WHERE prefix = ? AND path = ?');
+    let n = 0;
+    for (const path of paths) n += remove.run(prefix, path).changes;
+    return n;
+  }
+
   async createMirror(name: string, config: MirrorConfig, createdAt: string): Promise<void> {
     if (this.mirrorRow(name) !== undefined) {
       throw new DebstashError('DEBSTASH_E_MIRROR_EXISTS', `a mirror named "${name}" exists already`, { mirror: name });
@@ -489,6 +524,12 @@ export class SqliteStore implements Store {
   }
   listTokens(): Promise<TokenRecord[]> {
     return this.#reader.listTokens();
+  }
+  poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined> {
+    return this.#reader.poolViewFile(prefix, path);
+  }
+  poolView(prefix: string): Promise<PoolViewFile[]> {
+    return this.#reader.poolView(prefix);
   }
 
   async close(): Promise<void> {
