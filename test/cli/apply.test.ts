@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -22,6 +21,7 @@ import { buildDeb } from '../helpers/build-deb.js';
 import { isCode } from '../helpers/coded-error.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
 import { projectRoot } from '../helpers/project-root.js';
+import { freePort } from '../helpers/free-port.js';
 
 const run = promisify(execFile);
 const bin = join(projectRoot, 'bin/debstash.js');
@@ -35,15 +35,6 @@ async function cli(dataDir: string, config: string, ...args: string[]): Promise<
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: performance.now() - started };
   }
-}
-
-/** A port nothing listens on: taken from the OS, then released. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
 }
 
 let f: ConfigFixture;
@@ -234,7 +225,7 @@ test('client-config gives the URL the config serves on: server.listen, a host na
 
 test('a mirror URL that does not answer is a coded error naming the mirror', async () => {
   const ctx = await context();
-  const config = await loadConfig(await f.writeConfig(f.configText({ url: `http://127.0.0.1:${await closedPort()}` })));
+  const config = await loadConfig(await f.writeConfig(f.configText({ url: `http://127.0.0.1:${await freePort()}` })));
   await assert.rejects(applyConfig(ctx, config, { client: f.client }), isCode('DEBSTASH_E_UPSTREAM_UNREACHABLE', /^mirror "testing" \(mirrors\.testing\): /));
   assert.deepEqual(await ctx.store.listPublishes(), []);
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { type ConfigFixture, configFixture } from '../config/config-fixture.js';
 import { projectRoot } from '../helpers/project-root.js';
+import { freePort } from '../helpers/free-port.js';
 
 /** Every live process below `pid`, read from /proc (children of each of its threads). */
 function descendants(pid: number): number[] {
@@ -46,14 +47,6 @@ const portOpen = (port: number): Promise<boolean> =>
     });
     s.once('error', () => resolve(false));
   });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 let f: ConfigFixture;
 before(async () => {
