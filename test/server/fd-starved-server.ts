@@ -12,28 +12,32 @@ import { pino } from 'pino';
 import { openEmbeddedContext } from '../../src/model/context.js';
 import { startServer } from '../../src/server/start-server.js';
 
+// `npm test` runs every file under dist/test/, this one too, bare: then there is nothing to serve.
 const dataDir = process.argv[2];
-if (dataDir === undefined) throw new Error('usage: fd-starved-server DATA_DIR');
-const ctx = await openEmbeddedContext(dataDir);
-const server = await startServer(ctx, { host: '127.0.0.1', port: 0, logger: pino({ level: 'info' }) });
-const say = (o: object): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
-// Set up before the descriptors run out.
-const commands = createInterface({ input: process.stdin });
+if (dataDir !== undefined) await serveStarved(dataDir);
 
-const held: FileHandle[] = [];
-for (let i = 0; i < 65_536; i++) {
-  try {
-    held.push(await open('/dev/null', 'r'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EMFILE') break;
-    throw err;
+async function serveStarved(dataDir: string): Promise<void> {
+  const ctx = await openEmbeddedContext(dataDir);
+  const server = await startServer(ctx, { host: '127.0.0.1', port: 0, logger: pino({ level: 'info' }) });
+  const say = (o: object): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
+  // Set up before the descriptors run out.
+  const commands = createInterface({ input: process.stdin });
+
+  const held: FileHandle[] = [];
+  for (let i = 0; i < 65_536; i++) {
+    try {
+      held.push(await open('/dev/null', 'r'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EMFILE') break;
+      throw err;
+    }
   }
-}
-await held.pop()?.close();
-say({ url: server.url, held: held.length });
+  await held.pop()?.close();
+  say({ url: server.url, held: held.length });
 
-for await (const line of commands) {
-  if (line !== 'release') continue;
-  for (const h of held.splice(0)) await h.close();
-  say({ released: true });
+  for await (const line of commands) {
+    if (line !== 'release') continue;
+    for (const h of held.splice(0)) await h.close();
+    say({ released: true });
+  }
 }
