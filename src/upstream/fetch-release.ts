@@ -4,7 +4,7 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { distUrl } from './dist-url.js';
 import type { UpstreamClient } from './http-client.js';
 import type { Keyring } from './keyring.js';
-import { verifyDetachedRelease, verifyInRelease, type VerifiedRelease } from './verify-release.js';
+import type { VerifiedRelease } from './verify-release.js';
 
 /** What the caller kept from the last successful fetch, for a conditional GET. */
 export interface PreviousRelease {
@@ -20,7 +20,11 @@ export interface FetchReleaseOptions {
   /** The archive root, e.g. what a sources entry's URIs says. */
   readonly baseUrl: string;
   readonly dist: string;
-  readonly keyring: Keyring;
+  /**
+   * The keys the Release must be signed with, or how to get them: a function is called only
+   * when a Release arrives to be verified, so an unchanged upstream costs no keyring read.
+   */
+  readonly keyring: Keyring | (() => Promise<Keyring>);
   readonly previous?: PreviousRelease;
   /** Default: the current time. */
   readonly now?: Date;
@@ -65,7 +69,12 @@ function isNotFound(err: unknown): boolean {
  * back. Date and Valid-Until are checked at `now` (DEBSTASH_E_RELEASE_STALE), also on a 304.
  */
 export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchReleaseResult> {
-  const { client, keyring, previous, signal } = options;
+  const { client, previous, signal } = options;
+  // OpenPGP (a large module) is loaded, and the keyring read, only when there is a signature to check.
+  const verifier = async (): Promise<{ keyring: Keyring; verify: typeof import('./verify-release.js') }> => ({
+    keyring: typeof options.keyring === 'function' ? await options.keyring() : options.keyring,
+    verify: await import('./verify-release.js'),
+  });
   const now = options.now ?? new Date();
   const base = distUrl(options.baseUrl, options.dist);
 
@@ -111,7 +120,8 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
   try {
     const got = await client.getBuffer(inUrl, { signal, maxBytes: MAX_RELEASE_BYTES, ...conditional('InRelease') });
     if (got.notModified) return notModified('InRelease', inUrl);
-    const verified = await verifyInRelease(got.body, keyring, { source: inUrl, now });
+    const { keyring, verify } = await verifier();
+    const verified = await verify.verifyInRelease(got.body, keyring, { source: inUrl, now });
     return finish('InRelease', inUrl, got.body, verified, got.etag, got.lastModified);
   } catch (err) {
     if (!isNotFound(err)) throw err;
@@ -129,6 +139,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
     if (!isNotFound(err)) throw err;
     throw new DebstashError('DEBSTASH_E_SIGNATURE_INVALID', `${relUrl}: not signed (no InRelease and no Release.gpg)`, { source: relUrl }, { cause: err });
   }
-  const verified = await verifyDetachedRelease(got.body, signature, keyring, { source: relUrl, now });
+  const { keyring, verify } = await verifier();
+  const verified = await verify.verifyDetachedRelease(got.body, signature, keyring, { source: relUrl, now });
   return finish('Release', relUrl, got.body, verified, got.etag, got.lastModified);
 }
