@@ -136,7 +136,8 @@ export class WorkQueue<T> {
       const units = await this.#fn(item, this.#inner.signal);
       this.#measure(units);
     } catch (error) {
-      this.#failure ??= { error };
+      // Once stopped, what the others fail with is the stop itself, not a new failure.
+      if (!this.#inner.signal.aborted) this.#failure ??= { error };
       this.#stop(error);
     }
   }
