@@ -95,6 +95,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
               ...(previous.etag ? { etag: previous.etag } : {}),
               ...(previous.lastModified ? { lastModified: previous.lastModified } : {}),
               ...(previous.validUntil ? { validUntil: new Date(previous.validUntil) } : {}),
+              sha256: previous.releaseSha256,
             },
           }
         : {}),
@@ -116,8 +117,9 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
         warnings,
       };
     };
+    // Not modified (304), or the very bytes verified last time: fetchRelease checked neither again.
     if (fetched.notModified && previous) {
-      progress({ type: 'phase', phase: 'release', message: `${name}: upstream unchanged (not modified)` });
+      progress({ type: 'phase', phase: 'release', message: `${name}: upstream unchanged` });
       return await unchanged({ ...previous, ...(fetched.etag ? { etag: fetched.etag } : {}), ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}) });
     }
     if (fetched.notModified) throw new Error('upstream answered "not modified" to an unconditional request');
@@ -130,10 +132,6 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
       ...(fetched.release.validUntil ? { validUntil: fetched.release.validUntil.toISOString() } : {}),
       configHash: hash,
     };
-    if (previous && previous.releaseSha256 === fetched.releaseSha256) {
-      progress({ type: 'phase', phase: 'release', message: `${name}: upstream unchanged (same Release)` });
-      return await unchanged({ ...sync, ...(previous.filterWarnings ? { filterWarnings: previous.filterWarnings } : {}) });
-    }
     const { syncMirror } = await import('./mirror-sync.js');
     return await syncMirror(ctx, mirror, fetched.release, sync, client, downloads, options);
   } catch (err) {

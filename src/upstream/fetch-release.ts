@@ -13,6 +13,12 @@ export interface PreviousRelease {
   readonly lastModified?: string;
   /** Valid-Until of the kept Release: a 304 does not make an expired Release valid again. */
   readonly validUntil?: Date;
+  /**
+   * SHA-256 of the InRelease (or Release) bytes verified last time. Archives that send neither
+   * ETag nor Last-Modified answer every request in full; the same bytes again count as "not
+   * modified" without verifying them a second time.
+   */
+  readonly sha256?: string;
 }
 
 export interface FetchReleaseOptions {
@@ -98,6 +104,9 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
     return { notModified: true, via, ...conditional(via) };
   };
 
+  const sha256 = (raw: Buffer): string => createHash('sha256').update(raw).digest('hex');
+  const sameBytes = (raw: Buffer): boolean => previous?.sha256 !== undefined && sha256(raw) === previous.sha256;
+
   const finish = (via: 'InRelease' | 'Release', url: string, raw: Buffer, verified: VerifiedRelease, etag?: string, lastModified?: string): FetchReleaseResult => {
     const release = parseRelease(verified.text, { source: url });
     checkReleaseTimes(release, now, {
@@ -109,7 +118,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
       via,
       url,
       release,
-      releaseSha256: createHash('sha256').update(raw).digest('hex'),
+      releaseSha256: sha256(raw),
       signedBy: verified.fingerprint,
       ...(etag !== undefined ? { etag } : {}),
       ...(lastModified !== undefined ? { lastModified } : {}),
@@ -119,7 +128,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
   const inUrl = new URL('InRelease', base).href;
   try {
     const got = await client.getBuffer(inUrl, { signal, maxBytes: MAX_RELEASE_BYTES, ...conditional('InRelease') });
-    if (got.notModified) return notModified('InRelease', inUrl);
+    if (got.notModified || sameBytes(got.body)) return notModified('InRelease', inUrl);
     const { keyring, verify } = await verifier();
     const verified = await verify.verifyInRelease(got.body, keyring, { source: inUrl, now });
     return finish('InRelease', inUrl, got.body, verified, got.etag, got.lastModified);
@@ -129,7 +138,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
 
   const relUrl = new URL('Release', base).href;
   const got = await client.getBuffer(relUrl, { signal, maxBytes: MAX_RELEASE_BYTES, ...conditional('Release') });
-  if (got.notModified) return notModified('Release', relUrl);
+  if (got.notModified || sameBytes(got.body)) return notModified('Release', relUrl);
   let signature: Buffer;
   try {
     const sig = await client.getBuffer(`${relUrl}.gpg`, { signal, maxBytes: 1024 * 1024 });
