@@ -4,7 +4,7 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { distUrl } from './dist-url.js';
 import type { UpstreamClient } from './http-client.js';
 import type { Keyring } from './keyring.js';
-import { verifyDetachedRelease, verifyInRelease, type VerifiedRelease } from './verify-release.js';
+import type { VerifiedRelease } from './verify-release.js';
 
 /** What the caller kept from the last successful fetch, for a conditional GET. */
 export interface PreviousRelease {
@@ -13,6 +13,12 @@ export interface PreviousRelease {
   readonly lastModified?: string;
   /** Valid-Until of the kept Release: a 304 does not make an expired Release valid again. */
   readonly validUntil?: Date;
+  /**
+   * SHA-256 of the InRelease (or Release) bytes verified last time. Archives that send neither
+   * ETag nor Last-Modified answer every request in full; the same bytes again count as "not
+   * modified" without verifying them a second time.
+   */
+  readonly sha256?: string;
 }
 
 export interface FetchReleaseOptions {
@@ -20,7 +26,11 @@ export interface FetchReleaseOptions {
   /** The archive root, e.g. what a sources entry's URIs says. */
   readonly baseUrl: string;
   readonly dist: string;
-  readonly keyring: Keyring;
+  /**
+   * The keys the Release must be signed with, or how to get them: a function is called only
+   * when a Release arrives to be verified, so an unchanged upstream costs no keyring read.
+   */
+  readonly keyring: Keyring | (() => Promise<Keyring>);
   readonly previous?: PreviousRelease;
   /** Default: the current time. */
   readonly now?: Date;
@@ -65,7 +75,12 @@ function isNotFound(err: unknown): boolean {
  * back. Date and Valid-Until are checked at `now` (DEBSTASH_E_RELEASE_STALE), also on a 304.
  */
 export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchReleaseResult> {
-  const { client, keyring, previous, signal } = options;
+  const { client, previous, signal } = options;
+  // OpenPGP (a large module) is loaded, and the keyring read, only when there is a signature to check.
+  const verifier = async (): Promise<{ keyring: Keyring; verify: typeof import('./verify-release.js') }> => ({
+    keyring: typeof options.keyring === 'function' ? await options.keyring() : options.keyring,
+    verify: await import('./verify-release.js'),
+  });
   const now = options.now ?? new Date();
   const base = distUrl(options.baseUrl, options.dist);
 
@@ -89,6 +104,9 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
     return { notModified: true, via, ...conditional(via) };
   };
 
+  const sha256 = (raw: Buffer): string => createHash('sha256').update(raw).digest('hex');
+  const sameBytes = (raw: Buffer): boolean => previous?.sha256 !== undefined && sha256(raw) === previous.sha256;
+
   const finish = (via: 'InRelease' | 'Release', url: string, raw: Buffer, verified: VerifiedRelease, etag?: string, lastModified?: string): FetchReleaseResult => {
     const release = parseRelease(verified.text, { source: url });
     checkReleaseTimes(release, now, {
@@ -100,7 +118,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
       via,
       url,
       release,
-      releaseSha256: createHash('sha256').update(raw).digest('hex'),
+      releaseSha256: sha256(raw),
       signedBy: verified.fingerprint,
       ...(etag !== undefined ? { etag } : {}),
       ...(lastModified !== undefined ? { lastModified } : {}),
@@ -110,8 +128,9 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
   const inUrl = new URL('InRelease', base).href;
   try {
     const got = await client.getBuffer(inUrl, { signal, maxBytes: MAX_RELEASE_BYTES, ...conditional('InRelease') });
-    if (got.notModified) return notModified('InRelease', inUrl);
-    const verified = await verifyInRelease(got.body, keyring, { source: inUrl, now });
+    if (got.notModified || sameBytes(got.body)) return notModified('InRelease', inUrl);
+    const { keyring, verify } = await verifier();
+    const verified = await verify.verifyInRelease(got.body, keyring, { source: inUrl, now });
     return finish('InRelease', inUrl, got.body, verified, got.etag, got.lastModified);
   } catch (err) {
     if (!isNotFound(err)) throw err;
@@ -119,7 +138,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
 
   const relUrl = new URL('Release', base).href;
   const got = await client.getBuffer(relUrl, { signal, maxBytes: MAX_RELEASE_BYTES, ...conditional('Release') });
-  if (got.notModified) return notModified('Release', relUrl);
+  if (got.notModified || sameBytes(got.body)) return notModified('Release', relUrl);
   let signature: Buffer;
   try {
     const sig = await client.getBuffer(`${relUrl}.gpg`, { signal, maxBytes: 1024 * 1024 });
@@ -129,6 +148,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
     if (!isNotFound(err)) throw err;
     throw new DebstashError('DEBSTASH_E_SIGNATURE_INVALID', `${relUrl}: not signed (no InRelease and no Release.gpg)`, { source: relUrl }, { cause: err });
   }
-  const verified = await verifyDetachedRelease(got.body, signature, keyring, { source: relUrl, now });
+  const { keyring, verify } = await verifier();
+  const verified = await verify.verifyDetachedRelease(got.body, signature, keyring, { source: relUrl, now });
   return finish('Release', relUrl, got.body, verified, got.etag, got.lastModified);
 }

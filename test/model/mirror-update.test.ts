@@ -89,16 +89,30 @@ describe('mirror update against a reprepro-built, gpg-signed upstream on 127.0.0
     assert.deepEqual(await showMirror(again, 'm').then((d) => d.packages), shown.packages);
   });
 
-  test('an unchanged upstream costs one request and changes nothing', async () => {
+  const poolFiles = async (ctx: Context): Promise<string[]> => {
+    const listed: string[] = [];
+    for await (const f of ctx.pool.list()) listed.push(f);
+    return listed.sort();
+  };
+
+  test('an unchanged upstream costs one conditional request and changes nothing', async () => {
     const ctx = await mirrored(fx.server.url);
     await update(ctx);
     const before = await showMirror(ctx, 'm');
+    const pool = await poolFiles(ctx);
+    const sync = (await ctx.store.getMirror('m'))?.sync;
     fx.server.resetStats();
     const r = await update(ctx);
     assert.equal(r.upToDate, true);
+    assert.deepEqual([r.downloadFiles, r.added, r.removed], [0, [], []]);
     assert.equal(fx.server.requests.length, 1, fx.server.requests.map((q) => q.path).join(', '));
     assert.equal(fx.server.requests[0]?.path, '/dists/testing/InRelease');
+    assert.ok(fx.server.requests[0]?.headers['if-none-match'] !== undefined || fx.server.requests[0]?.headers['if-modified-since'] !== undefined, 'conditional');
     assert.deepEqual((await showMirror(ctx, 'm')).packages, before.packages);
+    assert.deepEqual((await showMirror(ctx, 'm')).unresolved, before.unresolved);
+    assert.deepEqual(await poolFiles(ctx), pool);
+    // Only the time of the check is written (the freshness metric reads it); what was verified stays.
+    assert.deepEqual((await ctx.store.getMirror('m'))?.sync, sync);
     // An edited filter re-selects even though upstream did not change.
     await editMirror(ctx, 'm', { filter: 'base' });
     const edited = await update(ctx);
@@ -176,6 +190,34 @@ describe('mirror update against a reprepro-built, gpg-signed upstream on 127.0.0
     } finally {
       await secKey.close();
     }
+  });
+
+  test('downloads that start while the indexes are read give the same set and pool as downloads after selection', async () => {
+    // strictFilter holds every download back until selection is done; the default starts the
+    // filter's matches at once. Same upstream, same answer, same files.
+    const overlap = await mirrored(fx.server.url);
+    const events: ProgressEvent[] = [];
+    const r = await update(overlap, { progress: (e) => events.push(e) });
+    const firstSelect = events.findIndex((e) => e.type === 'phase' && e.phase === 'resolve');
+    assert.ok(events.slice(0, firstSelect).some((e) => e.type === 'progress' && e.done > 0), 'some downloads finished before selection began');
+    const after = await mirrored(fx.server.url);
+    const s = await update(after, { strictFilter: true });
+    const [a, b] = [await showMirror(overlap, 'm'), await showMirror(after, 'm')];
+    assert.deepEqual([a.packages, a.unresolved], [b.packages, b.unresolved]);
+    assert.deepEqual(await poolFiles(overlap), await poolFiles(after));
+    assert.deepEqual([r.downloadFiles, r.downloadBytes, r.added], [s.downloadFiles, s.downloadBytes, s.added]);
+    const last = events.filter((e) => e.type === 'progress').at(-1);
+    assert.deepEqual(last && last.type === 'progress' ? [last.done, last.total] : [], [r.downloadFiles, r.downloadFiles]);
+  });
+
+  test('downloads at once never exceed the bound', async () => {
+    const { server } = await fx.copy();
+    server.inject(/\.deb$/, { delayMs: 20 });
+    const ctx = await mirrored(server.url);
+    // No client handed in: the update's own, sized to the bound, as the CLI runs it.
+    await updateMirror(ctx, 'm', { concurrency: 3 });
+    assert.deepEqual(await names(ctx), EXPECTED);
+    assert.ok(server.maxInFlight <= 3 && server.maxInFlight >= 2, `most requests at once: ${server.maxInFlight}`);
   });
 
   describe('bad upstreams: a coded error, and the previous state intact', () => {
@@ -260,6 +302,19 @@ describe('mirror update against a reprepro-built, gpg-signed upstream on 127.0.0
       const ctx = await mirrored(server.url);
       await expectIntact(ctx, () => update(ctx, { strictDeps: true }), 'DEBSTASH_E_UNRESOLVED_DEPENDENCIES');
       assert.equal(server.requests.some((q) => q.path.endsWith('.deb')), false);
+    });
+
+    test('a download that fails while the indexes are still read: nothing committed, nothing partial, then the same set', async () => {
+      const { server } = await fx.copy();
+      // app is a filter match in main, so its download starts before contrib's index is read.
+      const path = '/pool/main/a/app/app_1.0-1_amd64.deb';
+      server.inject(path, { status: 404, times: 1 });
+      server.inject('/dists/testing/contrib/binary-amd64/Packages.xz', { delayMs: 200 });
+      const ctx = await mirrored(server.url);
+      await expectIntact(ctx, () => update(ctx), 'DEBSTASH_E_UPSTREAM_HTTP');
+      assert.equal((await ctx.store.getMirror('m'))?.sync, undefined, 'no sync state committed');
+      await update(ctx);
+      assert.deepEqual(await names(ctx), EXPECTED);
     });
 
     test('cancelled mid-download: nothing committed, nothing partial', async () => {

@@ -57,6 +57,26 @@ describe('fetchRelease', () => {
     assert.equal(server.count('/dists/good/Release'), 0);
   });
 
+  test('without validators to send, the same bytes as last verified are "not modified": no keyring read, no verification', async () => {
+    await writeSignedDist(root, 'plain', files, { gpg, signer: archiveKey, validUntil: new Date(Date.now() + 7 * DAY) });
+    const r = await fetchRelease({ client, baseUrl: server.url, dist: 'plain', keyring });
+    assert.ok(!r.notModified);
+    let keyringReads = 0;
+    const lazyKeyring = async (): Promise<Keyring> => {
+      keyringReads++;
+      return keyring;
+    };
+    // An archive that sends neither ETag nor Last-Modified: the request is a plain GET.
+    const again = await fetchRelease({ client, baseUrl: server.url, dist: 'plain', keyring: lazyKeyring, previous: { via: 'InRelease', sha256: r.releaseSha256, validUntil: r.release.validUntil } });
+    assert.deepEqual(again, { notModified: true, via: 'InRelease' });
+    assert.equal(server.requests.at(-1)?.headers['if-none-match'], undefined);
+    assert.equal(keyringReads, 0);
+    // Other bytes are verified as ever, with the keyring read then.
+    const changed = await fetchRelease({ client, baseUrl: server.url, dist: 'plain', keyring: lazyKeyring, previous: { via: 'InRelease', sha256: '0'.repeat(64) } });
+    assert.equal(changed.notModified, false);
+    assert.equal(keyringReads, 1);
+  });
+
   test('a 304 does not revive a Release that has expired since', async () => {
     await writeSignedDist(root, 'expiring', files, { gpg, signer: archiveKey, validUntil: new Date(Date.now() + DAY) });
     const r = await fetchRelease({ client, baseUrl: server.url, dist: 'expiring', keyring });

@@ -93,18 +93,18 @@ export function mirrorCommand(): Command {
     .description('fetch and verify the upstream, select packages, download what is missing, commit')
     .argument('<name>')
     .option('--dry-run', 'show what would be added, removed and downloaded; change nothing')
-    .option('--concurrency <n>', 'parallel downloads (default 8)')
+    .option('--concurrency <n>', 'most parallel downloads (default 16; starts at 8 and grows while throughput does)')
     .option('--force', 're-select even when upstream and mirror are unchanged')
     .option('--strict-deps', 'fail when a dependency cannot be satisfied (default: warn)')
     .option('--strict-filter', 'fail when a term of the filter matches no package (default: warn)')
     .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean; strictDeps?: boolean; strictFilter?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+        const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
+        if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
           throw new DebstashError('DEBSTASH_E_USAGE', `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(o.concurrency)}`);
         }
         const r = await longJob(opts.quiet, ({ signal, progress }) =>
-          updateMirror(ctx, name, { dryRun: o.dryRun === true, concurrency, force: o.force === true, strictDeps: o.strictDeps === true, strictFilter: o.strictFilter === true, signal, progress }),
+          updateMirror(ctx, name, { dryRun: o.dryRun === true, ...(concurrency !== undefined ? { concurrency } : {}), force: o.force === true, strictDeps: o.strictDeps === true, strictFilter: o.strictFilter === true, signal, progress }),
         );
         emit(opts, updateSummary(r, opts.verbose), r);
       }),
