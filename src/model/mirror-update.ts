@@ -21,6 +21,7 @@ import { binaryEntry, sourceEntry } from './package-entry.js';
 import { paragraphOf } from './package-match.js';
 import { type ProgressSink, silentProgress } from './progress.js';
 import { formatBytes, plural } from './human-units.js';
+import { describeOwner, lockKey } from './store-locks.js';
 
 export interface UpdateMirrorOptions {
   readonly dryRun?: boolean;
@@ -221,8 +222,25 @@ async function missingFiles(ctx: Context, entries: readonly PackageEntry[]): Pro
  * `mirror update`: fetch and verify the upstream Release, select (filter + dependency closure),
  * download what the pool lacks, then commit the new package list in one transaction. Anything
  * that fails or is cancelled before the commit leaves the previous list exactly as it was.
+ *
+ * One update per mirror runs at a time across every process on the store (the store lock
+ * "mirror:NAME"): a second one waits, saying for whom, and then starts from what the first
+ * committed (usually finding upstream unchanged). Waiting rather than failing, because a
+ * cron job or a refresh wants the mirror updated, which the wait achieves. A dry run changes
+ * nothing and takes no lock.
  */
 export async function updateMirror(ctx: Context, name: string, options: UpdateMirrorOptions = {}): Promise<UpdateMirrorResult> {
+  if (options.dryRun === true) return updateLocked(ctx, name, options);
+  await requireMirror(ctx, name);
+  const progress = options.progress ?? silentProgress;
+  return ctx.locks.with([lockKey.mirror(name)], () => updateLocked(ctx, name, options), {
+    mode: 'wait',
+    ...(options.signal ? { signal: options.signal } : {}),
+    onWait: (holder) => progress({ type: 'phase', phase: 'wait', message: `${name}: waiting for the update running in ${describeOwner(holder.owner)}` }),
+  });
+}
+
+async function updateLocked(ctx: Context, name: string, options: UpdateMirrorOptions): Promise<UpdateMirrorResult> {
   const mirror = await requireMirror(ctx, name);
   const { config } = mirror;
   const progress = options.progress ?? silentProgress;

@@ -257,6 +257,12 @@ class SqliteReader implements StoreReader {
    * raw (array) rows because a publish reads every package of large sets (issue 5).
    */
   protected packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
+    // One read transaction over both queries: they see the same committed state, whatever
+    // another process commits between them (a savepoint when already in a transaction).
+    return this.db.transaction(() => this.#packagesOf(set, ownerId))();
+  }
+
+  #packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
     const rows = this.db
       .prepare<[number], RawPackageRow>(
         `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, l.component
@@ -276,7 +282,6 @@ class SqliteReader implements StoreReader {
     for (let i = 0; i < rows.length; i++) {
       const [id, kind, name, version, architecture, stanza, component] = rows[i] as RawPackageRow;
       const files: PackageFile[] = [];
-      // Files of a package linked between the two queries are skipped, as the package is.
       while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] < id) next++;
       while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] === id) {
         const [, path, sha256, size] = fileRows[next++] as RawFileRow;
