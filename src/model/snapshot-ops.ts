@@ -6,9 +6,7 @@ import { type PackageEntry, packageKey, type SnapshotOrigin, type SnapshotRecord
 import type { StoreReader } from '../store/store.js';
 import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
-import { requireMirror } from './mirror-admin.js';
 import { packageMatcher, paragraphOf } from './package-match.js';
-import { requireRepo } from './repo-ops.js';
 import { refuseIfPublished } from './require-publish.js';
 import { lockKey } from './store-locks.js';
 import { validateName } from './validate-name.js';
