@@ -217,6 +217,16 @@ export const ERROR_CODES = {
     status: 500,
     hint: 'The metadata store failed; check the data directory (or database) is reachable and writable. Nothing was changed.',
   },
+  DEBSTASH_E_STORE_BUSY: {
+    exit: 1,
+    status: 503,
+    hint: 'Another debstash process held the metadata store for minutes; check for a stuck process on the same data dir (or database), then try again. Nothing was changed.',
+  },
+  DEBSTASH_E_BUSY: {
+    exit: 1,
+    status: 409,
+    hint: 'Another debstash process (named in the message) is working on it; try again when it is done. A lock of a process that died is taken over on its own.',
+  },
   DEBSTASH_E_STORE_VERSION: {
     exit: 1,
     status: 500,
@@ -341,7 +351,12 @@ export const ERROR_CODES = {
   DEBSTASH_E_TASK_NOT_FOUND: {
     exit: 1,
     status: 404,
-    hint: 'Tasks are kept in the memory of the server for a while after they end; list the recent ones with GET /api/tasks.',
+    hint: 'Tasks are kept in the store, the newest 100 after they end; list them with GET /api/tasks.',
+  },
+  DEBSTASH_E_TASK_ABANDONED: {
+    exit: 1,
+    status: 500,
+    hint: 'The process running the task stopped (killed, crashed or restarted) before it ended; what the task would have changed was not committed, so run it again.',
   },
   DEBSTASH_E_TOKEN_EXISTS: {
     exit: 1,

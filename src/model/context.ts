@@ -5,11 +5,14 @@ import { FsPool } from '../pool/fs-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
+import { StoreLocks } from './store-locks.js';
 
 /** Everything an operation works on. The CLI and the server build one and pass it down. */
 export interface Context {
   readonly dataDir: string;
   readonly store: Store;
+  /** Locks held in the store, so they hold across every process on it (see StoreLocks). */
+  readonly locks: StoreLocks;
   readonly pool: Pool;
   /** Verified upstream index files, kept by SHA-256 so an unchanged index is never fetched twice. */
   readonly indexCacheDir: string;
@@ -26,9 +29,10 @@ export async function openEmbeddedContext(dataDir: string): Promise<Context> {
   });
   const store = SqliteStore.open(join(dataDir, 'debstash.sqlite'));
   const pool = await FsPool.open(join(dataDir, 'pool'));
-  return { dataDir, store, pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };
+  return { dataDir, store, locks: new StoreLocks(store), pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };
 }
 
 export async function closeContext(ctx: Context): Promise<void> {
+  ctx.locks.close();
   await ctx.store.close();
 }

@@ -2,6 +2,8 @@ import { DebstashError } from '../errors/debstash-error.js';
 import type { MirrorRecord, PackageEntry, UnresolvedDependency } from '../store/records.js';
 import type { Context } from './context.js';
 import type { MirrorConfig } from '../store/records.js';
+import type { StoreReader } from '../store/store.js';
+import { lockKey } from './store-locks.js';
 import type { MirrorConfigInput } from './mirror-config.js';
 import { normalizeMirrorConfig } from './normalize-mirror-config.js';
 import { validateName } from './validate-name.js';
@@ -11,10 +13,11 @@ export interface MirrorDefaults {
   readonly keyrings: readonly string[];
 }
 
-async function checkDepsFrom(ctx: Context, name: string, config: MirrorConfig): Promise<void> {
+/** Inside the transaction that saves `config`, so a mirror it names cannot be dropped meanwhile. */
+async function checkDepsFrom(tx: StoreReader, name: string, config: MirrorConfig): Promise<void> {
   for (const other of config.depsFrom) {
     if (other === name) throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${name}" cannot take dependencies from itself`, { mirror: name });
-    if ((await ctx.store.getMirror(other)) === undefined) {
+    if ((await tx.getMirror(other)) === undefined) {
       throw new DebstashError('DEBSTASH_E_MIRROR_NOT_FOUND', `--deps-from names "${other}", which is not a mirror`, { mirror: other });
     }
   }
@@ -23,31 +26,54 @@ async function checkDepsFrom(ctx: Context, name: string, config: MirrorConfig): 
 export async function createMirror(ctx: Context, name: string, input: MirrorConfigInput, defaults: MirrorDefaults): Promise<MirrorRecord> {
   validateName('mirror', name);
   const config = normalizeMirrorConfig(input, defaults);
-  await checkDepsFrom(ctx, name, config);
-  await ctx.store.transaction((tx) => tx.createMirror(name, config, new Date().toISOString()));
+  await ctx.store.transaction(async (tx) => {
+    await checkDepsFrom(tx, name, config);
+    await tx.createMirror(name, config, new Date().toISOString());
+  });
   return requireMirror(ctx, name);
 }
 
-/** Changes some settings of a mirror; the next update applies them (even if upstream is unchanged). */
+/**
+ * Changes some settings of a mirror; the next update applies them (even if upstream is
+ * unchanged). Read, merge and write in one transaction: two edits of different settings at
+ * once both stay.
+ */
 export async function editMirror(ctx: Context, name: string, changes: Partial<MirrorConfigInput>): Promise<MirrorRecord> {
-  const current = await requireMirror(ctx, name);
-  const config = normalizeMirrorConfig({ ...current.config, ...changes }, current.config);
-  await checkDepsFrom(ctx, name, config);
-  await ctx.store.transaction((tx) => tx.setMirrorConfig(name, config));
+  await ctx.store.transaction(async (tx) => {
+    const current = await tx.getMirror(name);
+    if (current === undefined) throw notFound(name);
+    const config = normalizeMirrorConfig({ ...current.config, ...changes }, current.config);
+    await checkDepsFrom(tx, name, config);
+    await tx.setMirrorConfig(name, config);
+  });
   return requireMirror(ctx, name);
 }
 
+/**
+ * Drops a mirror unless another mirror takes dependencies from it (checked in the dropping
+ * transaction). Fails fast with DEBSTASH_E_BUSY while any process updates it: waiting for an
+ * update only to throw its work away is not what a drop means.
+ */
 export async function dropMirror(ctx: Context, name: string): Promise<void> {
-  const users = (await ctx.store.listMirrors()).filter((m) => m.config.depsFrom.includes(name)).map((m) => m.name);
-  if (users.length > 0) {
-    throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${name}" is used by --deps-from of ${users.join(', ')}; edit those first`, { mirror: name });
-  }
-  await ctx.store.transaction((tx) => tx.dropMirror(name));
+  await ctx.locks.with(
+    [lockKey.mirror(name)],
+    () =>
+      ctx.store.transaction(async (tx) => {
+        const users = (await tx.listMirrors()).filter((m) => m.config.depsFrom.includes(name)).map((m) => m.name);
+        if (users.length > 0) {
+          throw new DebstashError('DEBSTASH_E_IN_USE', `mirror "${name}" is used by --deps-from of ${users.join(', ')}; edit those first`, { mirror: name });
+        }
+        await tx.dropMirror(name);
+      }),
+    { mode: 'fail', what: `drop mirror "${name}"` },
+  );
 }
+
+const notFound = (name: string): DebstashError => new DebstashError('DEBSTASH_E_MIRROR_NOT_FOUND', `no mirror named "${name}"`, { mirror: name });
 
 export async function requireMirror(ctx: Context, name: string): Promise<MirrorRecord> {
   const m = await ctx.store.getMirror(name);
-  if (m === undefined) throw new DebstashError('DEBSTASH_E_MIRROR_NOT_FOUND', `no mirror named "${name}"`, { mirror: name });
+  if (m === undefined) throw notFound(name);
   return m;
 }
 

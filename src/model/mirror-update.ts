@@ -7,6 +7,7 @@ import { checkFilter } from './check-filter.js';
 import type { Context } from './context.js';
 import { requireMirror } from './mirror-admin.js';
 import { type ProgressSink, silentProgress } from './progress.js';
+import { describeOwner, lockKey } from './store-locks.js';
 
 export interface UpdateMirrorOptions {
   readonly dryRun?: boolean;
@@ -68,8 +69,25 @@ function configHash(config: MirrorConfig): string {
  * An unchanged upstream is one conditional request: the keyring is read and OpenPGP loaded only
  * when a new Release has to be verified, and the rest (mirror-sync.ts: parsers, filter,
  * resolver, codecs) is loaded only when there is something to select.
+ *
+ * One update per mirror runs at a time across every process on the store (the store lock
+ * "mirror:NAME"): a second one waits, saying for whom, and then starts from what the first
+ * committed (usually finding upstream unchanged). Waiting rather than failing, because a
+ * cron job or a refresh wants the mirror updated, which the wait achieves. A dry run changes
+ * nothing and takes no lock.
  */
 export async function updateMirror(ctx: Context, name: string, options: UpdateMirrorOptions = {}): Promise<UpdateMirrorResult> {
+  if (options.dryRun === true) return updateLocked(ctx, name, options);
+  await requireMirror(ctx, name);
+  const progress = options.progress ?? silentProgress;
+  return ctx.locks.with([lockKey.mirror(name)], () => updateLocked(ctx, name, options), {
+    mode: 'wait',
+    ...(options.signal ? { signal: options.signal } : {}),
+    onWait: (holder) => progress({ type: 'phase', phase: 'wait', message: `${name}: waiting for the update running in ${describeOwner(holder.owner)}` }),
+  });
+}
+
+async function updateLocked(ctx: Context, name: string, options: UpdateMirrorOptions): Promise<UpdateMirrorResult> {
   const mirror = await requireMirror(ctx, name);
   const { config } = mirror;
   const progress = options.progress ?? silentProgress;

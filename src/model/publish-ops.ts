@@ -11,6 +11,7 @@ import type { Context } from './context.js';
 import { normalizePrefix, requirePublish } from './require-publish.js';
 import { requireRepo } from './repo-ops.js';
 import { requireSnapshot } from './snapshot-ops.js';
+import { lockKey } from './store-locks.js';
 
 export interface PublishOptions {
   readonly dist: string;
@@ -65,8 +66,18 @@ export function contentsCacheDir(ctx: Context): string {
   return join(ctx.dataDir, 'cache', 'contents');
 }
 
-/** Writes the tree of `record` with its source's current packages and stores the record. */
-async function write(ctx: Context, record: Omit<PublishRecord, 'releaseSha256' | 'updatedAt'>, options: { passphrase?: string; signal?: AbortSignal }): Promise<PublishRecord> {
+/**
+ * Writes the tree of `record` with its source's current packages and stores the record. The
+ * caller holds the locks of the publish and of its source (see withPublishLocks); the record
+ * is saved in a transaction that checks again what the publish depends on, so it never names
+ * a source that is gone nor replaces a publish it did not mean to.
+ */
+async function write(
+  ctx: Context,
+  record: Omit<PublishRecord, 'releaseSha256' | 'updatedAt'>,
+  options: { passphrase?: string; signal?: AbortSignal },
+  expect: 'new' | 'existing',
+): Promise<PublishRecord> {
   const packages = await sourcePackages(ctx, record.source);
   // The key is unlocked and checked before anything is written.
   const signer = await openSigner(ctx.dataDir, { fingerprint: record.keyFingerprint, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
@@ -85,41 +96,67 @@ async function write(ctx: Context, record: Omit<PublishRecord, 'releaseSha256' |
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const saved: PublishRecord = { ...record, updatedAt: new Date().toISOString(), releaseSha256: result.releaseSha256 };
-  await ctx.store.transaction((tx) => tx.savePublish(saved));
+  await ctx.store.transaction(async (tx) => {
+    const { kind, name } = record.source;
+    if ((kind === 'repo' ? await tx.getRepo(name) : await tx.getSnapshot(name)) === undefined) {
+      throw new DebstashError(kind === 'repo' ? 'DEBSTASH_E_REPO_NOT_FOUND' : 'DEBSTASH_E_SNAPSHOT_NOT_FOUND', `${kind} "${name}" was dropped while it was being published`, { [kind]: name });
+    }
+    const current = await tx.getPublish(record.prefix, record.dist);
+    if (expect === 'new' && current !== undefined) throw publishExists(record.prefix, record.dist);
+    if (expect === 'existing' && current === undefined) throw publishNotFound(record.prefix, record.dist);
+    await tx.savePublish(saved);
+  });
   return saved;
 }
+
+/**
+ * Runs `fn` holding the store locks of the publish at (prefix, dist) and of the source it
+ * shows: one publisher per publish across every process, and no drop of the source
+ * meanwhile. A second publisher waits (as the tree writer's lock did); a drop of the source
+ * fails fast instead (see dropRepo).
+ */
+function withPublishLocks<T>(ctx: Context, prefix: string, dist: string, source: PublishRecord['source'], signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  return ctx.locks.with([lockKey.publish(prefix, dist), lockKey.source(source)], fn, { mode: 'wait', ...(signal ? { signal } : {}) });
+}
+
+const publishExists = (prefix: string, dist: string): DebstashError =>
+  new DebstashError('DEBSTASH_E_PUBLISH_EXISTS', `${prefix || '/'} ${dist} is published already; use "debstash publish switch" to change what it shows`, { prefix, dist });
+
+const publishNotFound = (prefix: string, dist: string): DebstashError =>
+  new DebstashError('DEBSTASH_E_PUBLISH_NOT_FOUND', `nothing is published at ${prefix || '/'} ${dist}`, { prefix, dist });
 
 /** `publish snapshot|repo NAME --dist DIST [--prefix P]`: a new signed tree at PREFIX/dists/DIST. */
 export async function publish(ctx: Context, source: PublishRecord['source'], options: PublishOptions): Promise<PublishRecord> {
   const prefix = normalizePrefix(options.prefix);
-  if ((await ctx.store.getPublish(prefix, options.dist)) !== undefined) {
-    throw new DebstashError('DEBSTASH_E_PUBLISH_EXISTS', `${prefix || '/'} ${options.dist} is published already; use "debstash publish switch" to change what it shows`, { prefix, dist: options.dist });
-  }
-  const packages = await sourcePackages(ctx, source);
-  const signer = await openSigner(ctx.dataDir, { ...(options.keyFingerprint ? { fingerprint: options.keyFingerprint } : {}), ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
-  const meta: PublishMeta = {
-    origin: options.origin ?? 'debstash',
-    label: options.label ?? (prefix ? `${prefix} ${options.dist}` : options.dist),
-    suite: options.dist,
-    codename: options.dist,
-  };
-  const now = new Date().toISOString();
-  return write(
-    ctx,
-    {
-      prefix,
-      dist: options.dist,
-      source,
-      ...(options.component ? { component: options.component } : {}),
-      architectures: architecturesOf(packages, options.architectures),
-      meta,
-      ...(options.contents === true ? { contents: true } : {}),
-      ...(options.md5 === true ? { md5: true } : {}),
-      keyFingerprint: signer.fingerprint,
-      createdAt: now,
-    },
-    options,
-  );
+  return withPublishLocks(ctx, prefix, options.dist, source, options.signal, async () => {
+    if ((await ctx.store.getPublish(prefix, options.dist)) !== undefined) throw publishExists(prefix, options.dist);
+    const packages = await sourcePackages(ctx, source);
+    const signer = await openSigner(ctx.dataDir, { ...(options.keyFingerprint ? { fingerprint: options.keyFingerprint } : {}), ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+    const meta: PublishMeta = {
+      origin: options.origin ?? 'debstash',
+      label: options.label ?? (prefix ? `${prefix} ${options.dist}` : options.dist),
+      suite: options.dist,
+      codename: options.dist,
+    };
+    const now = new Date().toISOString();
+    return write(
+      ctx,
+      {
+        prefix,
+        dist: options.dist,
+        source,
+        ...(options.component ? { component: options.component } : {}),
+        architectures: architecturesOf(packages, options.architectures),
+        meta,
+        ...(options.contents === true ? { contents: true } : {}),
+        ...(options.md5 === true ? { md5: true } : {}),
+        keyFingerprint: signer.fingerprint,
+        createdAt: now,
+      },
+      options,
+      'new',
+    );
+  });
 }
 
 /**
@@ -127,14 +164,31 @@ export async function publish(ctx: Context, source: PublishRecord['source'], opt
  * architectures kept, so clients see no Release-info change) now shows another snapshot.
  */
 export async function switchPublish(ctx: Context, dist: string, snapshot: string, options: { prefix?: string; passphrase?: string; signal?: AbortSignal } = {}): Promise<PublishRecord> {
-  const current = await requirePublish(ctx, options.prefix, dist);
-  await requireSnapshot(ctx, snapshot);
-  return write(ctx, { ...current, source: { kind: 'snapshot', name: snapshot } }, options);
+  const prefix = normalizePrefix(options.prefix);
+  return withPublishLocks(ctx, prefix, dist, { kind: 'snapshot', name: snapshot }, options.signal, async () => {
+    const current = await requirePublish(ctx, prefix, dist);
+    await requireSnapshot(ctx, snapshot);
+    return write(ctx, { ...current, source: { kind: 'snapshot', name: snapshot } }, options, 'existing');
+  });
 }
 
-/** Republishes a repo publish with the repo's current contents. */
+/** Republishes a publish with its source's current contents (what a repo publish needs after `repo add`). */
 export async function updatePublish(ctx: Context, dist: string, options: { prefix?: string; passphrase?: string; signal?: AbortSignal } = {}): Promise<PublishRecord> {
-  return write(ctx, await requirePublish(ctx, options.prefix, dist), options);
+  const prefix = normalizePrefix(options.prefix);
+  // The source's lock is named by the record, which a switch may change while this waits for
+  // the locks: then read it again and take the new source's lock instead.
+  for (let attempt = 1; ; attempt++) {
+    const before = await requirePublish(ctx, prefix, dist);
+    const done = await withPublishLocks(ctx, prefix, dist, before.source, options.signal, async () => {
+      const current = await requirePublish(ctx, prefix, dist);
+      const same = current.source.kind === before.source.kind && current.source.name === before.source.name;
+      return same ? write(ctx, current, options, 'existing') : undefined;
+    });
+    if (done !== undefined) return done;
+    if (attempt === 3) {
+      throw new DebstashError('DEBSTASH_E_BUSY', `cannot republish ${prefix || '/'} ${dist}: other processes keep switching it`, { prefix, dist });
+    }
+  }
 }
 
 /**
@@ -158,9 +212,17 @@ export async function exportPublish(ctx: Context, dest: string, options: { prefi
   });
 }
 
-/** `publish drop`: the record goes first, so /readyz and client-config stop naming it, then the tree. */
+/**
+ * `publish drop`: under the publish's lock (after a publish in progress there), the record
+ * goes first, so /readyz and client-config stop naming it, then the tree.
+ */
 export async function dropPublish(ctx: Context, dist: string, options: { prefix?: string } = {}): Promise<void> {
-  const p = await requirePublish(ctx, options.prefix, dist);
-  await ctx.store.transaction((tx) => tx.dropPublish(p.prefix, p.dist));
-  await unpublishTree({ root: ctx.publicDir, prefix: p.prefix, dist: p.dist, store: ctx.store });
+  const prefix = normalizePrefix(options.prefix);
+  await ctx.locks.with([lockKey.publish(prefix, dist)], async () => {
+    await ctx.store.transaction(async (tx) => {
+      if ((await tx.getPublish(prefix, dist)) === undefined) throw publishNotFound(prefix, dist);
+      await tx.dropPublish(prefix, dist);
+    });
+    await unpublishTree({ root: ctx.publicDir, prefix, dist, store: ctx.store });
+  });
 }

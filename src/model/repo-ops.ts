@@ -11,6 +11,8 @@ import { type PackageEntry, packageKey, type RepoRecord } from '../store/records
 import type { Context } from './context.js';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { packageMatcher } from './package-match.js';
+import { refuseIfPublished } from './require-publish.js';
+import { lockKey } from './store-locks.js';
 import { validateName } from './validate-name.js';
 
 export async function createRepo(ctx: Context, name: string, comment = ''): Promise<RepoRecord> {
@@ -150,49 +152,63 @@ export async function addToRepo(ctx: Context, name: string, paths: readonly stri
   await requireRepo(ctx, name);
   const component = options.component ?? 'main';
   const entries = await storeDebs(ctx, await packageFiles(paths), component);
-  const existing = await ctx.store.repoPackages(name);
-  const byIdentity = new Map(existing.map((p) => [`${p.kind} ${p.name} ${p.version} ${p.architecture}`, p]));
-  const keys = new Set(existing.map(packageKey));
-  const added: PackageEntry[] = [];
-  const unchanged: PackageEntry[] = [];
-  const replaced: PackageEntry[] = [];
-  for (const e of entries) {
-    if (keys.has(packageKey(e))) {
-      unchanged.push(e);
-      continue;
-    }
-    const same = byIdentity.get(`${e.kind} ${e.name} ${e.version} ${e.architecture}`);
-    if (same !== undefined) {
-      if (!options.forceReplace) {
-        throw new DebstashError('DEBSTASH_E_PACKAGE_CONFLICT', `${e.name}_${e.version}_${e.architecture} is already in repo "${name}" with other bytes (SHA-256 ${same.files[0]?.sha256})`, {
-          package: `${e.name}_${e.version}_${e.architecture}`,
-        });
+  // What is in the repo is read in the transaction that adds: two adds at once (any
+  // processes) each see the other's packages, so a conflict is never missed.
+  return ctx.store.transaction(async (tx) => {
+    const existing = await tx.repoPackages(name);
+    const byIdentity = new Map(existing.map((p) => [`${p.kind} ${p.name} ${p.version} ${p.architecture}`, p]));
+    const keys = new Set(existing.map(packageKey));
+    const added: PackageEntry[] = [];
+    const unchanged: PackageEntry[] = [];
+    const replaced: PackageEntry[] = [];
+    for (const e of entries) {
+      if (keys.has(packageKey(e))) {
+        unchanged.push(e);
+        continue;
       }
-      replaced.push(same);
+      const same = byIdentity.get(`${e.kind} ${e.name} ${e.version} ${e.architecture}`);
+      if (same !== undefined) {
+        if (!options.forceReplace) {
+          throw new DebstashError('DEBSTASH_E_PACKAGE_CONFLICT', `${e.name}_${e.version}_${e.architecture} is already in repo "${name}" with other bytes (SHA-256 ${same.files[0]?.sha256})`, {
+            package: `${e.name}_${e.version}_${e.architecture}`,
+          });
+        }
+        replaced.push(same);
+      }
+      added.push(e);
+      keys.add(packageKey(e));
     }
-    added.push(e);
-    keys.add(packageKey(e));
-  }
-  await ctx.store.transaction(async (tx) => {
     if (replaced.length > 0) await tx.removeRepoPackages(name, replaced);
     await tx.addRepoPackages(name, added);
+    return { added, unchanged, replaced };
   });
-  return { added, unchanged, replaced };
 }
 
-/** `repo remove NAME QUERY`: removes the matching packages; returns them. */
+/** `repo remove NAME QUERY`: removes the matching packages (as the transaction sees them); returns them. */
 export async function removeFromRepo(ctx: Context, name: string, query: string): Promise<PackageEntry[]> {
   const matches = packageMatcher(query);
-  const gone = (await ctx.store.repoPackages(name)).filter(matches);
-  await ctx.store.transaction((tx) => tx.removeRepoPackages(name, gone));
-  return gone;
+  return ctx.store.transaction(async (tx) => {
+    const gone = (await tx.repoPackages(name)).filter(matches);
+    await tx.removeRepoPackages(name, gone);
+    return gone;
+  });
 }
 
+/**
+ * Drops a repo unless a publish shows it. Checked in the dropping transaction, and under the
+ * repo's store lock, which a publish of it holds from reading the repo to saving its record:
+ * so no publish can end up pointing at a dropped repo. A publish in progress makes the drop
+ * fail fast (DEBSTASH_E_BUSY).
+ */
 export async function dropRepo(ctx: Context, name: string): Promise<void> {
-  await requireRepo(ctx, name);
-  const users = (await ctx.store.listPublishes()).filter((p) => p.source.kind === 'repo' && p.source.name === name);
-  if (users.length > 0) {
-    throw new DebstashError('DEBSTASH_E_IN_USE', `repo "${name}" is published at ${users.map((p) => `${p.prefix || '/'} ${p.dist}`).join(', ')}`, { repo: name });
-  }
-  await ctx.store.transaction((tx) => tx.dropRepo(name));
+  await ctx.locks.with(
+    [lockKey.source({ kind: 'repo', name })],
+    () =>
+      ctx.store.transaction(async (tx) => {
+        if ((await tx.getRepo(name)) === undefined) throw new DebstashError('DEBSTASH_E_REPO_NOT_FOUND', `no repo named "${name}"`, { repo: name });
+        await refuseIfPublished(tx, { kind: 'repo', name });
+        await tx.dropRepo(name);
+      }),
+    { mode: 'fail', what: `drop repo "${name}"` },
+  );
 }

@@ -3,11 +3,12 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
 import { resolveClosure } from '../resolve/resolve-closure.js';
 import { type PackageEntry, packageKey, type SnapshotOrigin, type SnapshotRecord, type UnresolvedDependency } from '../store/records.js';
+import type { StoreReader } from '../store/store.js';
 import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
-import { requireMirror } from './mirror-admin.js';
 import { packageMatcher, paragraphOf } from './package-match.js';
-import { requireRepo } from './repo-ops.js';
+import { refuseIfPublished } from './require-publish.js';
+import { lockKey } from './store-locks.js';
 import { validateName } from './validate-name.js';
 
 export async function requireSnapshot(ctx: Context, name: string): Promise<SnapshotRecord> {
@@ -17,22 +18,46 @@ export async function requireSnapshot(ctx: Context, name: string): Promise<Snaps
 }
 
 async function save(ctx: Context, name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[]): Promise<SnapshotRecord> {
+  return saveFrom(ctx, name, async () => ({ description, origins, packages }));
+}
+
+/**
+ * Creates snapshot `name` from what `read` finds in the same transaction: a snapshot of a
+ * mirror or repo is exactly one committed state of it, whatever other processes commit.
+ */
+async function saveFrom(
+  ctx: Context,
+  name: string,
+  read: (tx: StoreReader) => Promise<{ description: string; origins: readonly SnapshotOrigin[]; packages: readonly PackageEntry[] }>,
+): Promise<SnapshotRecord> {
   validateName('snapshot', name);
-  await ctx.store.transaction((tx) => tx.createSnapshot(name, description, origins, packages, new Date().toISOString()));
+  await ctx.store.transaction(async (tx) => {
+    const { description, origins, packages } = await read(tx);
+    await tx.createSnapshot(name, description, origins, packages, new Date().toISOString());
+  });
   return requireSnapshot(ctx, name);
 }
 
 /** Freezes what a mirror or repo holds now. */
 export async function createSnapshot(ctx: Context, name: string, from: { readonly mirror: string } | { readonly repo: string }): Promise<SnapshotRecord> {
   if ('mirror' in from) {
-    const m = await requireMirror(ctx, from.mirror);
-    if (m.updatedAt === undefined) {
-      throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${from.mirror}" was never updated; run "debstash mirror update ${from.mirror}" first`, { mirror: from.mirror });
-    }
-    return save(ctx, name, `snapshot of mirror ${from.mirror} (${m.config.url} ${m.config.dist}) updated ${m.updatedAt}`, [{ kind: 'mirror', name: from.mirror }], await ctx.store.mirrorPackages(from.mirror));
+    return saveFrom(ctx, name, async (tx) => {
+      const m = await tx.getMirror(from.mirror);
+      if (m === undefined) throw new DebstashError('DEBSTASH_E_MIRROR_NOT_FOUND', `no mirror named "${from.mirror}"`, { mirror: from.mirror });
+      if (m.updatedAt === undefined) {
+        throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${from.mirror}" was never updated; run "debstash mirror update ${from.mirror}" first`, { mirror: from.mirror });
+      }
+      return {
+        description: `snapshot of mirror ${from.mirror} (${m.config.url} ${m.config.dist}) updated ${m.updatedAt}`,
+        origins: [{ kind: 'mirror', name: from.mirror }],
+        packages: await tx.mirrorPackages(from.mirror),
+      };
+    });
   }
-  await requireRepo(ctx, from.repo);
-  return save(ctx, name, `snapshot of repo ${from.repo}`, [{ kind: 'repo', name: from.repo }], await ctx.store.repoPackages(from.repo));
+  return saveFrom(ctx, name, async (tx) => {
+    if ((await tx.getRepo(from.repo)) === undefined) throw new DebstashError('DEBSTASH_E_REPO_NOT_FOUND', `no repo named "${from.repo}"`, { repo: from.repo });
+    return { description: `snapshot of repo ${from.repo}`, origins: [{ kind: 'repo', name: from.repo }], packages: await tx.repoPackages(from.repo) };
+  });
 }
 
 const slot = (p: PackageEntry): string => `${p.kind} ${p.name} ${p.architecture}`;
@@ -157,11 +182,16 @@ export async function verifySnapshot(ctx: Context, name: string): Promise<Unreso
   return closeOver(all, all).unresolved;
 }
 
+/** Drops a snapshot unless a publish shows it; see dropRepo for why under its lock and in one transaction. */
 export async function dropSnapshot(ctx: Context, name: string): Promise<void> {
-  await requireSnapshot(ctx, name);
-  const users = (await ctx.store.listPublishes()).filter((p) => p.source.kind === 'snapshot' && p.source.name === name);
-  if (users.length > 0) {
-    throw new DebstashError('DEBSTASH_E_IN_USE', `snapshot "${name}" is published at ${users.map((p) => `${p.prefix || '/'} ${p.dist}`).join(', ')}`, { snapshot: name });
-  }
-  await ctx.store.transaction((tx) => tx.dropSnapshot(name));
+  await ctx.locks.with(
+    [lockKey.source({ kind: 'snapshot', name })],
+    () =>
+      ctx.store.transaction(async (tx) => {
+        if ((await tx.getSnapshot(name)) === undefined) throw new DebstashError('DEBSTASH_E_SNAPSHOT_NOT_FOUND', `no snapshot named "${name}"`, { snapshot: name });
+        await refuseIfPublished(tx, { kind: 'snapshot', name });
+        await tx.dropSnapshot(name);
+      }),
+    { mode: 'fail', what: `drop snapshot "${name}"` },
+  );
 }

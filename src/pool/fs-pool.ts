@@ -18,6 +18,9 @@ function isErrno(err: unknown, code: string): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === code;
 }
 
+/** A temp file untouched this long belongs to no live writer (a download in progress writes all the time). */
+const STALE_TMP_MS = 60 * 60 * 1000;
+
 /**
  * The embedded pool: `ROOT/ab/cd/<sha256>`. A file is written under `ROOT/.tmp`, hashed while
  * it streams, fsync'd (putMany: a batch synced at once), and renamed into place only when size
@@ -38,8 +41,14 @@ export class FsPool implements Pool {
   static async open(root: string): Promise<FsPool> {
     const pool = new FsPool(root);
     await mkdir(pool.#tmp, { recursive: true });
-    // Temp files left by a crash are never valid content; starting afresh is safe.
-    for (const name of await readdir(pool.#tmp)) await rm(join(pool.#tmp, name), { force: true });
+    // Temp files left by a crash are never valid content. Only old ones go: another process
+    // sharing the pool (a CLI beside `up`) may be writing the recent ones right now.
+    const before = Date.now() - STALE_TMP_MS;
+    for (const name of await readdir(pool.#tmp)) {
+      const path = join(pool.#tmp, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st !== undefined && st.mtimeMs < before) await rm(path, { force: true });
+    }
     return pool;
   }
 

@@ -8,7 +8,7 @@ import type { ErrorCode } from '../errors/codes.js';
 import { exportPublicKey } from '../keys/key-store.js';
 import { clientConfig } from '../model/client-config.js';
 import type { Context } from '../model/context.js';
-import { stopTasks } from './api/api-state.js';
+import { apiState, stopTasks } from './api/api-state.js';
 import { handleApi } from './api/handle-api.js';
 import { Metrics } from './metrics.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
@@ -188,6 +188,9 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     });
   });
   const close = gracefulClose(server);
+  // Tasks left "running" by a process that died (this one's previous run, a killed replica)
+  // are marked failed before anyone lists them: none stays running forever.
+  await apiState(ctx, metrics).tasks.reapAbandoned();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(listenError(err, options)));
     server.listen(options.port, options.host, resolve);

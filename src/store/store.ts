@@ -10,6 +10,7 @@ import type {
   SnapshotRecord,
   UnresolvedDependency,
 } from './records.js';
+import type { LockAttempt, LockRecord, StoreOwner, TaskRecord } from './coordination-records.js';
 import type { TokenRecord } from './token-record.js';
 
 /**
@@ -56,6 +57,11 @@ export interface StoreReader {
   poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined>;
   /** Every file of the published pool of `prefix`, sorted by path. */
   poolView(prefix: string): Promise<PoolViewFile[]>;
+  getTask(id: string): Promise<TaskRecord | undefined>;
+  /** The newest `limit` tasks, newest first. */
+  listTasks(limit: number): Promise<TaskRecord[]>;
+  /** Tasks queued or running, oldest first: what a look for dead owners walks. */
+  unfinishedTasks(): Promise<TaskRecord[]>;
 }
 
 /** Changes, only inside `Store.transaction`. */
@@ -85,6 +91,17 @@ export interface StoreWriter extends StoreReader {
   putPoolView(prefix: string, files: readonly PoolViewFile[]): Promise<PoolViewChange>;
   /** Unpublishes these paths of `prefix` (absent ones are fine), or every path; returns how many went. */
   removePoolView(prefix: string, paths: Iterable<string> | 'all'): Promise<number>;
+  insertTask(record: TaskRecord): Promise<void>;
+  /**
+   * Writes the task's state, progress, result and heartbeat, unless the row is finished
+   * already (a final state never changes: a process that marked a silent owner's task failed
+   * wins over that owner coming back). Keeps `cancelRequested`. False when nothing was written.
+   */
+  updateTask(record: TaskRecord): Promise<boolean>;
+  /** Sets the cancel flag of an unfinished task; false when there is none (unknown or finished). */
+  requestTaskCancel(id: string): Promise<boolean>;
+  /** Forgets finished tasks beyond the newest `keep`; returns how many went. */
+  pruneTasks(keep: number): Promise<number>;
 }
 
 /**
@@ -94,6 +111,26 @@ export interface StoreWriter extends StoreReader {
  */
 export interface Store extends StoreReader {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Runs `fn` as one transaction that holds across processes: it starts by taking the write
+   * lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: SERIALIZABLE, or SELECT ... FOR UPDATE of the
+   * rows it decides on), so a check made with `tx` still holds when `fn` writes. Contention
+   * is waited for and retried inside; it never reaches the caller as a busy error.
+   */
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  /**
+   * Takes the lock on `resource` for `owner` until `ttlMs` from now (by the store's clock) if
+   * nobody holds it, the holder let it expire, the holder is `owner` already, or `isDead`
+   * says the holder died; else tells who holds it. One atomic step: of two processes trying
+   * at once, one gets it. (PostgreSQL: INSERT ... ON CONFLICT, or SELECT ... FOR UPDATE of the
+   * row then UPDATE; advisory locks would tie the lock to one connection instead.)
+   */
+  tryLock(resource: string, owner: StoreOwner, ttlMs: number, isDead: (holder: LockRecord) => boolean): Promise<LockAttempt>;
+  /** Moves the expiry of every lock `owner` holds to `ttlMs` from now; returns the resources it still holds. */
+  renewLocks(owner: StoreOwner, ttlMs: number): Promise<string[]>;
+  /** Releases `resource` if `owner` holds it (a lock taken over by another is left alone). */
+  unlock(resource: string, owner: StoreOwner): Promise<void>;
+  /** Every lock held now, by resource (diagnostics, tests). */
+  listLocks(): Promise<LockRecord[]>;
   close(): Promise<void>;
 }

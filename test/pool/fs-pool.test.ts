@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -120,6 +120,18 @@ describe('FsPool', () => {
     await assert.rejects(pool.putMany([{ bytes: data, sha256: sha256(data) }], ac.signal), /cancelled by test/);
     assert.equal(await pool.has(sha256(data)), false);
     assert.deepEqual(await tmpLeft(), []);
+  });
+
+  test('opening the pool removes old temp files only: a recent one may be another process writing', async () => {
+    const old = join(dir, '.tmp', 'crashed.0');
+    const live = join(dir, '.tmp', 'writing.0');
+    await writeFile(old, 'x');
+    await writeFile(live, 'y');
+    const dayAgo = new Date(Date.now() - 24 * 3600 * 1000);
+    await utimes(old, dayAgo, dayAgo);
+    await FsPool.open(dir);
+    assert.deepEqual(await tmpLeft(), ['writing.0']);
+    await rm(live);
   });
 
   test('rejects a malformed hash before touching the disk', async () => {

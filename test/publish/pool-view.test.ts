@@ -15,6 +15,7 @@ import { publishTree } from '../../src/publish/publish-tree.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import type { PackageEntry } from '../../src/store/records.js';
 import { FaultServer } from '../helpers/fault-server.js';
+import { StoreLocks } from '../../src/model/store-locks.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
 import { rawGet } from '../server/raw-get.js';
 import { listTree, publishFixture, sourcesEntry, tryApt, type PublishFixture } from './publish-fixture.js';
@@ -37,7 +38,7 @@ before(async () => {
   damaged = await f.deb({ name: 'damaged', version: '1', architecture: 'amd64' });
   setA = [hello, data, tool1, doomed, damaged];
   setB = [hello, data, tool2, doomed, damaged];
-  const ctx: Context = { dataDir: f.dir, store: f.store, pool: f.pool, indexCacheDir: join(f.dir, 'cache'), publicDir: f.root };
+  const ctx: Context = { dataDir: f.dir, store: f.store, locks: new StoreLocks(f.store), pool: f.pool, indexCacheDir: join(f.dir, 'cache'), publicDir: f.root };
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       logLines.push(...chunk.toString().split('\n').filter((l) => l !== ''));

@@ -2,14 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { TokenScope } from '../../store/token-record.js';
 import type { Context } from '../../model/context.js';
-import type { ResourceLocks } from '../../model/resource-lock.js';
 import type { TaskRegistry, TaskView } from '../../model/task-registry.js';
 
-/** What every handler works with: the data dir, the task registry, the resource locks, the limits. */
+/** What every handler works with: the data dir (its store locks on `ctx.locks`), the task registry, the limits. */
 export interface ApiServices {
   readonly ctx: Context;
   readonly tasks: TaskRegistry;
-  readonly locks: ResourceLocks;
   /** Largest request body accepted for a package upload, in bytes. */
   readonly uploadLimitBytes: number;
 }

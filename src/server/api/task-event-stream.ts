@@ -9,8 +9,8 @@ const KEEPALIVE_MS = 15_000;
  * warning|state|end`, `data:` the event as JSON), from the ones so far to the final `end`,
  * which carries the finished task; then the stream closes. Resolves when the stream is over.
  */
-export function streamTaskEvents(tasks: TaskRegistry, id: string, res: ServerResponse): Promise<void> {
-  tasks.get(id);
+export async function streamTaskEvents(tasks: TaskRegistry, id: string, res: ServerResponse): Promise<void> {
+  await tasks.get(id);
   res.statusCode = 200;
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
@@ -34,7 +34,15 @@ export function streamTaskEvents(tasks: TaskRegistry, id: string, res: ServerRes
       }
     };
     res.on('close', done);
-    stop = tasks.subscribe(id, send);
-    if (res.writableEnded) stop();
+    void tasks.subscribe(id, send).then(
+      (unsubscribe) => {
+        stop = unsubscribe;
+        if (res.writableEnded) stop();
+      },
+      () => {
+        res.end();
+        done();
+      },
+    );
   });
 }

@@ -100,4 +100,37 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (prefix, path)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Coordination between processes sharing the store (issue 13). A lock is a row: its holder
+  -- renews expires_at while it works, and a row past it (or of a dead pid on this host) is
+  -- taken over. A task is a row every process reads; its owner renews heartbeat_at.
+  CREATE TABLE locks (
+    resource TEXT PRIMARY KEY,
+    owner_host TEXT NOT NULL,
+    owner_pid INTEGER NOT NULL,
+    owner_id TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    resources TEXT NOT NULL,
+    state TEXT NOT NULL,
+    progress TEXT,
+    warnings TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    owner_host TEXT NOT NULL,
+    owner_pid INTEGER NOT NULL,
+    owner_id TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT
+  );
+  CREATE INDEX tasks_created ON tasks (created_at);
+  CREATE INDEX tasks_unfinished ON tasks (state) WHERE state IN ('queued', 'running');
+  `,
 ];

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compareVersions } from '../../deb/version.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import {
@@ -18,6 +19,7 @@ import {
   type SnapshotRecord,
   type UnresolvedDependency,
 } from '../records.js';
+import type { LockAttempt, LockRecord, StoreOwner, TaskRecord, TaskState } from '../coordination-records.js';
 import type { PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
 import type { TokenRecord } from '../token-record.js';
 import { MIGRATIONS } from './migrations.js';
@@ -65,16 +67,118 @@ const SNAPSHOT_SET: PackageSet = { table: 'snapshot_packages', owner: 'snapshot_
 /** package_id, path, sha256, size. */
 type RawFileRow = [number, string, string, number];
 
+interface OwnerColumns {
+  owner_host: string;
+  owner_pid: number;
+  owner_id: string;
+}
+
+interface LockRow extends OwnerColumns {
+  resource: string;
+  acquired_at: string;
+  expires_at: string;
+}
+
+interface TaskRow extends OwnerColumns {
+  id: string;
+  kind: string;
+  resources: string;
+  state: TaskState;
+  progress: string | null;
+  warnings: string;
+  result: string | null;
+  error: string | null;
+  heartbeat_at: string;
+  cancel_requested: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const ownerOf = (row: OwnerColumns): StoreOwner => ({ host: row.owner_host, pid: row.owner_pid, id: row.owner_id });
+const sameOwner = (row: OwnerColumns, owner: StoreOwner): boolean => row.owner_host === owner.host && row.owner_pid === owner.pid && row.owner_id === owner.id;
+const toLock = (row: LockRow): LockRecord => ({ resource: row.resource, owner: ownerOf(row), acquiredAt: row.acquired_at, expiresAt: row.expires_at });
+
+function toTask(row: TaskRow): TaskRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    resources: JSON.parse(row.resources) as string[],
+    state: row.state,
+    createdAt: row.created_at,
+    ...(row.started_at !== null ? { startedAt: row.started_at } : {}),
+    ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
+    ...(row.progress !== null ? { progress: JSON.parse(row.progress) as TaskRecord['progress'] } : {}),
+    warnings: JSON.parse(row.warnings) as string[],
+    ...(row.result !== null ? { result: JSON.parse(row.result) as unknown } : {}),
+    ...(row.error !== null ? { error: JSON.parse(row.error) as TaskRecord['error'] } : {}),
+    owner: ownerOf(row),
+    heartbeatAt: row.heartbeat_at,
+    cancelRequested: row.cancel_requested !== 0,
+  };
+}
+
+/** The columns of a task row that its owner writes (everything but id and the cancel flag). */
+function taskColumns(t: TaskRecord): (string | number | null)[] {
+  const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+  return [
+    t.kind,
+    JSON.stringify(t.resources),
+    t.state,
+    json(t.progress),
+    JSON.stringify(t.warnings),
+    json(t.result),
+    json(t.error),
+    t.owner.host,
+    t.owner.pid,
+    t.owner.id,
+    t.heartbeatAt,
+    t.createdAt,
+    t.startedAt ?? null,
+    t.finishedAt ?? null,
+  ];
+}
+
+const sqliteCode = (err: unknown): string | undefined =>
+  err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_') ? err.code : undefined;
+
 function storeError(err: unknown, what: string): unknown {
   if (err instanceof DebstashError) return err;
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_')) {
-    return new DebstashError('DEBSTASH_E_STORE', `${what}: ${err.message}`, { sqlite: err.code }, { cause: err });
+  const code = sqliteCode(err);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new DebstashError('DEBSTASH_E_STORE_BUSY', `${what}: another process kept the store locked for over ${BUSY_GIVE_UP_MS / 1000} s`, { sqlite: code }, { cause: err });
   }
+  if (code !== undefined) return new DebstashError('DEBSTASH_E_STORE', `${what}: ${err instanceof Error ? err.message : String(err)}`, { sqlite: code }, { cause: err });
   return err;
 }
 
+/** How long one statement waits for another process's write lock (SQLite's own wait). */
+const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * How long a write waits in all, retrying after each busy timeout: a big mirror commit of
+ * another process can hold the write lock for many seconds, and waiting is what the user
+ * wants; past this something is wrong (a process stuck holding it) and the error says so.
+ */
+const BUSY_GIVE_UP_MS = 120_000;
+
+const isBusy = (err: unknown): boolean => sqliteCode(err) === 'SQLITE_BUSY';
+
+/** Runs `step` again while another process holds the store's write lock, up to BUSY_GIVE_UP_MS. */
+async function retryBusy<T>(step: () => T): Promise<T> {
+  const deadline = Date.now() + BUSY_GIVE_UP_MS;
+  for (;;) {
+    try {
+      return step();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      await sleep(20 + Math.random() * 80);
+    }
+  }
+}
+
 function migrate(db: Db, file: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  const current = version();
   if (current > MIGRATIONS.length) {
     throw new DebstashError('DEBSTASH_E_STORE_VERSION', `${file} has schema version ${current}; this debstash knows up to ${MIGRATIONS.length}`, {
       file,
@@ -83,6 +187,9 @@ function migrate(db: Db, file: string): void {
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
+      // Read again under the write lock: another process opening the same file at the same
+      // time may have migrated it meanwhile.
+      if (version() > v) return;
       db.exec(MIGRATIONS[v] ?? '');
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
@@ -150,6 +257,12 @@ class SqliteReader implements StoreReader {
    * raw (array) rows because a publish reads every package of large sets (issue 5).
    */
   protected packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
+    // One read transaction over both queries: they see the same committed state, whatever
+    // another process commits between them (a savepoint when already in a transaction).
+    return this.db.transaction(() => this.#packagesOf(set, ownerId))();
+  }
+
+  #packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
     const rows = this.db
       .prepare<[number], RawPackageRow>(
         `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, l.component
@@ -169,7 +282,6 @@ class SqliteReader implements StoreReader {
     for (let i = 0; i < rows.length; i++) {
       const [id, kind, name, version, architecture, stanza, component] = rows[i] as RawPackageRow;
       const files: PackageFile[] = [];
-      // Files of a package linked between the two queries are skipped, as the package is.
       while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] < id) next++;
       while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] === id) {
         const [, path, sha256, size] = fileRows[next++] as RawFileRow;
@@ -278,6 +390,19 @@ class SqliteReader implements StoreReader {
   async poolView(prefix: string): Promise<PoolViewFile[]> {
     return this.db.prepare<[string], PoolViewFile>('SELECT path, sha256, size FROM pool_view WHERE prefix = ? ORDER BY path').all(prefix);
   }
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    const row = this.db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?').get(id);
+    return row === undefined ? undefined : toTask(row);
+  }
+
+  async listTasks(limit: number): Promise<TaskRecord[]> {
+    return this.db.prepare<[number], TaskRow>('SELECT * FROM tasks ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit).map(toTask);
+  }
+
+  async unfinishedTasks(): Promise<TaskRecord[]> {
+    return this.db.prepare<[], TaskRow>("SELECT * FROM tasks WHERE state IN ('queued', 'running') ORDER BY created_at, rowid").all().map(toTask);
+  }
 }
 
 class SqliteWriter extends SqliteReader implements StoreWriter {
@@ -305,6 +430,64 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     let n = 0;
     for (const path of paths) n += remove.run(prefix, path).changes;
     return n;
+  }
+
+  async insertTask(t: TaskRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO tasks (id, kind, resources, state, progress, warnings, result, error, owner_host, owner_pid, owner_id, heartbeat_at, created_at, started_at, finished_at, cancel_requested)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(t.id, ...taskColumns(t), t.cancelRequested ? 1 : 0);
+  }
+
+  async updateTask(t: TaskRecord): Promise<boolean> {
+    return (
+      this.db
+        .prepare(
+          `UPDATE tasks SET kind = ?, resources = ?, state = ?, progress = ?, warnings = ?, result = ?, error = ?, owner_host = ?, owner_pid = ?, owner_id = ?,
+             heartbeat_at = ?, created_at = ?, started_at = ?, finished_at = ?
+           WHERE id = ? AND state IN ('queued', 'running')`,
+        )
+        .run(...taskColumns(t), t.id).changes > 0
+    );
+  }
+
+  async requestTaskCancel(id: string): Promise<boolean> {
+    return this.db.prepare("UPDATE tasks SET cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running')").run(id).changes > 0;
+  }
+
+  async pruneTasks(keep: number): Promise<number> {
+    return this.db
+      .prepare(
+        `DELETE FROM tasks WHERE state NOT IN ('queued', 'running') AND id NOT IN
+           (SELECT id FROM tasks WHERE state NOT IN ('queued', 'running') ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      )
+      .run(keep).changes;
+  }
+
+  /** See Store.tryLock; runs inside the caller's BEGIN IMMEDIATE. */
+  tryLock(resource: string, owner: StoreOwner, ttlMs: number, isDead: (holder: LockRecord) => boolean): LockAttempt {
+    const now = new Date();
+    const row = this.db.prepare<[string], LockRow>('SELECT * FROM locks WHERE resource = ?').get(resource);
+    if (row !== undefined && !sameOwner(row, owner) && row.expires_at > now.toISOString() && !isDead(toLock(row))) return { acquired: false, holder: toLock(row) };
+    this.db
+      .prepare('INSERT OR REPLACE INTO locks (resource, owner_host, owner_pid, owner_id, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(resource, owner.host, owner.pid, owner.id, row !== undefined && sameOwner(row, owner) ? row.acquired_at : now.toISOString(), new Date(now.getTime() + ttlMs).toISOString());
+    return { acquired: true };
+  }
+
+  renewLocks(owner: StoreOwner, ttlMs: number): string[] {
+    const expires = new Date(Date.now() + ttlMs).toISOString();
+    this.db.prepare('UPDATE locks SET expires_at = ? WHERE owner_host = ? AND owner_pid = ? AND owner_id = ?').run(expires, owner.host, owner.pid, owner.id);
+    return this.db
+      .prepare<[string, number, string], { resource: string }>('SELECT resource FROM locks WHERE owner_host = ? AND owner_pid = ? AND owner_id = ? ORDER BY resource')
+      .all(owner.host, owner.pid, owner.id)
+      .map((r) => r.resource);
+  }
+
+  unlock(resource: string, owner: StoreOwner): void {
+    this.db.prepare('DELETE FROM locks WHERE resource = ? AND owner_host = ? AND owner_pid = ? AND owner_id = ?').run(resource, owner.host, owner.pid, owner.id);
   }
 
   async createMirror(name: string, config: MirrorConfig, createdAt: string): Promise<void> {
@@ -426,8 +609,9 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
 
 /**
  * The embedded store: one SQLite file in WAL mode. Writes go through one connection, one
- * transaction at a time (queued in-process, BEGIN IMMEDIATE across processes); reads use a
- * second connection so they see only committed states.
+ * transaction at a time (queued in-process, BEGIN IMMEDIATE across processes, retried while
+ * another process holds the write lock); reads use a second connection so they see only
+ * committed states.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -448,13 +632,14 @@ export class SqliteStore implements Store {
     try {
       mkdirSync(dirname(file), { recursive: true });
       const writeDb = new Database(file);
+      // First: switching to WAL and migrating take the write lock another process may hold.
+      writeDb.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       writeDb.pragma('journal_mode = WAL');
       writeDb.pragma('synchronous = NORMAL');
       writeDb.pragma('foreign_keys = ON');
-      writeDb.pragma('busy_timeout = 10000');
       migrate(writeDb, file);
       const readDb = new Database(file, { readonly: true });
-      readDb.pragma('busy_timeout = 10000');
+      readDb.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       return new SqliteStore(writeDb, readDb);
     } catch (err) {
       throw storeError(err, `cannot open ${file}`);
@@ -462,16 +647,22 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    return this.#immediate((writer) => fn(writer));
+  }
+
+  /** One BEGIN IMMEDIATE transaction on the write connection, after the ones queued before it. */
+  #immediate<T>(fn: (writer: SqliteWriter) => Promise<T> | T): Promise<T> {
     const run = async (): Promise<T> => {
       const db = this.#writeDb;
       try {
-        db.exec('BEGIN IMMEDIATE');
+        await retryBusy(() => db.exec('BEGIN IMMEDIATE'));
       } catch (err) {
         throw storeError(err, 'cannot start a transaction');
       }
       try {
         const result = await fn(this.#writer);
-        db.exec('COMMIT');
+        // In WAL mode COMMIT needs no further lock, but a checkpoint may be busy briefly.
+        await retryBusy(() => db.exec('COMMIT'));
         return result;
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
@@ -481,6 +672,28 @@ export class SqliteStore implements Store {
     const next = this.#queue.then(run, run);
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  tryLock(resource: string, owner: StoreOwner, ttlMs: number, isDead: (holder: LockRecord) => boolean): Promise<LockAttempt> {
+    return this.#immediate((w) => w.tryLock(resource, owner, ttlMs, isDead));
+  }
+  renewLocks(owner: StoreOwner, ttlMs: number): Promise<string[]> {
+    return this.#immediate((w) => w.renewLocks(owner, ttlMs));
+  }
+  unlock(resource: string, owner: StoreOwner): Promise<void> {
+    return this.#immediate((w) => w.unlock(resource, owner));
+  }
+  async listLocks(): Promise<LockRecord[]> {
+    return this.#readDb.prepare<[], LockRow>('SELECT * FROM locks ORDER BY resource').all().map(toLock);
+  }
+  getTask(id: string): Promise<TaskRecord | undefined> {
+    return this.#reader.getTask(id);
+  }
+  listTasks(limit: number): Promise<TaskRecord[]> {
+    return this.#reader.listTasks(limit);
+  }
+  unfinishedTasks(): Promise<TaskRecord[]> {
+    return this.#reader.unfinishedTasks();
   }
 
   getMirror(name: string): Promise<MirrorRecord | undefined> {

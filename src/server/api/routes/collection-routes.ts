@@ -6,10 +6,11 @@ import { ok, route, type ApiRoute } from '../api-route.js';
 type Collection = 'mirrors' | 'repos' | 'snapshots';
 
 /**
- * `DELETE /api/{collection}/{name}`: drops a mirror, repo or snapshot under its lock (so a
- * publish or snapshot reading it finishes first). Needs admin, as every whole-resource drop.
+ * `DELETE /api/{collection}/{name}`: drops a mirror, repo or snapshot (the operation checks
+ * what uses it and takes its store lock: DEBSTASH_E_BUSY while it is updated or published).
+ * Needs admin, as every whole-resource drop.
  */
-export function dropRoute(collection: Collection, lockKind: 'mirror' | 'repo' | 'snapshot', summary: string, drop: (ctx: Context, name: string) => Promise<void>): ApiRoute {
+export function dropRoute(collection: Collection, summary: string, drop: (ctx: Context, name: string) => Promise<void>): ApiRoute {
   return route({
     method: 'DELETE',
     path: `/api/${collection}/{name}`,
@@ -18,7 +19,7 @@ export function dropRoute(collection: Collection, lockKind: 'mirror' | 'repo' | 
     summary,
     handler: async ({ params, services }) => {
       const name = params.name ?? '';
-      await services.locks.with([`${lockKind}:${name}`], () => drop(services.ctx, name));
+      await drop(services.ctx, name);
       return ok({ dropped: name });
     },
   });

@@ -49,9 +49,7 @@ export const MIRROR_ROUTES: readonly ApiRoute[] = [
     body: CreateMirror,
     status: 201,
     handler: async ({ body: { name, ...input }, services }) =>
-      services.locks.with([`mirror:${name}`], async () =>
-        ok(await createMirror(services.ctx, name, input, { architectures: [hostArchitecture()], keyrings: await hostKeyringsFor(input.url) }), 201),
-      ),
+      ok(await createMirror(services.ctx, name, input, { architectures: [hostArchitecture()], keyrings: await hostKeyringsFor(input.url) }), 201),
   }),
   route({
     method: 'GET',
@@ -73,7 +71,7 @@ export const MIRROR_ROUTES: readonly ApiRoute[] = [
       const name = params.name ?? '';
       await requireMirror(services.ctx, name);
       return accepted(
-        services.tasks.start({
+        await services.tasks.start({
           kind: 'mirror-update',
           resources: [`mirror:${name}`],
           run: ({ signal, progress }) => updateMirror(services.ctx, name, { ...body, signal, progress }),
@@ -81,5 +79,5 @@ export const MIRROR_ROUTES: readonly ApiRoute[] = [
       );
     },
   }),
-  dropRoute('mirrors', 'mirror', 'Drop a mirror (its files stay in the pool until "db cleanup")', dropMirror),
+  dropRoute('mirrors', 'Drop a mirror (its files stay in the pool until "db cleanup")', dropMirror),
 ];

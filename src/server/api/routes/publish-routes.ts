@@ -3,6 +3,7 @@ import { resolvePassphrase } from '../../../keys/passphrase.js';
 import type { ProgressSink } from '../../../model/progress.js';
 import { dropPublish, publish, switchPublish, updatePublish } from '../../../model/publish-ops.js';
 import { normalizePrefix, requirePublish } from '../../../model/require-publish.js';
+import { lockKey } from '../../../model/store-locks.js';
 import type { PublishRecord } from '../../../store/records.js';
 import { accepted, ok, route, type ApiRoute, type ApiServices } from '../api-route.js';
 
@@ -23,9 +24,8 @@ const Switch = z.strictObject({ snapshot: z.string().min(1) });
 
 const PREFIX_QUERY = [{ name: 'prefix', description: 'the prefix of the publish (default: the root)' }];
 
-/** The lock of a publish; publishes of one prefix also share the tree writer's own lock. */
-const publishKey = (prefix: string | undefined, dist: string): string => `publish:${normalizePrefix(prefix)}/${dist}`;
-const sourceKey = (source: PublishRecord['source']): string => `${source.kind}:${source.name}`;
+/** What a publish task works on (its locks are taken by the model operation). */
+const publishKey = (prefix: string | undefined, dist: string): string => lockKey.publish(normalizePrefix(prefix), dist);
 
 /** The signing key's passphrase comes from the server's environment, as for the CLI. */
 async function passphraseOption(): Promise<{ passphrase?: string }> {
@@ -37,9 +37,9 @@ function phase(progress: ProgressSink, message: string): void {
   progress({ type: 'phase', phase: 'publish', message });
 }
 
-/** Runs a publish step as a task under the locks of the publish and of what it shows. */
-function publishTask(services: ApiServices, kind: string, resources: string[], run: (signal: AbortSignal, progress: ProgressSink) => Promise<PublishRecord>) {
-  return accepted(services.tasks.start({ kind, resources, run: ({ signal, progress }) => run(signal, progress) }));
+/** Runs a publish step as a task (the operation takes the locks of the publish and of what it shows). */
+async function publishTask(services: ApiServices, kind: string, resources: string[], run: (signal: AbortSignal, progress: ProgressSink) => Promise<PublishRecord>) {
+  return accepted(await services.tasks.start({ kind, resources, run: ({ signal, progress }) => run(signal, progress) }));
 }
 
 /** The publish routes: what `debstash publish ...` does; writing a tree is a task. */
@@ -62,7 +62,7 @@ export const PUBLISH_ROUTES: readonly ApiRoute[] = [
     task: true,
     handler: async ({ body, services }) => {
       const { source, key, ...options } = body;
-      return publishTask(services, 'publish', [publishKey(body.prefix, body.dist), sourceKey(source)], async (signal, progress) => {
+      return publishTask(services, 'publish', [publishKey(body.prefix, body.dist), lockKey.source(source)], async (signal, progress) => {
         phase(progress, `publishing ${source.kind} ${source.name} at ${normalizePrefix(body.prefix) || '/'} ${body.dist}`);
         return publish(services.ctx, source, { ...options, ...(key !== undefined ? { keyFingerprint: key } : {}), ...(await passphraseOption()), signal });
       });
@@ -89,7 +89,7 @@ export const PUBLISH_ROUTES: readonly ApiRoute[] = [
     handler: async ({ params, query, body, services }) => {
       const dist = params.dist ?? '';
       const prefix = query.get('prefix') ?? undefined;
-      return publishTask(services, 'publish-switch', [publishKey(prefix, dist), sourceKey({ kind: 'snapshot', name: body.snapshot })], async (signal, progress) => {
+      return publishTask(services, 'publish-switch', [publishKey(prefix, dist), lockKey.source({ kind: 'snapshot', name: body.snapshot })], async (signal, progress) => {
         phase(progress, `switching ${normalizePrefix(prefix) || '/'} ${dist} to snapshot ${body.snapshot}`);
         return switchPublish(services.ctx, dist, body.snapshot, { ...(prefix !== undefined ? { prefix } : {}), ...(await passphraseOption()), signal });
       });
@@ -107,7 +107,7 @@ export const PUBLISH_ROUTES: readonly ApiRoute[] = [
       const dist = params.dist ?? '';
       const prefix = query.get('prefix') ?? undefined;
       const current = await requirePublish(services.ctx, prefix, dist);
-      return publishTask(services, 'publish-update', [publishKey(prefix, dist), sourceKey(current.source)], async (signal, progress) => {
+      return publishTask(services, 'publish-update', [publishKey(prefix, dist), lockKey.source(current.source)], async (signal, progress) => {
         phase(progress, `republishing ${normalizePrefix(prefix) || '/'} ${dist}`);
         return updatePublish(services.ctx, dist, { ...(prefix !== undefined ? { prefix } : {}), ...(await passphraseOption()), signal });
       });
@@ -123,7 +123,7 @@ export const PUBLISH_ROUTES: readonly ApiRoute[] = [
     handler: async ({ params, query, services }) => {
       const dist = params.dist ?? '';
       const prefix = query.get('prefix') ?? undefined;
-      await services.locks.with([publishKey(prefix, dist)], () => dropPublish(services.ctx, dist, prefix !== undefined ? { prefix } : {}));
+      await dropPublish(services.ctx, dist, prefix !== undefined ? { prefix } : {});
       return ok({ dropped: { prefix: normalizePrefix(prefix), dist } });
     },
   }),

@@ -45,7 +45,7 @@ const upload = (method: 'PUT' | 'POST'): ApiRoute =>
       try {
         const files = await receivePackages(req, dir, services.uploadLimitBytes, query.get('filename') ?? undefined);
         const component = query.get('component') ?? undefined;
-        const r = await services.locks.with([`repo:${name}`], () => addToRepo(ctx, name, files, { forceReplace: flag(query, 'forceReplace'), ...(component ? { component } : {}) }));
+        const r = await addToRepo(ctx, name, files, { forceReplace: flag(query, 'forceReplace'), ...(component ? { component } : {}) });
         return ok({ added: r.added.map(packageSummary), unchanged: r.unchanged.map(packageSummary), replaced: r.replaced.map(packageSummary) }, r.added.length > 0 ? 201 : 200);
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -71,7 +71,7 @@ export const REPO_ROUTES: readonly ApiRoute[] = [
     summary: 'Create an empty local repo',
     body: CreateRepo,
     status: 201,
-    handler: async ({ body, services }) => services.locks.with([`repo:${body.name}`], async () => ok(await createRepo(services.ctx, body.name, body.comment ?? ''), 201)),
+    handler: async ({ body, services }) => ok(await createRepo(services.ctx, body.name, body.comment ?? ''), 201),
   }),
   showRoute('repos', 'A local repo and its packages', requireRepo, (ctx, name) => ctx.store.repoPackages(name)),
   upload('POST'),
@@ -87,9 +87,9 @@ export const REPO_ROUTES: readonly ApiRoute[] = [
       const name = params.name ?? '';
       const q = query.get('q');
       if (q === null || q.trim() === '') throw new DebstashError('DEBSTASH_E_USAGE', 'query.q: give the query of the packages to remove', { field: 'query.q' });
-      const gone = await services.locks.with([`repo:${name}`], () => removeFromRepo(services.ctx, name, q));
+      const gone = await removeFromRepo(services.ctx, name, q);
       return ok({ removed: gone.map(packageSummary) });
     },
   }),
-  dropRoute('repos', 'repo', 'Drop a local repo (refused while published)', dropRepo),
+  dropRoute('repos', 'Drop a local repo (refused while published)', dropRepo),
 ];

@@ -28,8 +28,7 @@ export const SNAPSHOT_ROUTES: readonly ApiRoute[] = [
     status: 201,
     handler: async ({ body, services }) => {
       const from = 'fromMirror' in body ? { mirror: body.fromMirror } : { repo: body.fromRepo };
-      const source = 'mirror' in from ? `mirror:${from.mirror}` : `repo:${from.repo}`;
-      return services.locks.with([`snapshot:${body.name}`, source], async () => ok(await createSnapshot(services.ctx, body.name, from), 201));
+      return ok(await createSnapshot(services.ctx, body.name, from), 201);
     },
   }),
   route({
@@ -40,7 +39,7 @@ export const SNAPSHOT_ROUTES: readonly ApiRoute[] = [
     summary: 'A new snapshot with the packages of all sources',
     body: MergeSnapshots,
     status: 201,
-    handler: async ({ body, services }) => services.locks.with([`snapshot:${body.dest}`], async () => ok(await mergeSnapshots(services.ctx, body.dest, body.sources, { latest: body.latest === true }), 201)),
+    handler: async ({ body, services }) => ok(await mergeSnapshots(services.ctx, body.dest, body.sources, { latest: body.latest === true }), 201),
   }),
   route({
     method: 'POST',
@@ -51,7 +50,7 @@ export const SNAPSHOT_ROUTES: readonly ApiRoute[] = [
     body: FilterSnapshot,
     status: 201,
     handler: async ({ body, services }) =>
-      services.locks.with([`snapshot:${body.dest}`], async () => ok(await filterSnapshot(services.ctx, body.src, body.dest, body.query, { withDeps: body.withDeps === true }), 201)),
+      ok(await filterSnapshot(services.ctx, body.src, body.dest, body.query, { withDeps: body.withDeps === true }), 201),
   }),
   route({
     method: 'POST',
@@ -62,7 +61,7 @@ export const SNAPSHOT_ROUTES: readonly ApiRoute[] = [
     body: PullIntoSnapshot,
     status: 201,
     handler: async ({ body, services }) =>
-      services.locks.with([`snapshot:${body.dest}`], async () => ok(await pullIntoSnapshot(services.ctx, body.base, body.src, body.dest, body.query, { withDeps: body.withDeps === true }), 201)),
+      ok(await pullIntoSnapshot(services.ctx, body.base, body.src, body.dest, body.query, { withDeps: body.withDeps === true }), 201),
   }),
   showRoute('snapshots', 'A snapshot and its packages', requireSnapshot, (ctx, name) => ctx.store.snapshotPackages(name)),
   route({
@@ -81,5 +80,5 @@ export const SNAPSHOT_ROUTES: readonly ApiRoute[] = [
     summary: 'Dependencies the snapshot cannot satisfy by itself',
     handler: async ({ params, services }) => ok({ name: params.name, unresolved: await verifySnapshot(services.ctx, params.name ?? '') }),
   }),
-  dropRoute('snapshots', 'snapshot', 'Drop a snapshot (refused while published)', dropSnapshot),
+  dropRoute('snapshots', 'Drop a snapshot (refused while published)', dropSnapshot),
 ];

@@ -8,8 +8,8 @@ export const TASK_ROUTES: readonly ApiRoute[] = [
     path: '/api/tasks',
     scope: 'read',
     tag: 'tasks',
-    summary: 'Recent tasks, newest first (kept in memory)',
-    handler: async ({ services }) => ok(services.tasks.list()),
+    summary: 'Recent tasks of every process on the store, newest first (a task whose process died is marked failed)',
+    handler: async ({ services }) => ok(await services.tasks.list()),
   }),
   route({
     method: 'GET',
@@ -17,14 +17,14 @@ export const TASK_ROUTES: readonly ApiRoute[] = [
     scope: 'read',
     tag: 'tasks',
     summary: 'A task: state, progress, and its result or error',
-    handler: async ({ params, services }) => ok({ task: services.tasks.get(params.id ?? '') }),
+    handler: async ({ params, services }) => ok({ task: await services.tasks.get(params.id ?? '') }),
   }),
   route({
     method: 'GET',
     path: '/api/tasks/{id}/events',
     scope: 'read',
     tag: 'tasks',
-    summary: "A task's progress as Server-Sent Events, ending with an end event that carries the finished task",
+    summary: "A task's progress as Server-Sent Events, ending with an end event that carries the finished task (another process's task: as its row shows it)",
     handler: async ({ params, res, services }) => {
       await streamTaskEvents(services.tasks, params.id ?? '', res);
       return { streamed: true };
@@ -35,7 +35,7 @@ export const TASK_ROUTES: readonly ApiRoute[] = [
     path: '/api/tasks/{id}',
     scope: 'write',
     tag: 'tasks',
-    summary: 'Cancel a task (a queued one never starts; a running one stops and keeps nothing)',
-    handler: async ({ params, services }) => ok({ task: services.tasks.cancel(params.id ?? '') }),
+    summary: "Cancel a task (it stops and keeps nothing; another process's task stops within its heartbeat)",
+    handler: async ({ params, services }) => ok({ task: await services.tasks.cancel(params.id ?? '') }),
   }),
 ];
