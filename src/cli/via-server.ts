@@ -12,6 +12,12 @@ export interface BothWays<T> {
   readonly local: (ctx: Context, opts: GlobalOptions) => Promise<T>;
   /** An option of this invocation the API cannot carry (e.g. "--export"): it then runs locally. */
   readonly localOnly?: string | undefined;
+  /**
+   * Something of this process's environment the server found in server.json may not share (a
+   * key passphrase): it then runs locally too. An explicit --server is asked regardless: that
+   * server has its own environment by design.
+   */
+  readonly localEnv?: string | undefined;
 }
 
 const note = (opts: GlobalOptions, line: string): void => {
@@ -19,7 +25,8 @@ const note = (opts: GlobalOptions, line: string): void => {
 };
 
 /** The server to send the operation to, if any: `--server` (token from DEBSTASH_TOKEN), else the data dir's live server.json. */
-async function findServer(cmd: Command, opts: GlobalOptions, localOnly: string | undefined): Promise<{ api: ApiClient; found: boolean } | undefined> {
+async function findServer(cmd: Command, opts: GlobalOptions, op: BothWays<unknown>): Promise<{ api: ApiClient; found: boolean } | undefined> {
+  const { localOnly, localEnv } = op;
   const o = cmd.optsWithGlobals<{ server?: string; local?: boolean }>();
   if (o.local === true) {
     if (o.server !== undefined) throw new DebstashError('DEBSTASH_E_USAGE', 'give --server or --local, not both');
@@ -36,8 +43,8 @@ async function findServer(cmd: Command, opts: GlobalOptions, localOnly: string |
     if (file.unusable !== 'no server.json') note(opts, file.unusable);
     return undefined;
   }
-  if (localOnly !== undefined) {
-    note(opts, `${localOnly} runs here, not on the server at ${file.url}`);
+  if (localOnly !== undefined || localEnv !== undefined) {
+    note(opts, `${localOnly ?? localEnv} is set: running here, not on the server at ${file.url}`);
     return undefined;
   }
   if (!processRuns(file.pid)) {
@@ -56,7 +63,7 @@ async function findServer(cmd: Command, opts: GlobalOptions, localOnly: string |
  */
 export async function viaServer<T>(cmd: Command, op: BothWays<T>): Promise<T> {
   const opts = globalOptions(cmd);
-  const server = await findServer(cmd, opts, op.localOnly);
+  const server = await findServer(cmd, opts, op);
   if (server !== undefined) {
     note(opts, `through the server at ${server.api.url}`);
     try {

@@ -129,6 +129,12 @@ describe('commands through a running serve (issue 12 item 4)', () => {
     // The server's own data dir holds what was done through it.
     const list = await cli(served, ['--json', 'publish', 'list']);
     assert.deepEqual((JSON.parse(list.stdout) as { dist: string }[]).map((p) => p.dist).sort(), ['d1', 'd2']);
+    // --export writes into this machine's directories: such a publish runs here, and cannot go to --server.
+    const exported = await cli(served, ['-v', 'publish', 'update', 'd2', '--prefix', 'p', '--export', join(dir, 'export')]);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stderr, /--export is set: running here/);
+    assert.match(exported.stdout, /^exported to /m);
+    assert.equal((await cli(served, ['--server', url, 'publish', 'update', 'd2', '--prefix', 'p', '--export', join(dir, 'export')])).status, 2);
     // --local goes to the data dir even with the server running.
     const forced = await cli(served, ['-v', '--local', 'snapshot', 'create', 's3', '--from-repo', 'r']);
     assert.equal(forced.status, 0, forced.stderr);

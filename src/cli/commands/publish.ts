@@ -57,6 +57,7 @@ async function passphraseOption(o: LocalOnlyFlags): Promise<{ passphrase?: strin
 function publishStep(cmd: Command, o: LocalOnlyFlags, api: { path: string; body?: object }, local: (ctx: Context, signal: AbortSignal) => Promise<PublishRecord>): Promise<Published> {
   return viaServer(cmd, {
     localOnly: localOnly(o),
+    localEnv: ['DEBSTASH_KEY_PASSPHRASE', 'DEBSTASH_KEY_PASSPHRASE_FILE'].find((name) => process.env[name] !== undefined),
     server: (client: ApiClient) => cancellable(async (signal) => ({ p: await client.task<PublishRecord>(api.path, api.body, { signal }), ex: NO_EXPORT })),
     local: (ctx) =>
       cancellable(async (signal) => {
