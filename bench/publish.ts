@@ -21,7 +21,7 @@ interface Signing {
 }
 
 /** A throwaway gpg home with one Ed25519 signing key, for the other tools. */
-function gpgKey(root: string): Signing {
+export function gpgKey(root: string): Signing {
   const home = join(root, 'gnupg');
   mkdirSync(home, { mode: 0o700 });
   const env = { ...process.env, GNUPGHOME: home };
@@ -31,7 +31,7 @@ function gpgKey(root: string): Signing {
 }
 
 /** Runs debstash's CLI in `dataDir`: `run` unmeasured, `time` under GNU time. */
-function debstashCli(dataDir: string): { run(...args: string[]): string; time(...args: string[]): Promise<Measurement> } {
+export function debstashCli(dataDir: string): { run(...args: string[]): string; time(...args: string[]): Promise<Measurement> } {
   const env = { ...process.env, DEBSTASH_DATA_DIR: dataDir };
   return {
     run: (...args) => execFileSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 28 }),

@@ -26,7 +26,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 };
 
 /** Global options that take a value, so the word after them is not the command name. */
-const VALUE_OPTIONS = new Set(['--data-dir', '--config']);
+const VALUE_OPTIONS = new Set(['--data-dir', '--config', '--server']);
 
 /** The command the arguments name, or undefined (help, version, a typo: load them all). */
 function commandName(argv: readonly string[]): string | undefined {
@@ -47,6 +47,8 @@ async function buildProgram(argv: readonly string[]): Promise<Command> {
     .option('--json', 'machine-readable output: one JSON document on stdout')
     .option('-q, --quiet', 'print only errors')
     .option('-v, --verbose', 'print more detail')
+    .option('--server <url>', 'send publish, snapshot create, repo add and mirror update to this debstash server (token in env DEBSTASH_TOKEN)')
+    .option('--local', "run on the data dir even when a server runs on it (default: through that server, found in the data dir's server.json)")
     .exitOverride()
     // Usage errors are reported by main() as DEBSTASH_E_USAGE, like every other error.
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => undefined });

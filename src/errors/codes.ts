@@ -421,6 +421,12 @@ export const ERROR_CODES = {
     hint: 'A file of the published tree could not be opened (out of file descriptors, or an I/O error): raise the open-files limit (ulimit -n, LimitNOFILE=) or check the disk; clients are told to retry.',
   },
   // -- serving (issue 11) codes go above this line --
+  DEBSTASH_E_SERVER_UNREACHABLE: {
+    exit: 1,
+    status: 502,
+    hint: 'The debstash server given with --server (or the one the data dir names in server.json) did not answer, or broke off mid-answer: check that it runs and its URL, or run the command with --local on the server\'s data dir.',
+  },
+  // -- CLI through a server (issue 12) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

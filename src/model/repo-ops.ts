@@ -27,7 +27,7 @@ export async function requireRepo(ctx: Context, name: string): Promise<RepoRecor
   return repo;
 }
 
-interface PackageFile {
+export interface PackageFile {
   readonly path: string;
   readonly size: number;
 }
@@ -41,7 +41,7 @@ function* drain<T>(stack: T[]): Iterable<T> {
  * its size. Inline stat calls (see forEachSliced): one each through the thread pool, awaited in
  * turn, took a second for 20,000 files.
  */
-async function packageFiles(paths: readonly string[]): Promise<PackageFile[]> {
+export async function packageFiles(paths: readonly string[]): Promise<PackageFile[]> {
   const out: PackageFile[] = [];
   const stack = paths.map((path) => ({ path, explicit: true })).reverse();
   await forEachSliced(drain(stack), ({ path, explicit }) => {

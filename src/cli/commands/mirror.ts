@@ -1,14 +1,17 @@
 import { Command } from 'commander';
-import { hostArchitecture, hostKeyringsFor } from '../../model/host-defaults.js';
-import { createMirror, dropMirror, editMirror, showMirror } from '../../model/mirror-admin.js';
-import { updateMirror, type UpdateMirrorResult } from '../../model/mirror-update.js';
+import type { UpdateMirrorResult } from '../../model/mirror-update.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { longJob } from '../long-job.js';
 import type { MirrorConfigInput } from '../../model/mirror-config.js';
 import type { MirrorRecord } from '../../store/records.js';
-import { emit, result, warn } from '../output.js';
+import { emit, globalOptions, result, warn } from '../output.js';
+import { viaServer } from '../via-server.js';
 import { withContext } from '../with-context.js';
 import { formatBytes, plural } from '../../model/human-units.js';
+
+// Imported where used: "mirror update" sent to a running server (via-server.ts) loads none of
+// the upstream client, OpenPGP or the store.
+const admin = (): Promise<typeof import('../../model/mirror-admin.js')> => import('../../model/mirror-admin.js');
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const csv = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',')];
@@ -82,7 +85,8 @@ export function mirrorCommand(): Command {
           ...(o.keyring ? { keyrings: o.keyring } : {}),
           ...(o.depsFrom ? { depsFrom: o.depsFrom } : {}),
         };
-        const m = await createMirror(ctx, name, input, { architectures: [hostArchitecture()], keyrings: await hostKeyringsFor(url) });
+        const { hostArchitecture, hostKeyringsFor } = await import('../../model/host-defaults.js');
+        const m = await (await admin()).createMirror(ctx, name, input, { architectures: [hostArchitecture()], keyrings: await hostKeyringsFor(url) });
         if (m.config.keyrings.length === 0) warn(opts, `no keyring given or trusted by apt for ${url}; updates will fail until you add one with "mirror edit --keyring"`);
         emit(opts, `created mirror ${describe(m)}\nnext: debstash mirror update ${name}`, m);
       }),
@@ -97,18 +101,23 @@ export function mirrorCommand(): Command {
     .option('--force', 're-select even when upstream and mirror are unchanged')
     .option('--strict-deps', 'fail when a dependency cannot be satisfied (default: warn)')
     .option('--strict-filter', 'fail when a term of the filter matches no package (default: warn)')
-    .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean; strictDeps?: boolean; strictFilter?: boolean }, cmd: Command) =>
-      withContext(cmd, async (ctx, opts) => {
-        const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
-        if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
-          throw new DebstashError('DEBSTASH_E_USAGE', `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(o.concurrency)}`);
-        }
-        const r = await longJob(opts.quiet, ({ signal, progress }) =>
-          updateMirror(ctx, name, { dryRun: o.dryRun === true, ...(concurrency !== undefined ? { concurrency } : {}), force: o.force === true, strictDeps: o.strictDeps === true, strictFilter: o.strictFilter === true, signal, progress }),
-        );
-        emit(opts, updateSummary(r, opts.verbose), r);
-      }),
-    );
+    .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean; strictDeps?: boolean; strictFilter?: boolean }, cmd: Command) => {
+      const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
+      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
+        throw new DebstashError('DEBSTASH_E_USAGE', `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(o.concurrency)}`);
+      }
+      const options = { dryRun: o.dryRun === true, ...(concurrency !== undefined ? { concurrency } : {}), force: o.force === true, strictDeps: o.strictDeps === true, strictFilter: o.strictFilter === true };
+      // Either way the same renderer draws the progress: the server's arrives as its task's events.
+      const r = await viaServer(cmd, {
+        server: (api, opts) => longJob(opts.quiet, (io) => api.task<UpdateMirrorResult>(`/api/mirrors/${encodeURIComponent(name)}/update`, options, io)),
+        local: async (ctx, opts) => {
+          const { updateMirror } = await import('../../model/mirror-update.js');
+          return longJob(opts.quiet, (io) => updateMirror(ctx, name, { ...options, ...io }));
+        },
+      });
+      const opts = globalOptions(cmd);
+      emit(opts, updateSummary(r, opts.verbose), r);
+    });
 
   mirror
     .command('list')
@@ -126,7 +135,7 @@ export function mirrorCommand(): Command {
     .argument('<name>')
     .action(async (name: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const d = await showMirror(ctx, name);
+        const d = await (await admin()).showMirror(ctx, name);
         const c = d.config;
         const lines = [
           `name:          ${d.name}`,
@@ -166,7 +175,7 @@ export function mirrorCommand(): Command {
     .option('--deps-from <mirror>', 'replaces the deps-from list (repeatable)', collect)
     .action(async (name: string, o: SwitchOptions & { url?: string; dist?: string; components?: string[]; arch?: string[]; filter?: string; keyring?: string[]; depsFrom?: string[] }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const m = await editMirror(ctx, name, {
+        const m = await (await admin()).editMirror(ctx, name, {
           ...(o.url !== undefined ? { url: o.url } : {}),
           ...(o.dist !== undefined ? { dist: o.dist } : {}),
           ...(o.components ? { components: o.components } : {}),
@@ -186,7 +195,7 @@ export function mirrorCommand(): Command {
     .argument('<name>')
     .action(async (name: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        await dropMirror(ctx, name);
+        await (await admin()).dropMirror(ctx, name);
         emit(opts, `dropped mirror ${name}`, { dropped: name });
       }),
     );

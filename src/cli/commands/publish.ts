@@ -1,15 +1,17 @@
 import { Command } from 'commander';
-import { resolvePassphrase } from '../../keys/passphrase.js';
-import { configuredListen } from '../../config/find-config.js';
-import { clientBaseUrl, clientConfig } from '../../model/client-config.js';
 import type { Context } from '../../model/context.js';
-import { dropPublish, exportPublish, publish, type PublishOptions, switchPublish, updatePublish } from '../../model/publish-ops.js';
+import type { PublishOptions } from '../../model/publish-ops.js';
 import type { ExportTreeResult } from '../../publish/export-tree.js';
 import type { PublishRecord } from '../../store/records.js';
+import type { ApiClient } from '../api-client.js';
 import { cancellable } from '../cancel-on-signal.js';
-import { emit, type GlobalOptions, result, warn } from '../output.js';
+import { emit, type GlobalOptions, globalOptions, result, warn } from '../output.js';
+import { viaServer } from '../via-server.js';
 import { withContext } from '../with-context.js';
-import { parseListen } from '../../config/listen-address.js';
+
+// The model, keys and config modules are imported where they are used: a publish sent to a
+// running server (via-server.ts) never loads them, which is most of what it would cost.
+const publishOps = (): Promise<typeof import('../../model/publish-ops.js')> => import('../../model/publish-ops.js');
 
 const where = (p: PublishRecord): string => `${p.prefix ? `${p.prefix}/` : ''}dists/${p.dist}`;
 const describe = (p: PublishRecord): string =>
@@ -19,14 +21,56 @@ const EXPORT_HELP = 'then write the publish as a plain tree into DIR (pool/ as h
 const exported = (dir: string, r: ExportTreeResult): string =>
   `exported to ${dir}: ${r.pool.placed + r.pool.copied} pool files added (${r.pool.copied} copied), ${r.pool.kept} kept, ${r.pool.removed} removed; ${r.dists.written} dists files written, ${r.dists.removed} removed`;
 
+/** A publish step's record, and what its `--export` did (nothing without one). */
+interface Published {
+  readonly p: PublishRecord;
+  readonly ex: { lines: string[]; json: object };
+}
+
+const NO_EXPORT: Published['ex'] = { lines: [], json: {} };
+
 /** After a publish with `--export DIR`: that distribution exported; the lines to print and the JSON. */
-async function exportAfter(ctx: Context, p: PublishRecord, dir: string | undefined, signal?: AbortSignal): Promise<{ lines: string[]; json: object }> {
-  if (dir === undefined) return { lines: [], json: {} };
-  const r = await exportPublish(ctx, dir, { prefix: p.prefix, dist: p.dist, ...(signal ? { signal } : {}) });
+async function exportAfter(ctx: Context, p: PublishRecord, dir: string | undefined, signal?: AbortSignal): Promise<Published['ex']> {
+  if (dir === undefined) return NO_EXPORT;
+  const r = await (await publishOps()).exportPublish(ctx, dir, { prefix: p.prefix, dist: p.dist, ...(signal ? { signal } : {}) });
   return { lines: [exported(dir, r)], json: { export: { dir, ...r } } };
 }
 
-interface PublishFlags {
+/** Options of a publish step that only the local path can honour: the server signs with its own passphrase and cannot write into this machine's DIR. */
+interface LocalOnlyFlags {
+  passphraseFile?: string;
+  export?: string;
+}
+
+const localOnly = (o: LocalOnlyFlags): string | undefined => (o.export !== undefined ? '--export' : o.passphraseFile !== undefined ? '--passphrase-file' : undefined);
+
+async function passphraseOption(o: LocalOnlyFlags): Promise<{ passphrase?: string }> {
+  const { resolvePassphrase } = await import('../../keys/passphrase.js');
+  const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
+  return passphrase !== undefined ? { passphrase } : {};
+}
+
+/**
+ * A publish step (publish, switch, update) run through a server as its task, or on the data dir
+ * followed by `--export`; cancellable with Ctrl-C either way.
+ */
+function publishStep(cmd: Command, o: LocalOnlyFlags, api: { path: string; body?: object }, local: (ctx: Context, signal: AbortSignal) => Promise<PublishRecord>): Promise<Published> {
+  return viaServer(cmd, {
+    localOnly: localOnly(o),
+    localEnv: ['DEBSTASH_KEY_PASSPHRASE', 'DEBSTASH_KEY_PASSPHRASE_FILE'].find((name) => process.env[name] !== undefined),
+    server: (client: ApiClient) => cancellable(async (signal) => ({ p: await client.task<PublishRecord>(api.path, api.body, { signal }), ex: NO_EXPORT })),
+    local: (ctx) =>
+      cancellable(async (signal) => {
+        const p = await local(ctx, signal);
+        return { p, ex: await exportAfter(ctx, p, o.export, signal) };
+      }),
+  });
+}
+
+const prefixQuery = (prefix: string | undefined): string => (prefix !== undefined ? `?prefix=${encodeURIComponent(prefix)}` : '');
+const prefixOption = (prefix: string | undefined): { prefix?: string } => (prefix !== undefined ? { prefix } : {});
+
+interface PublishFlags extends LocalOnlyFlags {
   dist: string;
   prefix?: string;
   component?: string;
@@ -36,8 +80,6 @@ interface PublishFlags {
   arch?: string[];
   contents?: boolean;
   md5?: boolean;
-  passphraseFile?: string;
-  export?: string;
 }
 
 function publishFlags(cmd: Command): Command {
@@ -51,25 +93,29 @@ function publishFlags(cmd: Command): Command {
     .option('--arch <list>', 'architectures to publish (default: those of the packages)', csv)
     .option('--contents', 'also write Contents-ARCH.gz (file lists of the packages; kept by switch and update)')
     .option('--md5', 'also list MD5Sum in Release (kept by switch and update)')
-    .option('--passphrase-file <file>', 'key passphrase (or env DEBSTASH_KEY_PASSPHRASE / _FILE)')
-    .option('--export <dir>', EXPORT_HELP);
+    .option('--passphrase-file <file>', 'key passphrase (or env DEBSTASH_KEY_PASSPHRASE / _FILE); the publish then runs here, not on a server')
+    .option('--export <dir>', `${EXPORT_HELP}; the publish then runs here, not on a server`);
 }
 
-async function options(o: PublishFlags, signal: AbortSignal): Promise<PublishOptions> {
-  const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
+/** The flags as `POST /api/publish` takes them (less the source). */
+function publishBody(o: PublishFlags): Omit<PublishOptions, 'keyFingerprint' | 'passphrase' | 'signal'> & { key?: string } {
   return {
     dist: o.dist,
-    ...(o.prefix !== undefined ? { prefix: o.prefix } : {}),
+    ...prefixOption(o.prefix),
     ...(o.component !== undefined ? { component: o.component } : {}),
-    ...(o.key !== undefined ? { keyFingerprint: o.key } : {}),
+    ...(o.key !== undefined ? { key: o.key } : {}),
     ...(o.origin !== undefined ? { origin: o.origin } : {}),
     ...(o.label !== undefined ? { label: o.label } : {}),
     ...(o.arch !== undefined ? { architectures: o.arch } : {}),
     ...(o.contents === true ? { contents: true } : {}),
     ...(o.md5 === true ? { md5: true } : {}),
-    ...(passphrase !== undefined ? { passphrase } : {}),
-    signal,
   };
+}
+
+/** The same flags as the model takes them, with the passphrase (this process's) and the signal. */
+async function options(o: PublishFlags, signal: AbortSignal): Promise<PublishOptions> {
+  const { key, ...rest } = publishBody(o);
+  return { ...rest, ...(key !== undefined ? { keyFingerprint: key } : {}), ...(await passphraseOption(o)), signal };
 }
 
 export function publishCommand(): Command {
@@ -77,14 +123,11 @@ export function publishCommand(): Command {
 
   for (const kind of ['snapshot', 'repo'] as const) {
     publishFlags(pub.command(kind).argument('<name>').description(`publish a ${kind} at PREFIX/dists/DIST, signed`)).action(
-      async (name: string, o: PublishFlags, cmd: Command) =>
-        withContext(cmd, async (ctx, opts) => {
-          const { p, ex } = await cancellable(async (signal) => {
-            const done = await publish(ctx, { kind, name }, await options(o, signal));
-            return { p: done, ex: await exportAfter(ctx, done, o.export, signal) };
-          });
-          emit(opts, [`published ${describe(p)}`, ...ex.lines, `next: debstash client-config ${p.dist}${p.prefix ? ` --prefix ${p.prefix}` : ''}`], { ...p, ...ex.json });
-        }),
+      async (name: string, o: PublishFlags, cmd: Command) => {
+        const source = { kind, name };
+        const { p, ex } = await publishStep(cmd, o, { path: '/api/publish', body: { source, ...publishBody(o) } }, async (ctx, signal) => (await publishOps()).publish(ctx, source, await options(o, signal)));
+        emit(globalOptions(cmd), [`published ${describe(p)}`, ...ex.lines, `next: debstash client-config ${p.dist}${p.prefix ? ` --prefix ${p.prefix}` : ''}`], { ...p, ...ex.json });
+      },
     );
   }
 
@@ -96,16 +139,12 @@ export function publishCommand(): Command {
     .option('--passphrase-file <file>')
     .option('--export <dir>', EXPORT_HELP)
     .description('make a publish show another snapshot, atomically for clients')
-    .action(async (dist: string, snapshot: string, o: { prefix?: string; passphraseFile?: string; export?: string }, cmd: Command) =>
-      withContext(cmd, async (ctx, opts) => {
-        const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
-        const { p, ex } = await cancellable(async (signal) => {
-          const done = await switchPublish(ctx, dist, snapshot, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(passphrase !== undefined ? { passphrase } : {}), signal });
-          return { p: done, ex: await exportAfter(ctx, done, o.export, signal) };
-        });
-        emit(opts, [`switched ${describe(p)}`, ...ex.lines], { ...p, ...ex.json });
-      }),
-    );
+    .action(async (dist: string, snapshot: string, o: LocalOnlyFlags & { prefix?: string }, cmd: Command) => {
+      const { p, ex } = await publishStep(cmd, o, { path: `/api/publish/${encodeURIComponent(dist)}/switch${prefixQuery(o.prefix)}`, body: { snapshot } }, async (ctx, signal) =>
+        (await publishOps()).switchPublish(ctx, dist, snapshot, { ...prefixOption(o.prefix), ...(await passphraseOption(o)), signal }),
+      );
+      emit(globalOptions(cmd), [`switched ${describe(p)}`, ...ex.lines], { ...p, ...ex.json });
+    });
 
   pub
     .command('update')
@@ -114,16 +153,12 @@ export function publishCommand(): Command {
     .option('--passphrase-file <file>')
     .option('--export <dir>', EXPORT_HELP)
     .description("republish a repo's current contents")
-    .action(async (dist: string, o: { prefix?: string; passphraseFile?: string; export?: string }, cmd: Command) =>
-      withContext(cmd, async (ctx, opts) => {
-        const passphrase = await resolvePassphrase(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {});
-        const { p, ex } = await cancellable(async (signal) => {
-          const done = await updatePublish(ctx, dist, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(passphrase !== undefined ? { passphrase } : {}), signal });
-          return { p: done, ex: await exportAfter(ctx, done, o.export, signal) };
-        });
-        emit(opts, [`updated ${describe(p)}`, ...ex.lines], { ...p, ...ex.json });
-      }),
-    );
+    .action(async (dist: string, o: LocalOnlyFlags & { prefix?: string }, cmd: Command) => {
+      const { p, ex } = await publishStep(cmd, o, { path: `/api/publish/${encodeURIComponent(dist)}/update${prefixQuery(o.prefix)}` }, async (ctx, signal) =>
+        (await publishOps()).updatePublish(ctx, dist, { ...prefixOption(o.prefix), ...(await passphraseOption(o)), signal }),
+      );
+      emit(globalOptions(cmd), [`updated ${describe(p)}`, ...ex.lines], { ...p, ...ex.json });
+    });
 
   pub
     .command('export')
@@ -133,7 +168,7 @@ export function publishCommand(): Command {
     .description('write a publish as a plain tree into DIR (dists/ copied, pool/ as hard links) for nginx or rsync; again, only what changed')
     .action(async (dir: string, dist: string | undefined, o: { prefix?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const r = await cancellable((signal) => exportPublish(ctx, dir, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(dist !== undefined ? { dist } : {}), signal }));
+        const r = await cancellable(async (signal) => (await publishOps()).exportPublish(ctx, dir, { ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(dist !== undefined ? { dist } : {}), signal }));
         emit(opts, exported(dir, r), { dir, ...r });
       }),
     );
@@ -155,7 +190,7 @@ export function publishCommand(): Command {
     .description('remove a publish (its snapshot stays)')
     .action(async (dist: string, o: { prefix?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        await dropPublish(ctx, dist, o.prefix !== undefined ? { prefix: o.prefix } : {});
+        await (await publishOps()).dropPublish(ctx, dist, o.prefix !== undefined ? { prefix: o.prefix } : {});
         emit(opts, `dropped ${o.prefix ? `${o.prefix}/` : ''}dists/${dist}`, { dropped: { prefix: o.prefix ?? '', dist } });
       }),
     );
@@ -163,7 +198,8 @@ export function publishCommand(): Command {
 }
 
 /** The URL of a server listening where the config says; a wildcard's stand-in is noted on stderr. */
-function configuredUrl(listen: string, opts: GlobalOptions): string {
+async function configuredUrl(listen: string, opts: GlobalOptions): Promise<string> {
+  const [{ parseListen }, { clientBaseUrl }] = await Promise.all([import('../../config/listen-address.js'), import('../../model/client-config.js')]);
   const { host, port } = parseListen(listen);
   const base = clientBaseUrl(host, port);
   if (base.note !== undefined) warn(opts, base.note);
@@ -179,7 +215,8 @@ export function clientConfigCommand(): Command {
     .description('print the deb822 .sources a client needs (Signed-By included)')
     .action(async (dist: string, o: { prefix?: string; url?: string; keyPath?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const url = o.url ?? configuredUrl(await configuredListen(opts.config), opts);
+        const [{ configuredListen }, { clientConfig }] = await Promise.all([import('../../config/find-config.js'), import('../../model/client-config.js')]);
+        const url = o.url ?? (await configuredUrl(await configuredListen(opts.config), opts));
         const text = await clientConfig(ctx, dist, { url, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.keyPath !== undefined ? { keyPath: o.keyPath } : {}) });
         if (opts.json) emit(opts, '', { sources: text });
         else process.stdout.write(text);

@@ -5,6 +5,7 @@ import { startServer } from '../../server/start-server.js';
 import { parseListen } from '../../config/listen-address.js';
 import { globalOptions } from '../output.js';
 import { openEmbeddedContext, closeContext } from '../../model/context.js';
+import { localServerAccess } from '../server-file.js';
 
 /** Resolves when SIGINT or SIGTERM arrives. */
 export function untilStopped(): Promise<NodeJS.Signals> {
@@ -31,8 +32,11 @@ export function serveCommand(): Command {
       if (!(graceS >= 0)) throw new DebstashError('DEBSTASH_E_USAGE', `--grace ${JSON.stringify(o.grace)}: expected a number of seconds, e.g. 8`);
       const ctx = await openEmbeddedContext(opts.dataDir);
       const { logger, flush } = serverLogger(opts);
+      const local = localServerAccess(opts.dataDir);
+      let unannounce = async (): Promise<void> => undefined;
       try {
-        const server = await startServer(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000 });
+        const server = await startServer(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token] });
+        unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();
         logger.info({ signal: sig }, 'stopping: no new connections, finishing requests in flight');
@@ -41,9 +45,12 @@ export function serveCommand(): Command {
           logger.warn({ signal: s }, 'stopping now: requests in flight are cut');
           void server.close(0);
         });
+        // Gone before the listener: a CLI started now runs locally instead of meeting a closing server.
+        await unannounce();
         await server.close();
         logger.info('stopped');
       } finally {
+        await unannounce();
         await flush();
         await closeContext(ctx);
       }

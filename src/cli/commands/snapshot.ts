@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { DebstashError } from '../../errors/debstash-error.js';
-import { packageSummary } from '../../model/mirror-admin.js';
-import { createSnapshot, diffSnapshots, dropSnapshot, filterSnapshot, mergeSnapshots, pullIntoSnapshot, requireSnapshot, verifySnapshot } from '../../model/snapshot-ops.js';
 import type { SnapshotRecord } from '../../store/records.js';
-import { emit, result } from '../output.js';
+import { emit, globalOptions, result } from '../output.js';
+import { viaServer } from '../via-server.js';
 import { withContext } from '../with-context.js';
 import { plural } from '../../model/human-units.js';
+
+// Imported where used: "snapshot create" sent to a running server (via-server.ts) never loads them.
+const ops = (): Promise<typeof import('../../model/snapshot-ops.js')> => import('../../model/snapshot-ops.js');
 
 const created = (s: SnapshotRecord): string => `created snapshot ${s.name}: ${plural(s.packageCount, 'package')} (${s.description})`;
 
@@ -18,15 +20,17 @@ export function snapshotCommand(): Command {
     .option('--from-mirror <mirror>')
     .option('--from-repo <repo>')
     .description('freeze what a mirror or repo holds now')
-    .action(async (name: string, o: { fromMirror?: string; fromRepo?: string }, cmd: Command) =>
-      withContext(cmd, async (ctx, opts) => {
-        if ((o.fromMirror === undefined) === (o.fromRepo === undefined)) {
-          throw new DebstashError('DEBSTASH_E_USAGE', 'give exactly one of --from-mirror or --from-repo');
-        }
-        const s = await createSnapshot(ctx, name, o.fromMirror !== undefined ? { mirror: o.fromMirror } : { repo: o.fromRepo as string });
-        emit(opts, created(s), s);
-      }),
-    );
+    .action(async (name: string, o: { fromMirror?: string; fromRepo?: string }, cmd: Command) => {
+      if ((o.fromMirror === undefined) === (o.fromRepo === undefined)) {
+        throw new DebstashError('DEBSTASH_E_USAGE', 'give exactly one of --from-mirror or --from-repo');
+      }
+      const from = o.fromMirror !== undefined ? { mirror: o.fromMirror } : { repo: o.fromRepo as string };
+      const s = await viaServer(cmd, {
+        server: (api) => api.call<SnapshotRecord>('POST', '/api/snapshots', { name, ...('mirror' in from ? { fromMirror: from.mirror } : { fromRepo: from.repo }) }),
+        local: async (ctx) => (await ops()).createSnapshot(ctx, name, from),
+      });
+      emit(globalOptions(cmd), created(s), s);
+    });
 
   snapshot
     .command('merge')
@@ -36,7 +40,7 @@ export function snapshotCommand(): Command {
     .description('a new snapshot with the packages of all sources')
     .action(async (dest: string, sources: string[], o: { latest?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const s = await mergeSnapshots(ctx, dest, sources, { latest: o.latest === true });
+        const s = await (await ops()).mergeSnapshots(ctx, dest, sources, { latest: o.latest === true });
         emit(opts, created(s), s);
       }),
     );
@@ -50,7 +54,7 @@ export function snapshotCommand(): Command {
     .description('a new snapshot with the packages of SRC that match QUERY')
     .action(async (src: string, dest: string, query: string, o: { withDeps?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const s = await filterSnapshot(ctx, src, dest, query, { withDeps: o.withDeps === true });
+        const s = await (await ops()).filterSnapshot(ctx, src, dest, query, { withDeps: o.withDeps === true });
         emit(opts, created(s), s);
       }),
     );
@@ -65,7 +69,7 @@ export function snapshotCommand(): Command {
     .description('a new snapshot DEST: BASE with the packages of SRC matching QUERY replacing their older versions')
     .action(async (dest: string, src: string, query: string, o: { base: string; withDeps?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const s = await pullIntoSnapshot(ctx, o.base, src, dest, query, { withDeps: o.withDeps === true });
+        const s = await (await ops()).pullIntoSnapshot(ctx, o.base, src, dest, query, { withDeps: o.withDeps === true });
         emit(opts, created(s), s);
       }),
     );
@@ -77,7 +81,7 @@ export function snapshotCommand(): Command {
     .description('what changes from snapshot A to snapshot B')
     .action(async (a: string, b: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const d = await diffSnapshots(ctx, a, b);
+        const d = await (await ops()).diffSnapshots(ctx, a, b);
         result(
           opts,
           [
@@ -98,7 +102,7 @@ export function snapshotCommand(): Command {
     .description('list dependencies the snapshot cannot satisfy by itself')
     .action(async (name: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const unresolved = await verifySnapshot(ctx, name);
+        const unresolved = await (await ops()).verifySnapshot(ctx, name);
         result(opts, unresolved.length === 0 ? `${name}: every dependency is satisfied` : unresolved.map((u) => `${u.package}: ${u.dependency}`), { name, unresolved });
       }),
     );
@@ -119,7 +123,8 @@ export function snapshotCommand(): Command {
     .description('show a snapshot and its packages')
     .action(async (name: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const s = await requireSnapshot(ctx, name);
+        const s = await (await ops()).requireSnapshot(ctx, name);
+        const { packageSummary } = await import('../../model/mirror-admin.js');
         const packages = (await ctx.store.snapshotPackages(name)).map(packageSummary);
         result(opts, [`name:        ${s.name}`, `created:     ${s.createdAt}`, `description: ${s.description}`, `packages:    ${packages.length}`, ...(opts.verbose ? packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`) : [])], { ...s, packages });
       }),
@@ -131,7 +136,7 @@ export function snapshotCommand(): Command {
     .description('delete a snapshot (refused while published)')
     .action(async (name: string, _o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        await dropSnapshot(ctx, name);
+        await (await ops()).dropSnapshot(ctx, name);
         emit(opts, `dropped snapshot ${name}`, { dropped: name });
       }),
     );

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
+import type { ConfiguredToken } from '../../auth/configured-token.js';
 import { findConfig, type FoundConfig } from '../../config/find-config.js';
 import { formatPlan } from '../../config/format-plan.js';
 import { intervalMs, parseRefreshOption } from '../../config/parse-interval.js';
@@ -16,16 +17,17 @@ import { globalOptions } from '../output.js';
 import { progressRenderer } from '../progress-renderer.js';
 import { parseListen } from '../../config/listen-address.js';
 import { untilStopped } from './serve.js';
+import { localServerAccess } from '../server-file.js';
 
 const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n`);
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
 
 /** Listens where the config (or --listen) says; a failure names that setting. */
-async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger): Promise<RunningServer> {
+async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger, local: ConfiguredToken): Promise<RunningServer> {
   const address = option ?? found.config.server.listen;
   const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
-  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: found.config.server.tokens });
+  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local] });
 }
 
 /** The deb822 .sources of every configured publish, as a client needs them, with where the server offers each. */
@@ -62,8 +64,11 @@ export function upCommand(): Command {
       const refresher = new Refresher(ctx, found.config, metrics);
       const { logger, flush } = serverLogger(opts);
       let server: RunningServer | undefined;
+      const local = localServerAccess(opts.dataDir);
+      let unannounce = async (): Promise<void> => undefined;
       try {
-        server = await listen(ctx, found, o.listen, refresher, metrics, logger);
+        server = await listen(ctx, found, o.listen, refresher, metrics, logger, local.token);
+        unannounce = await local.announce(server);
         say(`serving ${server.url}/ (health ${server.url}/readyz, not ready until the first publish)`);
         const progress = progressRenderer({ quiet: opts.quiet });
         const cancel = cancelOnSignal();
@@ -108,6 +113,7 @@ export function upCommand(): Command {
         clearTimeout(timer);
         await inFlight;
       } finally {
+        await unannounce();
         await server?.close();
         await flush();
         await closeContext(ctx);
