@@ -19,12 +19,14 @@ export interface TaskIo {
   readonly progress: ProgressSink;
 }
 
-/** Phase, warning and state events kept for late subscribers; counters keep only the latest. */
+/** Events kept for late subscribers (a run of counters as its latest). */
 const HISTORY_LIMIT = 500;
 /** How often the owner renews its running tasks' rows (with their latest progress) and reads their cancel flags. */
 export const TASK_HEARTBEAT_MS = 2_000;
 /** A task whose heartbeat is older than this has lost its owner (another host's; same-host owners are asked directly). */
 export const TASK_STALE_MS = 30_000;
+/** How long a finished task's full event history stays with the process that ran it. */
+const FINISHED_HISTORY_MS = 60_000;
 /** How often a stream of another process's task reads its row. */
 const FOREIGN_POLL_MS = 500;
 
@@ -35,7 +37,6 @@ class LiveTask {
   view: TaskView;
   readonly controller = new AbortController();
   readonly history: TaskEvent[] = [];
-  lastProgress: TaskEvent | undefined;
   readonly listeners = new Set<(e: TaskEvent) => void>();
   /** Writes of the row, one after the other. */
   saving: Promise<unknown> = Promise.resolve();
@@ -45,7 +46,9 @@ class LiveTask {
   }
 
   emit(e: TaskEvent): void {
-    if (e.type === 'progress') this.lastProgress = e;
+    // Counters between two other events collapse into the latest, so a late subscriber sees
+    // the same sequence of kinds as a live one, in bounded memory.
+    if (e.type === 'progress' && this.history.at(-1)?.type === 'progress') this.history[this.history.length - 1] = e;
     else if (this.history.length < HISTORY_LIMIT) this.history.push(e);
     for (const l of this.listeners) l(e);
   }
@@ -99,8 +102,12 @@ export class TaskRegistry {
     this.#pending.add(pending);
     void pending.finally(() => {
       this.#pending.delete(pending);
-      this.#live.delete(task.view.id);
-      if (this.#live.size === 0) this.#stopBeat();
+      // A follower that asks right after a quick task ended (the CLI starts a task, then opens
+      // its events) still gets every phase, not only what the row keeps.
+      setTimeout(() => {
+        this.#live.delete(task.view.id);
+        if (this.#live.size === 0) this.#stopBeat();
+      }, FINISHED_HISTORY_MS).unref();
     });
     return task.view;
   }
@@ -139,9 +146,11 @@ export class TaskRegistry {
 
   async get(id: string): Promise<TaskView> {
     const live = this.#live.get(id);
-    if (live !== undefined) return live.view;
+    if (live !== undefined && !isFinal(live.view)) return live.view;
     const row = await this.#store.getTask(id);
     if (row === undefined) throw notFound(id);
+    // Finished here (kept for its history): the row may still be being written.
+    if (live !== undefined) return live.view;
     return isFinal(row) ? row : ((await this.#reap([row]))[0] ?? row);
   }
 
@@ -220,7 +229,6 @@ export class TaskRegistry {
     const task = this.#live.get(id);
     if (task === undefined) return this.#follow(await this.get(id), listener);
     for (const e of task.history) listener(e);
-    if (task.lastProgress !== undefined && !isFinal(task.view)) listener(task.lastProgress);
     if (isFinal(task.view)) return () => undefined;
     task.listeners.add(listener);
     return () => task.listeners.delete(listener);

@@ -23,9 +23,10 @@ interface Run {
   readonly stderr: string;
 }
 
+/** A CLI process of its own on the data dir (--local: not through the server running there). */
 function cli(dataDir: string, args: readonly string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DEBSTASH_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, '--local', ...args], { env: { ...process.env, DEBSTASH_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
