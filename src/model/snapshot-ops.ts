@@ -16,9 +16,16 @@ export async function requireSnapshot(ctx: Context, name: string): Promise<Snaps
   return s;
 }
 
-async function save(ctx: Context, name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[]): Promise<SnapshotRecord> {
+/**
+ * Stores a snapshot of `packages`; without them, of everything its origins hold, copied inside
+ * the store (a snapshot of 20,000 packages then never reads them).
+ */
+async function save(ctx: Context, name: string, description: string, origins: readonly SnapshotOrigin[], packages?: readonly PackageEntry[]): Promise<SnapshotRecord> {
   validateName('snapshot', name);
-  await ctx.store.transaction((tx) => tx.createSnapshot(name, description, origins, packages, new Date().toISOString()));
+  const createdAt = new Date().toISOString();
+  await ctx.store.transaction((tx) =>
+    packages === undefined ? tx.createSnapshotOfOrigins(name, description, origins, createdAt) : tx.createSnapshot(name, description, origins, packages, createdAt),
+  );
   return requireSnapshot(ctx, name);
 }
 
@@ -29,10 +36,10 @@ export async function createSnapshot(ctx: Context, name: string, from: { readonl
     if (m.updatedAt === undefined) {
       throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${from.mirror}" was never updated; run "debstash mirror update ${from.mirror}" first`, { mirror: from.mirror });
     }
-    return save(ctx, name, `snapshot of mirror ${from.mirror} (${m.config.url} ${m.config.dist}) updated ${m.updatedAt}`, [{ kind: 'mirror', name: from.mirror }], await ctx.store.mirrorPackages(from.mirror));
+    return save(ctx, name, `snapshot of mirror ${from.mirror} (${m.config.url} ${m.config.dist}) updated ${m.updatedAt}`, [{ kind: 'mirror', name: from.mirror }]);
   }
   await requireRepo(ctx, from.repo);
-  return save(ctx, name, `snapshot of repo ${from.repo}`, [{ kind: 'repo', name: from.repo }], await ctx.store.repoPackages(from.repo));
+  return save(ctx, name, `snapshot of repo ${from.repo}`, [{ kind: 'repo', name: from.repo }]);
 }
 
 const slot = (p: PackageEntry): string => `${p.kind} ${p.name} ${p.architecture}`;
@@ -56,13 +63,14 @@ function union(sets: readonly (readonly PackageEntry[])[]): PackageEntry[] {
 /** `snapshot merge DEST SRC...`: the union; with `latest`, only the newest version of each package. */
 export async function mergeSnapshots(ctx: Context, dest: string, sources: readonly string[], options: { latest?: boolean } = {}): Promise<SnapshotRecord> {
   if (sources.length === 0) throw new DebstashError('DEBSTASH_E_USAGE', 'merge needs at least one source snapshot');
+  for (const s of sources) await requireSnapshot(ctx, s);
+  const origins = sources.map((name): SnapshotOrigin => ({ kind: 'snapshot', name }));
+  const description = `merge of ${sources.join(', ')}${options.latest ? ' (latest versions)' : ''}`;
+  // The plain union is the store's set-level copy; only --latest (dpkg version order) reads them.
+  if (!options.latest) return save(ctx, dest, description, origins);
   const sets = [];
-  for (const s of sources) {
-    await requireSnapshot(ctx, s);
-    sets.push(await ctx.store.snapshotPackages(s));
-  }
-  const merged = union(sets);
-  return save(ctx, dest, `merge of ${sources.join(', ')}${options.latest ? ' (latest versions)' : ''}`, sources.map((name) => ({ kind: 'snapshot', name })), options.latest ? latestOnly(merged) : merged);
+  for (const s of sources) sets.push(await ctx.store.snapshotPackages(s));
+  return save(ctx, dest, description, origins, latestOnly(union(sets)));
 }
 
 /** The dependency closure of `roots` inside `universe` (per package kind, as apt sees them). */

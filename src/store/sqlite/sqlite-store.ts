@@ -11,7 +11,7 @@ import {
   type PackageEntry,
   type PackageFile,
   type PackageKind,
-  packageKey,
+  type PackageSlot,
   type PublishRecord,
   type RepoRecord,
   type SnapshotOrigin,
@@ -64,6 +64,11 @@ const SNAPSHOT_SET: PackageSet = { table: 'snapshot_packages', owner: 'snapshot_
 
 /** package_id, path, sha256, size. */
 type RawFileRow = [number, string, string, number];
+
+function entryOf(row: RawPackageRow, files: PackageFile[]): PackageEntry {
+  const [, kind, name, version, architecture, stanza, component] = row;
+  return { kind, name, version, architecture, stanza, component, files };
+}
 
 function storeError(err: unknown, what: string): unknown {
   if (err instanceof DebstashError) return err;
@@ -167,7 +172,8 @@ class SqliteReader implements StoreReader {
     const entries: PackageEntry[] = new Array<PackageEntry>(rows.length);
     let next = 0;
     for (let i = 0; i < rows.length; i++) {
-      const [id, kind, name, version, architecture, stanza, component] = rows[i] as RawPackageRow;
+      const row = rows[i] as RawPackageRow;
+      const id = row[0];
       const files: PackageFile[] = [];
       // Files of a package linked between the two queries are skipped, as the package is.
       while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] < id) next++;
@@ -175,7 +181,7 @@ class SqliteReader implements StoreReader {
         const [, path, sha256, size] = fileRows[next++] as RawFileRow;
         files.push({ path, sha256, size });
       }
-      entries[i] = { kind, name, version, architecture, stanza, component, files };
+      entries[i] = entryOf(row, files);
     }
     return entries.sort(byNameArchVersion);
   }
@@ -184,6 +190,13 @@ class SqliteReader implements StoreReader {
     const row = this.db.prepare<[string], T & { id: number }>(`SELECT * FROM ${table} WHERE name = ?`).get(name);
     if (row === undefined) throw new DebstashError(code, `no ${table === 'repos' ? 'repo' : 'snapshot'} named "${name}"`, { name });
     return row;
+  }
+
+  /** The link table and owner id of a mirror, repo or snapshot (which must exist). */
+  protected setOf(origin: SnapshotOrigin): { set: PackageSet; id: number } {
+    if (origin.kind === 'mirror') return { set: MIRROR_SET, id: this.requireMirror(origin.name).id };
+    if (origin.kind === 'repo') return { set: REPO_SET, id: this.named<RepoRow>('repos', origin.name, 'DEBSTASH_E_REPO_NOT_FOUND').id };
+    return { set: SNAPSHOT_SET, id: this.named<SnapshotRow>('snapshots', origin.name, 'DEBSTASH_E_SNAPSHOT_NOT_FOUND').id };
   }
 
   protected countOf(set: PackageSet, ownerId: number): number {
@@ -215,6 +228,26 @@ class SqliteReader implements StoreReader {
 
   async repoPackages(name: string): Promise<PackageEntry[]> {
     return this.packagesOf(REPO_SET, this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id);
+  }
+
+  async repoPackagesLike(name: string, wanted: readonly PackageSlot[]): Promise<PackageEntry[]> {
+    const repoId = this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id;
+    // Both lookups are by index: the packages' unique key starts with these four columns.
+    const find = this.db
+      .prepare<[number, string, string, string, string], RawPackageRow>(
+        `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, l.component
+         FROM packages p JOIN repo_packages l ON l.package_id = p.id AND l.repo_id = ?
+         WHERE p.kind = ? AND p.name = ? AND p.version = ? AND p.architecture = ?`,
+      )
+      .raw();
+    const filesOf = this.db.prepare<[number], [string, string, number]>('SELECT path, sha256, size FROM package_files WHERE package_id = ? ORDER BY seq').raw();
+    const found = new Map<number, PackageEntry>();
+    for (const w of wanted) {
+      for (const row of find.all(repoId, w.kind, w.name, w.version, w.architecture)) {
+        if (!found.has(row[0])) found.set(row[0], entryOf(row, filesOf.all(row[0]).map(([path, sha256, size]) => ({ path, sha256, size }))));
+      }
+    }
+    return [...found.values()].sort(byNameArchVersion);
   }
 
   async getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
@@ -331,31 +364,42 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
 
   async removeRepoPackages(name: string, packages: readonly PackageEntry[]): Promise<void> {
     const repo = this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND');
-    const gone = new Set(packages.map(packageKey));
-    const rows = this.db
-      .prepare<[number], { package_id: number; kind: PackageKind; name: string; version: string; architecture: string; sha256: string }>(
-        'SELECT l.package_id, p.kind, p.name, p.version, p.architecture, p.sha256 FROM repo_packages l JOIN packages p ON p.id = l.package_id WHERE l.repo_id = ?',
-      )
-      .all(repo.id);
-    const unlink = this.db.prepare('DELETE FROM repo_packages WHERE repo_id = ? AND package_id = ?');
-    for (const r of rows) {
-      if (gone.has(packageKey({ ...r, files: [{ path: '', sha256: r.sha256, size: 0 }] }))) unlink.run(repo.id, r.package_id);
-    }
+    // One indexed delete per package (identity as packageKey): the rest of the repo is not read.
+    const unlink = this.db.prepare(
+      `DELETE FROM repo_packages WHERE repo_id = ? AND package_id =
+         (SELECT id FROM packages WHERE kind = ? AND name = ? AND version = ? AND architecture = ? AND sha256 = ?)`,
+    );
+    for (const p of packages) unlink.run(repo.id, p.kind, p.name, p.version, p.architecture, p.files[0]?.sha256 ?? '');
   }
 
   async dropRepo(name: string): Promise<void> {
     this.db.prepare('DELETE FROM repos WHERE id = ?').run(this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id);
   }
 
-  async createSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[], createdAt: string): Promise<void> {
-    if ((await this.getSnapshot(name)) !== undefined) {
+  /** The row of a new snapshot, still without packages; its id. */
+  #newSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], createdAt: string): number {
+    if (this.db.prepare<[string], { id: number }>('SELECT id FROM snapshots WHERE name = ?').get(name) !== undefined) {
       throw new DebstashError('DEBSTASH_E_SNAPSHOT_EXISTS', `a snapshot named "${name}" exists already`, { snapshot: name });
     }
-    const id = Number(
+    return Number(
       this.db.prepare('INSERT INTO snapshots (name, description, origins, created_at) VALUES (?, ?, ?, ?)').run(name, description, JSON.stringify(origins), createdAt)
         .lastInsertRowid,
     );
-    this.linkPackages(SNAPSHOT_SET, id, packages);
+  }
+
+  async createSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[], createdAt: string): Promise<void> {
+    this.linkPackages(SNAPSHOT_SET, this.#newSnapshot(name, description, origins, createdAt), packages);
+  }
+
+  async createSnapshotOfOrigins(name: string, description: string, origins: readonly SnapshotOrigin[], createdAt: string): Promise<void> {
+    const id = this.#newSnapshot(name, description, origins, createdAt);
+    // Package rows are never changed once written, so sharing them keeps the snapshot frozen.
+    for (const origin of origins) {
+      const { set, id: ownerId } = this.setOf(origin);
+      this.db
+        .prepare(`INSERT OR IGNORE INTO snapshot_packages (snapshot_id, package_id, component) SELECT ?, package_id, component FROM ${set.table} WHERE ${set.owner} = ?`)
+        .run(id, ownerId);
+    }
   }
 
   async dropSnapshot(name: string): Promise<void> {
@@ -471,6 +515,9 @@ export class SqliteStore implements Store {
   }
   repoPackages(name: string): Promise<PackageEntry[]> {
     return this.#reader.repoPackages(name);
+  }
+  repoPackagesLike(name: string, wanted: readonly PackageSlot[]): Promise<PackageEntry[]> {
+    return this.#reader.repoPackagesLike(name, wanted);
   }
   getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
     return this.#reader.getSnapshot(name);
