@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Generation } from './publish-state.js';
+
+/** A paragraph of a binary index the previous generation published, as its bytes there. */
+export interface PreviousParagraph {
+  /** The paragraph with its one final newline (a view into the previous index file). */
+  readonly bytes: Buffer;
+  /** Its Filename: the package's pool path in this prefix. */
+  readonly filename: string;
+  /** Its length in UTF-16 code units plus one, as chunking counts a paragraph. */
+  readonly size: number;
+}
+
+/** The paragraphs of one previous binary index, by the packageKey of the package each shows. */
+export type PreviousIndex = ReadonlyMap<string, PreviousParagraph>;
+
+/** The value of field `name` (given with its ": ") at the start of a line of `para`, or undefined. */
+function field(para: string, name: string): string | undefined {
+  let at = 0;
+  if (!para.startsWith(name)) {
+    at = para.indexOf(`\n${name}`) + 1;
+    if (at === 0) return undefined;
+  }
+  const from = at + name.length;
+  return para.slice(from, para.indexOf('\n', from)).trim();
+}
+
+/**
+ * Splits a Packages file this publisher wrote (paragraphs each followed by one blank line)
+ * into its paragraphs, keyed as packageKey keys the packages of `kind`. A paragraph lacking
+ * one of the fields is left out: it is rendered again, which is always correct.
+ *
+ * Reusing a paragraph by key is sound because a publish renders a package's paragraph only
+ * from its stored stanza, which is a function of its identity (the store keeps one, never
+ * changed, per identity), and from the component, which the index path fixes.
+ */
+export function splitPreviousIndex(kind: 'deb' | 'udeb', bytes: Buffer): PreviousIndex {
+  // latin1: one character per byte, so positions in the text are byte offsets.
+  const text = bytes.toString('latin1');
+  const ascii = !/[\x80-\xff]/.test(text);
+  const out = new Map<string, PreviousParagraph>();
+  for (let at = 0; at < text.length; ) {
+    const blank = text.indexOf('\n\n', at);
+    if (blank < 0) break;
+    const para = text.slice(at, blank + 1);
+    const name = field(para, 'Package: ');
+    const version = field(para, 'Version: ');
+    const architecture = field(para, 'Architecture: ');
+    const sha256 = field(para, 'SHA256: ');
+    const filename = field(para, 'Filename: ');
+    if (name && version && architecture && sha256 && filename) {
+      const view = bytes.subarray(at, blank + 1);
+      const size = (ascii ? view.length : view.toString('utf8').length) + 1;
+      out.set(`${kind} ${name} ${version} ${architecture} ${sha256}`, { bytes: view, filename: ascii ? filename : Buffer.from(filename, 'latin1').toString('utf8'), size });
+    }
+    at = blank + 2;
+  }
+  return out;
+}
+
+/**
+ * The binary indexes the newest kept generation published, read back from their by-hash
+ * files; a file that is missing or does not hash to its name is not used (its packages are
+ * rendered again). Keyed by index path.
+ */
+export async function readPreviousIndexes(distDir: string, previous: Generation | undefined, paths: readonly { readonly path: string; readonly kind: 'deb' | 'udeb' }[]): Promise<Map<string, PreviousIndex>> {
+  const out = new Map<string, PreviousIndex>();
+  if (previous === undefined) return out;
+  await Promise.all(
+    paths.map(async ({ path, kind }) => {
+      const sha256 = previous.files[path]?.sha256;
+      if (sha256 === undefined) return;
+      const bytes = await readFile(join(distDir, path.slice(0, path.lastIndexOf('/')), 'by-hash', 'SHA256', sha256)).catch(() => undefined);
+      if (bytes === undefined || createHash('sha256').update(bytes).digest('hex') !== sha256) return;
+      out.set(path, splitPreviousIndex(kind, bytes));
+    }),
+  );
+  return out;
+}
