@@ -45,18 +45,17 @@ function byComponent(packages: readonly PackageEntry[], override: string | undef
     const c = override ?? p.component;
     let list = map.get(c);
     if (list === undefined) map.set(c, (list = []));
-    list.push(override ? { ...p, component: c } : p);
+    // Not copied with the new component: publishTree files packages under their list's name.
+    list.push(p);
   }
   return [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, list]) => ({ name, packages: list }));
 }
 
+/** The packages a publish shows, their stanzas read only when used (see packagesToPublish). */
 async function sourcePackages(ctx: Context, source: PublishRecord['source']): Promise<PackageEntry[]> {
-  if (source.kind === 'snapshot') {
-    await requireSnapshot(ctx, source.name);
-    return ctx.store.snapshotPackages(source.name);
-  }
-  await requireRepo(ctx, source.name);
-  return ctx.store.repoPackages(source.name);
+  if (source.kind === 'snapshot') await requireSnapshot(ctx, source.name);
+  else await requireRepo(ctx, source.name);
+  return ctx.store.packagesToPublish(source);
 }
 
 /** Package file lists for Contents indexes, kept by the .deb's SHA-256 (see ContentsCache). */

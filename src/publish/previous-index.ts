@@ -5,6 +5,9 @@ import type { Generation } from './publish-state.js';
 
 /** A paragraph of a binary index the previous generation published, as its bytes there. */
 export interface PreviousParagraph {
+  readonly name: string;
+  readonly version: string;
+  readonly architecture: string;
   /** The paragraph with its one final newline (a view into the previous index file). */
   readonly bytes: Buffer;
   /** Its Filename: the package's pool path in this prefix. */
@@ -13,8 +16,18 @@ export interface PreviousParagraph {
   readonly size: number;
 }
 
-/** The paragraphs of one previous binary index, by the packageKey of the package each shows. */
+/**
+ * The paragraphs of one previous binary index, by the SHA-256 of the package file each shows
+ * (a flat string of the store is a fast key; a key made of pieces of the index text was not).
+ * A package is the one a paragraph shows when its name, version and architecture match too.
+ */
 export type PreviousIndex = ReadonlyMap<string, PreviousParagraph>;
+
+/** The paragraph `index` has for the package of `kind`'s index, or undefined. */
+export function previousParagraph(index: PreviousIndex | undefined, p: { readonly name: string; readonly version: string; readonly architecture: string; readonly files: readonly { readonly sha256: string }[] }): PreviousParagraph | undefined {
+  const old = index?.get(p.files[0]?.sha256 ?? '');
+  return old !== undefined && old.name === p.name && old.version === p.version && old.architecture === p.architecture ? old : undefined;
+}
 
 /** The value of field `name` (given with its ": ") at the start of a line of `para`, or undefined. */
 function field(para: string, name: string): string | undefined {
@@ -29,14 +42,16 @@ function field(para: string, name: string): string | undefined {
 
 /**
  * Splits a Packages file this publisher wrote (paragraphs each followed by one blank line)
- * into its paragraphs, keyed as packageKey keys the packages of `kind`. A paragraph lacking
- * one of the fields is left out: it is rendered again, which is always correct.
+ * into its paragraphs. A paragraph lacking one of the fields is left out: it is rendered
+ * again, which is always correct.
  *
- * Reusing a paragraph by key is sound because a publish renders a package's paragraph only
- * from its stored stanza, which is a function of its identity (the store keeps one, never
- * changed, per identity), and from the component, which the index path fixes.
+ * Reusing a paragraph for a package of the same identity (kind, fixed by the index; name,
+ * version, architecture and file SHA-256, as packageKey) is sound because a publish renders a
+ * package's paragraph only from its stored stanza, which is a function of its identity (the
+ * store keeps one, never changed, per identity), and from the component, which the index path
+ * fixes.
  */
-export function splitPreviousIndex(kind: 'deb' | 'udeb', bytes: Buffer): PreviousIndex {
+export function splitPreviousIndex(bytes: Buffer): PreviousIndex {
   // latin1: one character per byte, so positions in the text are byte offsets.
   const text = bytes.toString('latin1');
   const ascii = !/[\x80-\xff]/.test(text);
@@ -50,10 +65,17 @@ export function splitPreviousIndex(kind: 'deb' | 'udeb', bytes: Buffer): Previou
     const architecture = field(para, 'Architecture: ');
     const sha256 = field(para, 'SHA256: ');
     const filename = field(para, 'Filename: ');
-    if (name && version && architecture && sha256 && filename) {
+    if (name && version && architecture && sha256 && filename && !out.has(sha256)) {
       const view = bytes.subarray(at, blank + 1);
-      const size = (ascii ? view.length : view.toString('utf8').length) + 1;
-      out.set(`${kind} ${name} ${version} ${architecture} ${sha256}`, { bytes: view, filename: ascii ? filename : Buffer.from(filename, 'latin1').toString('utf8'), size });
+      const utf8 = (s: string): string => (ascii ? s : Buffer.from(s, 'latin1').toString('utf8'));
+      out.set(sha256, {
+        name: utf8(name),
+        version: utf8(version),
+        architecture: utf8(architecture),
+        bytes: view,
+        filename: utf8(filename),
+        size: (ascii ? view.length : view.toString('utf8').length) + 1,
+      });
     }
     at = blank + 2;
   }
@@ -65,16 +87,16 @@ export function splitPreviousIndex(kind: 'deb' | 'udeb', bytes: Buffer): Previou
  * files; a file that is missing or does not hash to its name is not used (its packages are
  * rendered again). Keyed by index path.
  */
-export async function readPreviousIndexes(distDir: string, previous: Generation | undefined, paths: readonly { readonly path: string; readonly kind: 'deb' | 'udeb' }[]): Promise<Map<string, PreviousIndex>> {
+export async function readPreviousIndexes(distDir: string, previous: Generation | undefined, paths: readonly string[]): Promise<Map<string, PreviousIndex>> {
   const out = new Map<string, PreviousIndex>();
   if (previous === undefined) return out;
   await Promise.all(
-    paths.map(async ({ path, kind }) => {
+    paths.map(async (path) => {
       const sha256 = previous.files[path]?.sha256;
       if (sha256 === undefined) return;
       const bytes = await readFile(join(distDir, path.slice(0, path.lastIndexOf('/')), 'by-hash', 'SHA256', sha256)).catch(() => undefined);
       if (bytes === undefined || createHash('sha256').update(bytes).digest('hex') !== sha256) return;
-      out.set(path, splitPreviousIndex(kind, bytes));
+      out.set(path, splitPreviousIndex(bytes));
     }),
   );
   return out;

@@ -1,7 +1,7 @@
 import { compareVersions } from '../deb/version.js';
-import { type PackageEntry, packageKey } from '../store/records.js';
+import type { PackageEntry } from '../store/records.js';
 import { fileNameOf, poolDirectory } from './pool-layout.js';
-import type { PreviousIndex } from './previous-index.js';
+import { type PreviousIndex, previousParagraph } from './previous-index.js';
 import { publishError } from './publish-error.js';
 import { normalizedStanza, stanzaField, withStanzaField } from './stanza-text.js';
 
@@ -128,7 +128,7 @@ function renderBinary(e: PackageEntry, component: string): { row: Row; path: str
  * need one pool path with different bytes, or a record cannot be published.
  *
  * A binary package whose paragraph the previous generation's index of the same path has
- * (`previous`, by packageKey) is taken from there as it is: its stanza is neither read nor
+ * (`previous`, by identity) is taken from there as it is: its stanza is neither read nor
  * rendered again, so a republish after a small change renders only what changed.
  */
 export function planPublish(
@@ -188,11 +188,10 @@ export function planPublish(
       packages++;
       if (e.kind === 'udeb') anyUdebs = true;
       const into = e.kind === 'udeb' ? udebs : binaries;
-      const id = packageKey(e);
       let own: { row: Row; path: string } | undefined;
       let placed = false;
       for (const a of targets) {
-        const old = previous.get(binaryIndexPath(e.kind, component, a))?.get(id);
+        const old = previousParagraph(previous.get(binaryIndexPath(e.kind, component, a)), e);
         let row: Row;
         if (old !== undefined) {
           row = { name: e.name, version: e.version, architecture: e.architecture, paragraph: old.bytes, size: old.size, sha256: first.sha256 };

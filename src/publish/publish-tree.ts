@@ -170,7 +170,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
   // against its hash, and a paragraph this publisher wrote for a package is right in any
   // generation (see splitPreviousIndex).
   const binaryIndexes = options.components.flatMap((c) =>
-    options.architectures.filter((a) => a !== 'all').flatMap((a) => (['deb', 'udeb'] as const).map((kind) => ({ kind, path: binaryIndexPath(kind, c.name, a) }))),
+    options.architectures.filter((a) => a !== 'all').flatMap((a) => (['deb', 'udeb'] as const).map((kind) => binaryIndexPath(kind, c.name, a))),
   );
   const latest = (await readState(distDir)).state.generations.at(-1);
   const plan = planPublish(options.components, options.architectures, await readPreviousIndexes(distDir, latest, binaryIndexes));

@@ -34,6 +34,13 @@ export interface StoreReader {
   getSnapshot(name: string): Promise<SnapshotRecord | undefined>;
   listSnapshots(): Promise<SnapshotRecord[]>;
   snapshotPackages(name: string): Promise<PackageEntry[]>;
+  /**
+   * The packages of a repo or snapshot as a publish reads them: in no particular order, each
+   * stanza read from the store only when first used (package rows never change, so it is the
+   * same text whenever it is read). A republish that takes unchanged paragraphs from its
+   * previous generation then reads the stanzas of the new packages only.
+   */
+  packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]>;
   getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined>;
   listPublishes(): Promise<PublishRecord[]>;
   /** Every API token (hashes only), by name. */

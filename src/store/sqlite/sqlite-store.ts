@@ -34,8 +34,8 @@ interface MirrorRow {
   package_count: number;
 }
 
-/** id, kind, name, version, architecture, stanza, component. */
-type RawPackageRow = [number, PackageKind, string, string, string, string, string];
+/** id, kind, name, version, architecture, stanza (null when read later), component. */
+type RawPackageRow = [number, PackageKind, string, string, string, string | null, string];
 
 interface RepoRow {
   id: number;
@@ -65,9 +65,36 @@ const SNAPSHOT_SET: PackageSet = { table: 'snapshot_packages', owner: 'snapshot_
 /** package_id, path, sha256, size. */
 type RawFileRow = [number, string, string, number];
 
-function entryOf(row: RawPackageRow, files: PackageFile[]): PackageEntry {
-  const [, kind, name, version, architecture, stanza, component] = row;
-  return { kind, name, version, architecture, stanza, component, files };
+/**
+ * A package whose stanza is read from the store when first used (package rows never change,
+ * so it is the same text whenever it is read). The stanza is a getter of the class (a plain
+ * object with a getter is far slower to make and read): a copy made by spreading has none, so
+ * the publish path that reads these does not copy them.
+ */
+class LazyStanzaEntry implements PackageEntry {
+  #stanza: string | undefined;
+  constructor(
+    readonly kind: PackageKind,
+    readonly name: string,
+    readonly version: string,
+    readonly architecture: string,
+    readonly component: string,
+    readonly files: readonly PackageFile[],
+    private readonly id: number,
+    private readonly readStanza: (id: number) => string,
+  ) {}
+
+  get stanza(): string {
+    return (this.#stanza ??= this.readStanza(this.id));
+  }
+}
+
+/** The entry of a row; without its stanza, `readStanza` reads that when it is first used. */
+function entryOf(row: RawPackageRow, files: PackageFile[], readStanza?: (id: number) => string): PackageEntry {
+  const [id, kind, name, version, architecture, stanza, component] = row;
+  if (stanza !== null) return { kind, name, version, architecture, stanza, component, files };
+  if (readStanza === undefined) throw new Error(`internal: package ${id} read without its stanza`);
+  return new LazyStanzaEntry(kind, name, version, architecture, component, files, id, readStanza);
 }
 
 function storeError(err: unknown, what: string): unknown {
@@ -155,9 +182,16 @@ class SqliteReader implements StoreReader {
    * raw (array) rows because a publish reads every package of large sets (issue 5).
    */
   protected packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
+    return this.linkedPackages(set, ownerId, true).sort(byNameArchVersion);
+  }
+
+  /** The packages of a set in package_id order; with `stanzas` false, each stanza is read when first used. */
+  protected linkedPackages(set: PackageSet, ownerId: number, stanzas: boolean): PackageEntry[] {
+    const byId = stanzas ? undefined : this.db.prepare<[number], string>('SELECT stanza FROM packages WHERE id = ?').pluck();
+    const readStanza = byId && ((id: number): string => byId.get(id) as string);
     const rows = this.db
       .prepare<[number], RawPackageRow>(
-        `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, l.component
+        `SELECT p.id, p.kind, p.name, p.version, p.architecture, ${stanzas ? 'p.stanza' : 'NULL'}, l.component
          FROM ${set.table} l JOIN packages p ON p.id = l.package_id WHERE l.${set.owner} = ? ORDER BY l.package_id`,
       )
       .raw()
@@ -181,9 +215,9 @@ class SqliteReader implements StoreReader {
         const [, path, sha256, size] = fileRows[next++] as RawFileRow;
         files.push({ path, sha256, size });
       }
-      entries[i] = entryOf(row, files);
+      entries[i] = entryOf(row, files, readStanza);
     }
-    return entries.sort(byNameArchVersion);
+    return entries;
   }
 
   protected named<T>(table: 'repos' | 'snapshots', name: string, code: 'DEBSTASH_E_REPO_NOT_FOUND' | 'DEBSTASH_E_SNAPSHOT_NOT_FOUND'): T & { id: number } {
@@ -261,6 +295,11 @@ class SqliteReader implements StoreReader {
 
   async snapshotPackages(name: string): Promise<PackageEntry[]> {
     return this.packagesOf(SNAPSHOT_SET, this.named<SnapshotRow>('snapshots', name, 'DEBSTASH_E_SNAPSHOT_NOT_FOUND').id);
+  }
+
+  async packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]> {
+    const { set, id } = this.setOf(source);
+    return this.linkedPackages(set, id, false);
   }
 
   async getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
@@ -527,6 +566,9 @@ export class SqliteStore implements Store {
   }
   snapshotPackages(name: string): Promise<PackageEntry[]> {
     return this.#reader.snapshotPackages(name);
+  }
+  packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]> {
+    return this.#reader.packagesToPublish(source);
   }
   getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
     return this.#reader.getPublish(prefix, dist);
