@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
 import { closeContext, type Context, openEmbeddedContext } from '../../src/model/context.js';
+import { parseRelease } from '../../src/deb/release.js';
+import { generateKey } from '../../src/keys/generate-key.js';
 import { checkDb } from '../../src/model/db-maintenance.js';
+import { publish, updatePublish } from '../../src/model/publish-ops.js';
 import { addToRepo, createRepo } from '../../src/model/repo-ops.js';
 import { createSnapshot, mergeSnapshots } from '../../src/model/snapshot-ops.js';
 import type { PackageEntry } from '../../src/store/records.js';
@@ -161,6 +164,30 @@ describe('work that scales with the change', () => {
     } finally {
       changes.close();
     }
+  });
+
+  test('a republish after one .deb was added shows the indexes a publish from scratch shows', async () => {
+    await generateKey(ctx.dataDir, { name: 'Scale Test' });
+    await createRepo(ctx, 'local');
+    const debs = join(dir, 'local-debs');
+    // Non-ASCII text and an Architecture: all package among them.
+    for (let i = 0; i < 12; i++) {
+      await buildDeb(debs, { name: `tool-${i}`, version: `1.${i}`, architecture: i % 4 === 0 ? 'all' : 'amd64', extraFields: { Description: `tool ${i} für Ünïcode 🐧\n Jörg's 🐧 tool.` } }, { compression: 'gzip' });
+    }
+    await addToRepo(ctx, 'local', [debs]);
+    await publish(ctx, { kind: 'repo', name: 'local' }, { dist: 'inc', architectures: ['amd64', 'arm64'] });
+    const extra = await buildDeb(join(dir, 'local-extra'), { name: 'tool-new', version: '2.0', architecture: 'all' }, { compression: 'gzip' });
+    await addToRepo(ctx, 'local', [extra]);
+    await updatePublish(ctx, 'inc');
+    await publish(ctx, { kind: 'repo', name: 'local' }, { dist: 'scratch', architectures: ['amd64', 'arm64'] });
+    const indexes = async (dist: string): Promise<[string, string][]> =>
+      [...parseRelease(await readFile(join(ctx.publicDir, 'dists', dist, 'Release'), 'utf8')).sha256.values()]
+        .filter((e) => /\/Packages(\.gz|\.xz)?$/.test(e.path))
+        .map((e) => [e.path, e.sha256]);
+    const [inc, scratch] = [await indexes('inc'), await indexes('scratch')];
+    assert.equal(inc.length, 6);
+    assert.deepEqual(inc, scratch);
+    assert.match(await readFile(join(ctx.publicDir, 'dists/inc/main/binary-arm64/Packages'), 'utf8'), /^Package: tool-new$/m);
   });
 
   test('one add giving two files for one package is refused, unless forced (the last wins)', async () => {
