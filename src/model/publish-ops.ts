@@ -1,15 +1,13 @@
 import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
-import { ContentsCache } from '../publish/contents-cache.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
 import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
 import { normalizePrefix, requirePublish } from './require-publish.js';
-import { requireRepo } from './repo-ops.js';
-import { requireSnapshot } from './snapshot-ops.js';
+import { requireRepo, requireSnapshot } from './require-set.js';
 
 export interface PublishOptions {
   readonly dist: string;
@@ -78,7 +76,8 @@ async function write(ctx: Context, record: Omit<PublishRecord, 'releaseSha256' |
     signer,
     pool: ctx.pool,
     ...(record.md5 === true ? { md5: true } : {}),
-    ...(record.contents === true ? { contents: new ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
+    // Loaded only for Contents: it brings the .deb reader and its decoders.
+    ...(record.contents === true ? { contents: new (await import('../publish/contents-cache.js')).ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const saved: PublishRecord = { ...record, updatedAt: new Date().toISOString(), releaseSha256: result.releaseSha256 };

@@ -11,6 +11,7 @@ import { type PackageEntry, packageKey, type PackageSlot, type RepoRecord } from
 import type { Context } from './context.js';
 import { forEachConcurrent } from './for-each-concurrent.js';
 import { packageMatcher } from './package-match.js';
+import { requireRepo } from './require-set.js';
 import { validateName } from './validate-name.js';
 
 export async function createRepo(ctx: Context, name: string, comment = ''): Promise<RepoRecord> {
@@ -19,11 +20,7 @@ export async function createRepo(ctx: Context, name: string, comment = ''): Prom
   return requireRepo(ctx, name);
 }
 
-export async function requireRepo(ctx: Context, name: string): Promise<RepoRecord> {
-  const repo = await ctx.store.getRepo(name);
-  if (repo === undefined) throw new DebstashError('DEBSTASH_E_REPO_NOT_FOUND', `no repo named "${name}"`, { repo: name });
-  return repo;
-}
+export { requireRepo } from './require-set.js';
 
 interface PackageFile {
   readonly path: string;

@@ -7,14 +7,10 @@ import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
 import { requireMirror } from './mirror-admin.js';
 import { packageMatcher, paragraphOf } from './package-match.js';
-import { requireRepo } from './repo-ops.js';
+import { requireRepo, requireSnapshot } from './require-set.js';
 import { validateName } from './validate-name.js';
 
-export async function requireSnapshot(ctx: Context, name: string): Promise<SnapshotRecord> {
-  const s = await ctx.store.getSnapshot(name);
-  if (s === undefined) throw new DebstashError('DEBSTASH_E_SNAPSHOT_NOT_FOUND', `no snapshot named "${name}"`, { snapshot: name });
-  return s;
-}
+export { requireSnapshot } from './require-set.js';
 
 /**
  * Stores a snapshot of `packages`; without them, of everything its origins hold, copied inside
