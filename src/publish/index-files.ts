@@ -175,7 +175,8 @@ export async function makeIndexFiles(
   for (let k = 0; k < starts.length; k++) {
     const buf = joinParagraphs(index.paragraphs.slice(starts[k], starts[k + 1] ?? index.paragraphs.length));
     bufs.push(buf);
-    hashes.push(createHash('sha256').update(buf).digest('hex'));
+    // A chunk the previous generation had byte for byte (a view of its checked file) keeps its hash.
+    hashes.push(index.previous?.chunkHash(buf) ?? createHash('sha256').update(buf).digest('hex'));
   }
   const plainDigest = digestOf(bufs, md5);
   const path = index.path;

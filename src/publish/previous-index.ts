@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Generation } from './publish-state.js';
+import type { ChunkRecord, Generation } from './publish-state.js';
 
 /** A paragraph of a binary index the previous generation published, as its bytes there. */
 export interface PreviousParagraph {
@@ -16,16 +16,21 @@ export interface PreviousParagraph {
   readonly size: number;
 }
 
-/**
- * The paragraphs of one previous binary index, by the SHA-256 of the package file each shows
- * (a flat string of the store is a fast key; a key made of pieces of the index text was not).
- * A package is the one a paragraph shows when its name, version and architecture match too.
- */
-export type PreviousIndex = ReadonlyMap<string, PreviousParagraph>;
+/** One binary index of the previous generation, read back and checked against its hash. */
+export interface PreviousIndex {
+  /**
+   * Its paragraphs by the SHA-256 of the package file each shows (a flat string of the store
+   * is a fast key; a key made of pieces of the index text was not). A package is the one a
+   * paragraph shows when its name, version and architecture match too.
+   */
+  readonly paragraphs: ReadonlyMap<string, PreviousParagraph>;
+  /** The SHA-256 of `view` when it is exactly one of this file's chunks (so it is not hashed again), else undefined. */
+  chunkHash(view: Buffer): string | undefined;
+}
 
 /** The paragraph `index` has for the package of `kind`'s index, or undefined. */
 export function previousParagraph(index: PreviousIndex | undefined, p: { readonly name: string; readonly version: string; readonly architecture: string; readonly files: readonly { readonly sha256: string }[] }): PreviousParagraph | undefined {
-  const old = index?.get(p.files[0]?.sha256 ?? '');
+  const old = index?.paragraphs.get(p.files[0]?.sha256 ?? '');
   return old !== undefined && old.name === p.name && old.version === p.version && old.architecture === p.architecture ? old : undefined;
 }
 
@@ -51,7 +56,7 @@ function field(para: string, name: string): string | undefined {
  * store keeps one, never changed, per identity), and from the component, which the index path
  * fixes.
  */
-export function splitPreviousIndex(bytes: Buffer): PreviousIndex {
+export function splitPreviousIndex(bytes: Buffer, chunks: readonly ChunkRecord[] = []): PreviousIndex {
   // latin1: one character per byte, so positions in the text are byte offsets.
   const text = bytes.toString('latin1');
   const ascii = !/[\x80-\xff]/.test(text);
@@ -79,7 +84,21 @@ export function splitPreviousIndex(bytes: Buffer): PreviousIndex {
     }
     at = blank + 2;
   }
-  return out;
+  // Where each chunk starts in the file: its records list them in order with their sizes.
+  const chunkAt = new Map<number, ChunkRecord>();
+  let offset = 0;
+  for (const c of chunks) {
+    chunkAt.set(offset, c);
+    offset += c.n;
+  }
+  return {
+    paragraphs: out,
+    chunkHash: (view) => {
+      if (view.buffer !== bytes.buffer || offset !== bytes.length) return undefined;
+      const c = chunkAt.get(view.byteOffset - bytes.byteOffset);
+      return c !== undefined && c.n === view.length ? c.h : undefined;
+    },
+  };
 }
 
 /**
@@ -96,7 +115,7 @@ export async function readPreviousIndexes(distDir: string, previous: Generation 
       if (sha256 === undefined) return;
       const bytes = await readFile(join(distDir, path.slice(0, path.lastIndexOf('/')), 'by-hash', 'SHA256', sha256)).catch(() => undefined);
       if (bytes === undefined || createHash('sha256').update(bytes).digest('hex') !== sha256) return;
-      out.set(path, splitPreviousIndex(bytes));
+      out.set(path, splitPreviousIndex(bytes, previous.chunks[path]));
     }),
   );
   return out;

@@ -34,6 +34,8 @@ export interface PlannedIndex {
   readonly paragraphs: readonly (string | Buffer)[];
   /** Each paragraph's length in UTF-16 code units plus one (what chunking counts). */
   readonly sizes: readonly number[];
+  /** The previous generation's index of this path that paragraphs were taken from. */
+  readonly previous?: PreviousIndex;
   /** SHA-256 of each paragraph's package file (a source's first file). */
   readonly sha256s: readonly string[];
 }
@@ -224,6 +226,7 @@ export function planPublish(
       paragraphs: rows.map((r) => r.paragraph),
       sizes: rows.map((r) => r.size),
       sha256s: rows.map((r) => r.sha256),
+      ...(kind !== 'sources' && previous.has(`${dir}/${file}`) ? { previous: previous.get(`${dir}/${file}`) } : {}),
     });
   };
   for (const c of perComponent) {
