@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,15 +35,19 @@ export function previousParagraph(index: PreviousIndex | undefined, p: { readonl
   return old !== undefined && old.name === p.name && old.version === p.version && old.architecture === p.architecture ? old : undefined;
 }
 
-/** The value of field `name` (given with its ": ") at the start of a line of `para`, or undefined. */
-function field(para: string, name: string): string | undefined {
-  let at = 0;
+/**
+ * The value of field `name` (given with its ": ") at the start of a line of `para` (the text
+ * of `bytes` from `at`, one character per byte), decoded from the bytes: a string of its own
+ * (not a piece of the whole file's text), which is fast to compare and to use as a key.
+ */
+function field(bytes: Buffer, encoding: 'latin1' | 'utf8', para: string, at: number, name: string): string | undefined {
+  let line = 0;
   if (!para.startsWith(name)) {
-    at = para.indexOf(`\n${name}`) + 1;
-    if (at === 0) return undefined;
+    line = para.indexOf(`\n${name}`) + 1;
+    if (line === 0) return undefined;
   }
-  const from = at + name.length;
-  return para.slice(from, para.indexOf('\n', from)).trim();
+  const from = line + name.length;
+  return bytes.toString(encoding, at + from, at + para.indexOf('\n', from)).trim();
 }
 
 /**
@@ -59,28 +64,22 @@ function field(para: string, name: string): string | undefined {
 export function splitPreviousIndex(bytes: Buffer, chunks: readonly ChunkRecord[] = []): PreviousIndex {
   // latin1: one character per byte, so positions in the text are byte offsets.
   const text = bytes.toString('latin1');
-  const ascii = !/[\x80-\xff]/.test(text);
+  const ascii = isAscii(bytes);
+  const encoding = ascii ? 'latin1' : 'utf8';
   const out = new Map<string, PreviousParagraph>();
   for (let at = 0; at < text.length; ) {
     const blank = text.indexOf('\n\n', at);
     if (blank < 0) break;
     const para = text.slice(at, blank + 1);
-    const name = field(para, 'Package: ');
-    const version = field(para, 'Version: ');
-    const architecture = field(para, 'Architecture: ');
-    const sha256 = field(para, 'SHA256: ');
-    const filename = field(para, 'Filename: ');
+    const value = (name: string): string | undefined => field(bytes, encoding, para, at, name);
+    const sha256 = value('SHA256: ');
+    const name = value('Package: ');
+    const version = value('Version: ');
+    const architecture = value('Architecture: ');
+    const filename = value('Filename: ');
     if (name && version && architecture && sha256 && filename && !out.has(sha256)) {
       const view = bytes.subarray(at, blank + 1);
-      const utf8 = (s: string): string => (ascii ? s : Buffer.from(s, 'latin1').toString('utf8'));
-      out.set(sha256, {
-        name: utf8(name),
-        version: utf8(version),
-        architecture: utf8(architecture),
-        bytes: view,
-        filename: utf8(filename),
-        size: (ascii ? view.length : view.toString('utf8').length) + 1,
-      });
+      out.set(sha256, { name, version, architecture, bytes: view, filename, size: (ascii ? view.length : view.toString('utf8').length) + 1 });
     }
     at = blank + 2;
   }
