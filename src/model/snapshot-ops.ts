@@ -1,12 +1,8 @@
 import { compareVersions } from '../deb/version.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
-import { resolveClosure } from '../resolve/resolve-closure.js';
 import { type PackageEntry, packageKey, type SnapshotOrigin, type SnapshotRecord, type UnresolvedDependency } from '../store/records.js';
-import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
 import { requireMirror } from './mirror-admin.js';
-import { packageMatcher, paragraphOf } from './package-match.js';
 import { requireRepo, requireSnapshot } from './require-set.js';
 import { validateName } from './validate-name.js';
 
@@ -69,36 +65,20 @@ export async function mergeSnapshots(ctx: Context, dest: string, sources: readon
   return save(ctx, dest, description, origins, latestOnly(union(sets)));
 }
 
-/** The dependency closure of `roots` inside `universe` (per package kind, as apt sees them). */
-function closeOver(roots: readonly PackageEntry[], universe: readonly PackageEntry[]): { packages: PackageEntry[]; unresolved: UnresolvedDependency[] } {
-  const entryOf = new Map<IndexedPackage, PackageEntry>();
-  const indexes = new Map<string, PackageIndex>();
-  const rootsByKind = new Map<string, IndexedPackage[]>();
-  const rootKeys = new Set(roots.map(packageKey));
-  for (const p of universe) {
-    if (p.kind === 'source') continue;
-    let index = indexes.get(p.kind);
-    if (index === undefined) indexes.set(p.kind, (index = new PackageIndex()));
-    const ip = index.add(paragraphOf(p));
-    entryOf.set(ip, p);
-    if (rootKeys.has(packageKey(p))) rootsByKind.set(p.kind, [...(rootsByKind.get(p.kind) ?? []), ip]);
-  }
-  const out: PackageEntry[] = roots.filter((p) => p.kind === 'source');
-  const unresolved: UnresolvedDependency[] = [];
-  const found = binaryArchitectures(universe);
-  const architectures = found.length > 0 ? found : ['all'];
-  for (const [kind, index] of indexes) {
-    const result = resolveClosure(rootsByKind.get(kind) ?? [], [index], { architectures });
-    for (const ip of result.selected) out.push(entryOf.get(ip) as PackageEntry);
-    unresolved.push(...result.unresolved);
-  }
-  return { packages: out, unresolved };
+/**
+ * The query language and the resolver, loaded only by the operations that select packages:
+ * `snapshot create` and `merge` (set-level copies in the store) start without them.
+ */
+async function selection(): Promise<typeof import('./close-over.js') & typeof import('./package-match.js')> {
+  const [close, match] = await Promise.all([import('./close-over.js'), import('./package-match.js')]);
+  return { ...close, ...match };
 }
 
 /** `snapshot filter SRC DEST QUERY [--with-deps]`. */
 export async function filterSnapshot(ctx: Context, src: string, dest: string, query: string, options: { withDeps?: boolean } = {}): Promise<SnapshotRecord> {
   await requireSnapshot(ctx, src);
   const all = await ctx.store.snapshotPackages(src);
+  const { closeOver, packageMatcher } = await selection();
   const matched = all.filter(packageMatcher(query));
   const packages = options.withDeps ? closeOver(matched, all).packages : matched;
   return save(ctx, dest, `filter of ${src}: ${query}${options.withDeps ? ' (with dependencies)' : ''}`, [{ kind: 'snapshot', name: src }], packages);
@@ -114,6 +94,7 @@ export async function pullIntoSnapshot(ctx: Context, base: string, src: string, 
   await requireSnapshot(ctx, src);
   const into = await ctx.store.snapshotPackages(base);
   const from = await ctx.store.snapshotPackages(src);
+  const { closeOver, packageMatcher } = await selection();
   const matched = from.filter(packageMatcher(query));
   const pulled = options.withDeps ? closeOver(matched, from).packages : matched;
   const replacedSlots = new Set(pulled.map(slot));
@@ -158,7 +139,7 @@ export async function diffSnapshots(ctx: Context, a: string, b: string): Promise
 export async function verifySnapshot(ctx: Context, name: string): Promise<UnresolvedDependency[]> {
   await requireSnapshot(ctx, name);
   const all = await ctx.store.snapshotPackages(name);
-  return closeOver(all, all).unresolved;
+  return (await selection()).closeOver(all, all).unresolved;
 }
 
 export async function dropSnapshot(ctx: Context, name: string): Promise<void> {
