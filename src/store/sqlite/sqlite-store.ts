@@ -191,8 +191,9 @@ class SqliteReader implements StoreReader {
     const readStanza = byId && ((id: number): string => byId.get(id) as string);
     const rows = this.db
       .prepare<[number], RawPackageRow>(
+        // Without stanzas, the covering index (migration 4): SQLite would take the rows otherwise.
         `SELECT p.id, p.kind, p.name, p.version, p.architecture, ${stanzas ? 'p.stanza' : 'NULL'}, l.component
-         FROM ${set.table} l JOIN packages p ON p.id = l.package_id WHERE l.${set.owner} = ? ORDER BY l.package_id`,
+         FROM ${set.table} l JOIN packages p ${stanzas ? '' : 'INDEXED BY packages_listing '}ON p.id = l.package_id WHERE l.${set.owner} = ? ORDER BY l.package_id`,
       )
       .raw()
       .all(ownerId);
