@@ -35,19 +35,15 @@ export function previousParagraph(index: PreviousIndex | undefined, p: { readonl
   return old !== undefined && old.name === p.name && old.version === p.version && old.architecture === p.architecture ? old : undefined;
 }
 
-/**
- * The value of field `name` (given with its ": ") at the start of a line of `para` (the text
- * of `bytes` from `at`, one character per byte), decoded from the bytes: a string of its own
- * (not a piece of the whole file's text), which is fast to compare and to use as a key.
- */
-function field(bytes: Buffer, encoding: 'latin1' | 'utf8', para: string, at: number, name: string): string | undefined {
+/** Where the value of field `name` (given with its ": ") is in `para`: [start, end), or undefined. */
+function field(para: string, name: string): [number, number] | undefined {
   let line = 0;
   if (!para.startsWith(name)) {
     line = para.indexOf(`\n${name}`) + 1;
     if (line === 0) return undefined;
   }
   const from = line + name.length;
-  return bytes.toString(encoding, at + from, at + para.indexOf('\n', from)).trim();
+  return [from, para.indexOf('\n', from)];
 }
 
 /**
@@ -71,8 +67,14 @@ export function splitPreviousIndex(bytes: Buffer, chunks: readonly ChunkRecord[]
     const blank = text.indexOf('\n\n', at);
     if (blank < 0) break;
     const para = text.slice(at, blank + 1);
-    const value = (name: string): string | undefined => field(bytes, encoding, para, at, name);
-    const sha256 = value('SHA256: ');
+    // Values as pieces of the text where it is ASCII (cheap), decoded from the bytes where it
+    // is not; the key alone is a string of its own, which is much faster to look up.
+    const value = (name: string, own = false): string | undefined => {
+      const where = field(para, name);
+      if (where === undefined) return undefined;
+      return (own || !ascii ? bytes.toString(encoding, at + where[0], at + where[1]) : para.slice(where[0], where[1])).trim();
+    };
+    const sha256 = value('SHA256: ', true);
     const name = value('Package: ');
     const version = value('Version: ');
     const architecture = value('Architecture: ');
