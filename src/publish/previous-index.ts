@@ -57,7 +57,7 @@ function field(para: string, name: string): [number, number] | undefined {
  * store keeps one, never changed, per identity), and from the component, which the index path
  * fixes.
  */
-export function splitPreviousIndex(bytes: Buffer, chunks: readonly ChunkRecord[] = []): PreviousIndex {
+function splitPreviousIndex(bytes: Buffer, chunks: readonly ChunkRecord[] = []): PreviousIndex {
   // latin1: one character per byte, so positions in the text are byte offsets.
   const text = bytes.toString('latin1');
   const ascii = isAscii(bytes);
