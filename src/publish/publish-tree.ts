@@ -168,7 +168,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
   // Planned before the lock, so that a refused publish writes nothing. The previous indexes it
   // takes unchanged paragraphs from are read unlocked, which is safe: each file is checked
   // against its hash, and a paragraph this publisher wrote for a package is right in any
-  // generation (see splitPreviousIndex).
+  // generation (see previous-index.ts).
   const binaryIndexes = options.components.flatMap((c) =>
     options.architectures.filter((a) => a !== 'all').flatMap((a) => (['deb', 'udeb'] as const).map((kind) => binaryIndexPath(kind, c.name, a))),
   );
