@@ -7,7 +7,7 @@ import { requireMirror } from '../model/mirror-admin.js';
 import { publish, switchPublish } from '../model/publish-ops.js';
 import { dropSnapshot } from '../model/snapshot-ops.js';
 import { validateName } from '../model/validate-name.js';
-import { packageKey, type PackageEntry, type PublishRecord } from '../store/records.js';
+import type { PublishRecord } from '../store/records.js';
 import type { DebstashConfig } from './config-schema.js';
 import { describeStep } from './format-plan.js';
 import { type PlanOptions, planKeys, planPublishes, snapshotDescription, syncMirrors, syncRepos } from './plan-apply.js';
@@ -34,20 +34,14 @@ export interface ApplyResult {
 /** One snapshot of everything a publish's sources hold now (several sources are merged). */
 async function makeSnapshot(ctx: Context, step: PlanStep & { action: 'snapshot' }): Promise<void> {
   validateName('snapshot', step.snapshot);
-  const seen = new Map<string, PackageEntry>();
   for (const s of step.from) {
-    let packages: PackageEntry[];
-    if ('mirror' in s) {
-      const m = await requireMirror(ctx, s.mirror);
-      if (m.updatedAt === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${s.mirror}" was never updated; nothing to snapshot`, { mirror: s.mirror });
-      packages = await ctx.store.mirrorPackages(s.mirror);
-    } else {
-      packages = await ctx.store.repoPackages(s.repo);
-    }
-    for (const p of packages) if (!seen.has(packageKey(p))) seen.set(packageKey(p), p);
+    if (!('mirror' in s)) continue;
+    const m = await requireMirror(ctx, s.mirror);
+    if (m.updatedAt === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${s.mirror}" was never updated; nothing to snapshot`, { mirror: s.mirror });
   }
   const origins = step.from.map((s) => ('mirror' in s ? { kind: 'mirror' as const, name: s.mirror } : { kind: 'repo' as const, name: s.repo }));
-  await ctx.store.transaction((tx) => tx.createSnapshot(step.snapshot, snapshotDescription(step), origins, [...seen.values()], new Date().toISOString()));
+  // The union is copied inside the store (a package in several sources keeps the first's component).
+  await ctx.store.transaction((tx) => tx.createSnapshotOfOrigins(step.snapshot, snapshotDescription(step), origins, new Date().toISOString()));
 }
 
 async function ensureKey(ctx: Context, config: DebstashConfig, step: PlanStep, passphrase: string | undefined): Promise<void> {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
-import { ContentsCache } from '../publish/contents-cache.js';
 import { exportTree, type ExportTreeResult } from '../publish/export-tree.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
@@ -9,8 +8,7 @@ import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.
 import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
 import { normalizePrefix, requirePublish } from './require-publish.js';
-import { requireRepo } from './repo-ops.js';
-import { requireSnapshot } from './snapshot-ops.js';
+import { requireRepo, requireSnapshot } from './require-set.js';
 import { lockKey } from './store-locks.js';
 
 export interface PublishOptions {
@@ -47,18 +45,17 @@ function byComponent(packages: readonly PackageEntry[], override: string | undef
     const c = override ?? p.component;
     let list = map.get(c);
     if (list === undefined) map.set(c, (list = []));
-    list.push(override ? { ...p, component: c } : p);
+    // Not copied with the new component: publishTree files packages under their list's name.
+    list.push(p);
   }
   return [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, list]) => ({ name, packages: list }));
 }
 
+/** The packages a publish shows, their stanzas read only when used (see packagesToPublish). */
 async function sourcePackages(ctx: Context, source: PublishRecord['source']): Promise<PackageEntry[]> {
-  if (source.kind === 'snapshot') {
-    await requireSnapshot(ctx, source.name);
-    return ctx.store.snapshotPackages(source.name);
-  }
-  await requireRepo(ctx, source.name);
-  return ctx.store.repoPackages(source.name);
+  if (source.kind === 'snapshot') await requireSnapshot(ctx, source.name);
+  else await requireRepo(ctx, source.name);
+  return ctx.store.packagesToPublish(source);
 }
 
 /** Package file lists for Contents indexes, kept by the .deb's SHA-256 (see ContentsCache). */
@@ -92,7 +89,8 @@ async function write(
     pool: ctx.pool,
     store: ctx.store,
     ...(record.md5 === true ? { md5: true } : {}),
-    ...(record.contents === true ? { contents: new ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
+    // Loaded only for Contents: it brings the .deb reader and its decoders.
+    ...(record.contents === true ? { contents: new (await import('../publish/contents-cache.js')).ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const saved: PublishRecord = { ...record, updatedAt: new Date().toISOString(), releaseSha256: result.releaseSha256 };

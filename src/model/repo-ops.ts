@@ -7,11 +7,12 @@ import { DebstashError } from '../errors/debstash-error.js';
 import type { PoolBlob } from '../pool/pool.js';
 import { forEachSliced } from '../concurrency/for-each-sliced.js';
 import { putBlobs } from '../pool/put-blobs.js';
-import { type PackageEntry, packageKey, type RepoRecord } from '../store/records.js';
+import { type PackageEntry, packageKey, type PackageSlot, type RepoRecord } from '../store/records.js';
 import type { Context } from './context.js';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { packageMatcher } from './package-match.js';
 import { refuseIfPublished } from './require-publish.js';
+import { requireRepo } from './require-set.js';
 import { lockKey } from './store-locks.js';
 import { validateName } from './validate-name.js';
 
@@ -21,11 +22,7 @@ export async function createRepo(ctx: Context, name: string, comment = ''): Prom
   return requireRepo(ctx, name);
 }
 
-export async function requireRepo(ctx: Context, name: string): Promise<RepoRecord> {
-  const repo = await ctx.store.getRepo(name);
-  if (repo === undefined) throw new DebstashError('DEBSTASH_E_REPO_NOT_FOUND', `no repo named "${name}"`, { repo: name });
-  return repo;
-}
+export { requireRepo } from './require-set.js';
 
 export interface PackageFile {
   readonly path: string;
@@ -143,44 +140,47 @@ export interface AddResult {
   readonly replaced: readonly PackageEntry[];
 }
 
+const slotKey = (p: PackageSlot): string => `${p.kind} ${p.name} ${p.version} ${p.architecture}`;
+
 /**
  * `repo add`: reads each .deb once for its control data and hashes, stores it in the pool, then
- * adds everything in one transaction. A different file under an existing name_version_arch is
- * refused (clients' hash checks would break) unless `forceReplace`.
+ * adds everything in one transaction, which reads only the repo's packages in the same slots
+ * (kind, name, version, architecture) as the new ones: adding one package to a large repo
+ * reads and writes a few rows, not the repo. A different file in an occupied slot is refused
+ * (clients' hash checks would break) unless `forceReplace`; so is one given twice with
+ * different bytes (the last given wins with `forceReplace`).
  */
 export async function addToRepo(ctx: Context, name: string, paths: readonly string[], options: { forceReplace?: boolean; component?: string } = {}): Promise<AddResult> {
   await requireRepo(ctx, name);
   const component = options.component ?? 'main';
   const entries = await storeDebs(ctx, await packageFiles(paths), component);
-  // What is in the repo is read in the transaction that adds: two adds at once (any
-  // processes) each see the other's packages, so a conflict is never missed.
   return ctx.store.transaction(async (tx) => {
-    const existing = await tx.repoPackages(name);
-    const byIdentity = new Map(existing.map((p) => [`${p.kind} ${p.name} ${p.version} ${p.architecture}`, p]));
-    const keys = new Set(existing.map(packageKey));
-    const added: PackageEntry[] = [];
+    const bySlot = new Map<string, { entry: PackageEntry; stored: boolean }>();
+    for (const p of await tx.repoPackagesLike(name, entries)) bySlot.set(slotKey(p), { entry: p, stored: true });
+    const added = new Map<string, PackageEntry>();
     const unchanged: PackageEntry[] = [];
     const replaced: PackageEntry[] = [];
     for (const e of entries) {
-      if (keys.has(packageKey(e))) {
+      const same = bySlot.get(slotKey(e));
+      if (same !== undefined && packageKey(same.entry) === packageKey(e)) {
         unchanged.push(e);
         continue;
       }
-      const same = byIdentity.get(`${e.kind} ${e.name} ${e.version} ${e.architecture}`);
       if (same !== undefined) {
         if (!options.forceReplace) {
-          throw new DebstashError('DEBSTASH_E_PACKAGE_CONFLICT', `${e.name}_${e.version}_${e.architecture} is already in repo "${name}" with other bytes (SHA-256 ${same.files[0]?.sha256})`, {
+          const where = same.stored ? `is already in repo "${name}"` : 'is given twice';
+          throw new DebstashError('DEBSTASH_E_PACKAGE_CONFLICT', `${e.name}_${e.version}_${e.architecture} ${where} with other bytes (SHA-256 ${same.entry.files[0]?.sha256})`, {
             package: `${e.name}_${e.version}_${e.architecture}`,
           });
         }
-        replaced.push(same);
+        if (same.stored) replaced.push(same.entry);
       }
-      added.push(e);
-      keys.add(packageKey(e));
+      bySlot.set(slotKey(e), { entry: e, stored: false });
+      added.set(slotKey(e), e);
     }
     if (replaced.length > 0) await tx.removeRepoPackages(name, replaced);
-    await tx.addRepoPackages(name, added);
-    return { added, unchanged, replaced };
+    await tx.addRepoPackages(name, [...added.values()]);
+    return { added: [...added.values()], unchanged, replaced };
   });
 }
 

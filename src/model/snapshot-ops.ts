@@ -1,63 +1,39 @@
 import { compareVersions } from '../deb/version.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
-import { resolveClosure } from '../resolve/resolve-closure.js';
 import { type PackageEntry, packageKey, type SnapshotOrigin, type SnapshotRecord, type UnresolvedDependency } from '../store/records.js';
-import type { StoreReader } from '../store/store.js';
-import { binaryArchitectures } from './binary-architectures.js';
 import type { Context } from './context.js';
-import { packageMatcher, paragraphOf } from './package-match.js';
+import { requireMirror } from './mirror-admin.js';
 import { refuseIfPublished } from './require-publish.js';
+import { requireRepo, requireSnapshot } from './require-set.js';
 import { lockKey } from './store-locks.js';
 import { validateName } from './validate-name.js';
 
-export async function requireSnapshot(ctx: Context, name: string): Promise<SnapshotRecord> {
-  const s = await ctx.store.getSnapshot(name);
-  if (s === undefined) throw new DebstashError('DEBSTASH_E_SNAPSHOT_NOT_FOUND', `no snapshot named "${name}"`, { snapshot: name });
-  return s;
-}
-
-async function save(ctx: Context, name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[]): Promise<SnapshotRecord> {
-  return saveFrom(ctx, name, async () => ({ description, origins, packages }));
-}
+export { requireSnapshot } from './require-set.js';
 
 /**
- * Creates snapshot `name` from what `read` finds in the same transaction: a snapshot of a
- * mirror or repo is exactly one committed state of it, whatever other processes commit.
+ * Stores a snapshot of `packages`; without them, of everything its origins hold, copied inside
+ * the store (a snapshot of 20,000 packages then never reads them).
  */
-async function saveFrom(
-  ctx: Context,
-  name: string,
-  read: (tx: StoreReader) => Promise<{ description: string; origins: readonly SnapshotOrigin[]; packages: readonly PackageEntry[] }>,
-): Promise<SnapshotRecord> {
+async function save(ctx: Context, name: string, description: string, origins: readonly SnapshotOrigin[], packages?: readonly PackageEntry[]): Promise<SnapshotRecord> {
   validateName('snapshot', name);
-  await ctx.store.transaction(async (tx) => {
-    const { description, origins, packages } = await read(tx);
-    await tx.createSnapshot(name, description, origins, packages, new Date().toISOString());
-  });
+  const createdAt = new Date().toISOString();
+  await ctx.store.transaction((tx) =>
+    packages === undefined ? tx.createSnapshotOfOrigins(name, description, origins, createdAt) : tx.createSnapshot(name, description, origins, packages, createdAt),
+  );
   return requireSnapshot(ctx, name);
 }
 
 /** Freezes what a mirror or repo holds now. */
 export async function createSnapshot(ctx: Context, name: string, from: { readonly mirror: string } | { readonly repo: string }): Promise<SnapshotRecord> {
   if ('mirror' in from) {
-    return saveFrom(ctx, name, async (tx) => {
-      const m = await tx.getMirror(from.mirror);
-      if (m === undefined) throw new DebstashError('DEBSTASH_E_MIRROR_NOT_FOUND', `no mirror named "${from.mirror}"`, { mirror: from.mirror });
-      if (m.updatedAt === undefined) {
-        throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${from.mirror}" was never updated; run "debstash mirror update ${from.mirror}" first`, { mirror: from.mirror });
-      }
-      return {
-        description: `snapshot of mirror ${from.mirror} (${m.config.url} ${m.config.dist}) updated ${m.updatedAt}`,
-        origins: [{ kind: 'mirror', name: from.mirror }],
-        packages: await tx.mirrorPackages(from.mirror),
-      };
-    });
+    const m = await requireMirror(ctx, from.mirror);
+    if (m.updatedAt === undefined) {
+      throw new DebstashError('DEBSTASH_E_USAGE', `mirror "${from.mirror}" was never updated; run "debstash mirror update ${from.mirror}" first`, { mirror: from.mirror });
+    }
+    return save(ctx, name, `snapshot of mirror ${from.mirror} (${m.config.url} ${m.config.dist}) updated ${m.updatedAt}`, [{ kind: 'mirror', name: from.mirror }]);
   }
-  return saveFrom(ctx, name, async (tx) => {
-    if ((await tx.getRepo(from.repo)) === undefined) throw new DebstashError('DEBSTASH_E_REPO_NOT_FOUND', `no repo named "${from.repo}"`, { repo: from.repo });
-    return { description: `snapshot of repo ${from.repo}`, origins: [{ kind: 'repo', name: from.repo }], packages: await tx.repoPackages(from.repo) };
-  });
+  await requireRepo(ctx, from.repo);
+  return save(ctx, name, `snapshot of repo ${from.repo}`, [{ kind: 'repo', name: from.repo }]);
 }
 
 const slot = (p: PackageEntry): string => `${p.kind} ${p.name} ${p.architecture}`;
@@ -81,45 +57,30 @@ function union(sets: readonly (readonly PackageEntry[])[]): PackageEntry[] {
 /** `snapshot merge DEST SRC...`: the union; with `latest`, only the newest version of each package. */
 export async function mergeSnapshots(ctx: Context, dest: string, sources: readonly string[], options: { latest?: boolean } = {}): Promise<SnapshotRecord> {
   if (sources.length === 0) throw new DebstashError('DEBSTASH_E_USAGE', 'merge needs at least one source snapshot');
+  for (const s of sources) await requireSnapshot(ctx, s);
+  const origins = sources.map((name): SnapshotOrigin => ({ kind: 'snapshot', name }));
+  const description = `merge of ${sources.join(', ')}${options.latest ? ' (latest versions)' : ''}`;
+  // The plain union is the store's set-level copy; only --latest (dpkg version order) reads them.
+  if (!options.latest) return save(ctx, dest, description, origins);
   const sets = [];
-  for (const s of sources) {
-    await requireSnapshot(ctx, s);
-    sets.push(await ctx.store.snapshotPackages(s));
-  }
-  const merged = union(sets);
-  return save(ctx, dest, `merge of ${sources.join(', ')}${options.latest ? ' (latest versions)' : ''}`, sources.map((name) => ({ kind: 'snapshot', name })), options.latest ? latestOnly(merged) : merged);
+  for (const s of sources) sets.push(await ctx.store.snapshotPackages(s));
+  return save(ctx, dest, description, origins, latestOnly(union(sets)));
 }
 
-/** The dependency closure of `roots` inside `universe` (per package kind, as apt sees them). */
-function closeOver(roots: readonly PackageEntry[], universe: readonly PackageEntry[]): { packages: PackageEntry[]; unresolved: UnresolvedDependency[] } {
-  const entryOf = new Map<IndexedPackage, PackageEntry>();
-  const indexes = new Map<string, PackageIndex>();
-  const rootsByKind = new Map<string, IndexedPackage[]>();
-  const rootKeys = new Set(roots.map(packageKey));
-  for (const p of universe) {
-    if (p.kind === 'source') continue;
-    let index = indexes.get(p.kind);
-    if (index === undefined) indexes.set(p.kind, (index = new PackageIndex()));
-    const ip = index.add(paragraphOf(p));
-    entryOf.set(ip, p);
-    if (rootKeys.has(packageKey(p))) rootsByKind.set(p.kind, [...(rootsByKind.get(p.kind) ?? []), ip]);
-  }
-  const out: PackageEntry[] = roots.filter((p) => p.kind === 'source');
-  const unresolved: UnresolvedDependency[] = [];
-  const found = binaryArchitectures(universe);
-  const architectures = found.length > 0 ? found : ['all'];
-  for (const [kind, index] of indexes) {
-    const result = resolveClosure(rootsByKind.get(kind) ?? [], [index], { architectures });
-    for (const ip of result.selected) out.push(entryOf.get(ip) as PackageEntry);
-    unresolved.push(...result.unresolved);
-  }
-  return { packages: out, unresolved };
+/**
+ * The query language and the resolver, loaded only by the operations that select packages:
+ * `snapshot create` and `merge` (set-level copies in the store) start without them.
+ */
+async function selection(): Promise<typeof import('./close-over.js') & typeof import('./package-match.js')> {
+  const [close, match] = await Promise.all([import('./close-over.js'), import('./package-match.js')]);
+  return { ...close, ...match };
 }
 
 /** `snapshot filter SRC DEST QUERY [--with-deps]`. */
 export async function filterSnapshot(ctx: Context, src: string, dest: string, query: string, options: { withDeps?: boolean } = {}): Promise<SnapshotRecord> {
   await requireSnapshot(ctx, src);
   const all = await ctx.store.snapshotPackages(src);
+  const { closeOver, packageMatcher } = await selection();
   const matched = all.filter(packageMatcher(query));
   const packages = options.withDeps ? closeOver(matched, all).packages : matched;
   return save(ctx, dest, `filter of ${src}: ${query}${options.withDeps ? ' (with dependencies)' : ''}`, [{ kind: 'snapshot', name: src }], packages);
@@ -135,6 +96,7 @@ export async function pullIntoSnapshot(ctx: Context, base: string, src: string, 
   await requireSnapshot(ctx, src);
   const into = await ctx.store.snapshotPackages(base);
   const from = await ctx.store.snapshotPackages(src);
+  const { closeOver, packageMatcher } = await selection();
   const matched = from.filter(packageMatcher(query));
   const pulled = options.withDeps ? closeOver(matched, from).packages : matched;
   const replacedSlots = new Set(pulled.map(slot));
@@ -179,7 +141,7 @@ export async function diffSnapshots(ctx: Context, a: string, b: string): Promise
 export async function verifySnapshot(ctx: Context, name: string): Promise<UnresolvedDependency[]> {
   await requireSnapshot(ctx, name);
   const all = await ctx.store.snapshotPackages(name);
-  return closeOver(all, all).unresolved;
+  return (await selection()).closeOver(all, all).unresolved;
 }
 
 /** Drops a snapshot unless a publish shows it; see dropRepo for why under its lock and in one transaction. */

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import lzma, { type Lzma2Options } from 'lzma-native';
+import type { Lzma2Options } from 'lzma-native';
 import { haveXzProgram } from '../deb/compression/xz-process-decoder.js';
 import { xzEncodeByProgram } from '../deb/compression/xz-process-encoder.js';
 import { CHECK_CRC64, splitXzStream, type XzBlocks } from './xz-container.js';
@@ -41,7 +41,7 @@ function dictionarySize(preset: number, inputSize: number): number {
  * liblzma's lzma_lzma_preset() for levels 0..9 (not extreme), with the dictionary given: a
  * smaller dictionary saves memory and set-up time and does not change the compressed data.
  */
-function presetOptions(preset: number, dictSize: number): Lzma2Options {
+function presetOptions(lzma: typeof import('lzma-native').default, preset: number, dictSize: number): Lzma2Options {
   const fast = preset <= 3;
   return {
     dictSize,
@@ -58,7 +58,9 @@ function presetOptions(preset: number, dictSize: number): Lzma2Options {
 /** A one-stream .xz file of `data` (CRC64 check, one block), from liblzma on the thread pool. */
 export async function xzStreamInProcess(data: Uint8Array, preset: number): Promise<Buffer> {
   checkPreset(preset);
-  const options = { check: lzma.CHECK_CRC64, filters: [{ id: lzma.FILTER_LZMA2, options: presetOptions(preset, dictionarySize(preset, data.length)) }] };
+  // Loaded here only: where the xz program is, a publish never needs liblzma (~70 ms to load).
+  const lzma = (await import('lzma-native')).default;
+  const options = { check: lzma.CHECK_CRC64, filters: [{ id: lzma.FILTER_LZMA2, options: presetOptions(lzma, preset, dictionarySize(preset, data.length)) }] };
   return new Promise((resolve, reject) => {
     const encoder = lzma.createStream('streamEncoder', options);
     const out: Buffer[] = [];

@@ -8,6 +8,7 @@ import { digestOf } from './file-digest.js';
 import type { TreeFile } from './index-files.js';
 import type { PlannedIndex } from './publish-plan.js';
 import type { Generation } from './publish-state.js';
+import { paragraphText } from './publish-plan.js';
 import { stanzaField } from './stanza-text.js';
 
 const gzip = promisify(gzipCallback);
@@ -38,11 +39,14 @@ export async function makeContentsFile(
   options: { readonly md5: boolean; readonly gzipLevel?: number },
 ): Promise<ContentsFile> {
   const packages = await Promise.all(
-    index.stanzas.map(async (stanza, i) => ({
+    index.paragraphs.map(async (paragraph, i) => {
+      const stanza = paragraphText(paragraph);
+      return {
       name: index.names[i] as string,
       section: stanzaField(stanza, 'Section') ?? '',
       paths: await source.pathsOf(index.sha256s[i] as string, stanzaField(stanza, 'Filename') ?? index.names[i] ?? 'a package'),
-    })),
+      };
+    }),
   );
   const text = Buffer.from(contentsIndexText(packages), 'utf8');
   const textSha256 = createHash('sha256').update(text).digest('hex');

@@ -123,6 +123,36 @@ export class ChunkStore {
   }
 }
 
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * The text of a chunk: its paragraphs each followed by a blank line. Paragraphs that lie one
+ * after the other in the previous generation's index (most of an unchanged chunk) are one
+ * view of it there, not copied piece by piece.
+ */
+function joinParagraphs(paragraphs: readonly (string | Buffer)[]): Buffer {
+  const pieces: Buffer[] = [];
+  let run: Buffer | undefined;
+  const flush = (): void => {
+    if (run !== undefined) pieces.push(run);
+    run = undefined;
+  };
+  for (const p of paragraphs) {
+    if (typeof p === 'string') {
+      flush();
+      pieces.push(Buffer.from(p, 'utf8'), NEWLINE);
+    } else if (run !== undefined && run.buffer === p.buffer && run.byteOffset + run.length === p.byteOffset) {
+      // The previous index has exactly one newline after each paragraph: that is the separator.
+      run = Buffer.from(p.buffer, run.byteOffset, run.length + p.length + 1);
+    } else {
+      flush();
+      run = Buffer.from(p.buffer, p.byteOffset, p.length + 1);
+    }
+  }
+  flush();
+  return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+}
+
 let emptyGzip: Promise<Buffer> | undefined;
 
 /**
@@ -139,14 +169,14 @@ export async function makeIndexFiles(
   chunking: ChunkingOptions = DEFAULT_CHUNKING,
   md5 = false,
 ): Promise<IndexFiles> {
-  const starts = chunkStarts(index.names, index.stanzas.map((s) => s.length + 1), chunking);
+  const starts = chunkStarts(index.names, index.sizes, chunking);
   const bufs: Buffer[] = [];
   const hashes: string[] = [];
   for (let k = 0; k < starts.length; k++) {
-    const text = `${index.stanzas.slice(starts[k], starts[k + 1] ?? index.stanzas.length).join('\n')}\n`;
-    const buf = Buffer.from(text, 'utf8');
+    const buf = joinParagraphs(index.paragraphs.slice(starts[k], starts[k + 1] ?? index.paragraphs.length));
     bufs.push(buf);
-    hashes.push(createHash('sha256').update(buf).digest('hex'));
+    // A chunk the previous generation had byte for byte (a view of its checked file) keeps its hash.
+    hashes.push(index.previous?.chunkHash(buf) ?? createHash('sha256').update(buf).digest('hex'));
   }
   const plainDigest = digestOf(bufs, md5);
   const path = index.path;

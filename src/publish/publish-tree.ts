@@ -16,7 +16,8 @@ import { Semaphore } from '../concurrency/semaphore.js';
 import { lockPublisher } from './publish-lock.js';
 import { checkArchitecture, checkComponent, checkDist, checkPrefix, checkReleaseValue } from './publish-names.js';
 import { publishError, throwIfCancelled } from './publish-error.js';
-import { planPublish } from './publish-plan.js';
+import { binaryIndexPath, planPublish } from './publish-plan.js';
+import { readPreviousIndexes } from './previous-index.js';
 import { readPoolListing, readState, reconcile, removeUnusedListings, sha256Hex, stateDirOf, writePoolListing, writeState, type Generation } from './publish-state.js';
 import { indexReleaseText, releaseText, type FileDigest, type ReleaseMeta } from './release-text.js';
 import { collectGarbage, type GarbageReport } from './retention.js';
@@ -99,6 +100,8 @@ export interface PublishTreeResult {
   /** Files the Release lists. */
   readonly files: number;
   readonly packages: number;
+  /** Packages whose paragraph was rendered from their stanza; the others' were taken from the previous generation's indexes. */
+  readonly rendered: number;
   /** Binary packages of architectures not published, left out. */
   readonly skipped: number;
   readonly indexes: readonly PublishedIndex[];
@@ -167,15 +170,22 @@ function byHashPaths(distDir: string, path: string, digest: FileDigest): { sha25
 export async function publishTree(options: PublishTreeOptions): Promise<PublishTreeResult> {
   const t0 = performance.now();
   const { meta, keep } = checkOptions(options);
-  const plan = planPublish(options.components, options.architectures);
+  const root = resolve(options.root);
+  const prefixDir = join(root, options.prefix);
+  const distDir = join(prefixDir, 'dists', options.dist);
+  // Planned before the lock, so that a refused publish writes nothing. The previous indexes it
+  // takes unchanged paragraphs from are read unlocked, which is safe: each file is checked
+  // against its hash, and a paragraph this publisher wrote for a package is right in any
+  // generation (see previous-index.ts).
+  const binaryIndexes = options.components.flatMap((c) =>
+    options.architectures.filter((a) => a !== 'all').flatMap((a) => (['deb', 'udeb'] as const).map((kind) => binaryIndexPath(kind, c.name, a))),
+  );
+  const latest = (await readState(distDir)).state.generations.at(-1);
+  const plan = planPublish(options.components, options.architectures, await readPreviousIndexes(distDir, latest, binaryIndexes));
   if (plan.indexes.length === 0) throw publishError('name', 'a publish needs at least one architecture other than "all" (or source packages)', {});
   const { signal } = options;
   throwIfCancelled(signal, 'publish');
   const tPlan = performance.now();
-
-  const root = resolve(options.root);
-  const prefixDir = join(root, options.prefix);
-  const distDir = join(prefixDir, 'dists', options.dist);
   const release = await lockPublisher(join(prefixDir, '.debstash'), { waitMs: options.lockWaitMs, signal });
   const files = new TreeFiles(join(prefixDir, '.debstash', 'tmp'));
   const created: string[] = [];
@@ -354,6 +364,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       unchanged,
       files: digests.size,
       packages: plan.packages,
+      rendered: plan.rendered,
       skipped: plan.skipped,
       indexes: indexFiles.map((f) => ({
         path: f.index.path,

@@ -41,6 +41,9 @@ export interface PackageRecord {
   readonly files: readonly PackageFile[];
 }
 
+/** Which package and version, without its bytes: two files of one slot conflict in a repo. */
+export type PackageSlot = Pick<PackageRecord, 'kind' | 'name' | 'version' | 'architecture'>;
+
 /** A package inside a mirror, repo or snapshot: the record plus where it sits. */
 export interface PackageEntry extends PackageRecord {
   readonly component: string;

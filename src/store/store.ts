@@ -4,6 +4,7 @@ import type {
   MirrorRecord,
   MirrorSyncState,
   PackageEntry,
+  PackageSlot,
   PublishRecord,
   RepoRecord,
   SnapshotOrigin,
@@ -46,9 +47,22 @@ export interface StoreReader {
   getRepo(name: string): Promise<RepoRecord | undefined>;
   listRepos(): Promise<RepoRecord[]>;
   repoPackages(name: string): Promise<PackageEntry[]>;
+  /**
+   * The packages of a repo that have the kind, name, version and architecture of one of
+   * `wanted` (whatever their bytes): what adding those needs to know, read by index in time
+   * proportional to `wanted`, not to the repo.
+   */
+  repoPackagesLike(name: string, wanted: readonly PackageSlot[]): Promise<PackageEntry[]>;
   getSnapshot(name: string): Promise<SnapshotRecord | undefined>;
   listSnapshots(): Promise<SnapshotRecord[]>;
   snapshotPackages(name: string): Promise<PackageEntry[]>;
+  /**
+   * The packages of a repo or snapshot as a publish reads them: in no particular order, each
+   * stanza read from the store only when first used (package rows never change, so it is the
+   * same text whenever it is read). A republish that takes unchanged paragraphs from its
+   * previous generation then reads the stanzas of the new packages only.
+   */
+  packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]>;
   getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined>;
   listPublishes(): Promise<PublishRecord[]>;
   /** Every API token (hashes only), by name. */
@@ -80,6 +94,12 @@ export interface StoreWriter extends StoreReader {
   removeRepoPackages(name: string, packages: readonly PackageEntry[]): Promise<void>;
   dropRepo(name: string): Promise<void>;
   createSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[], createdAt: string): Promise<void>;
+  /**
+   * A snapshot of everything its origins hold now, copied inside the store set by set (a
+   * package in several keeps the first origin's component): no package passes through the
+   * caller, so its cost does not grow with what the caller would have read.
+   */
+  createSnapshotOfOrigins(name: string, description: string, origins: readonly SnapshotOrigin[], createdAt: string): Promise<void>;
   dropSnapshot(name: string): Promise<void>;
   /** Inserts or replaces the publish at (prefix, dist). */
   savePublish(record: PublishRecord): Promise<void>;

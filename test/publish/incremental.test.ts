@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, truncate } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseRelease } from '../../src/deb/release.js';
@@ -61,6 +61,7 @@ test('adding one package recompresses one or two chunks, and gives the same byte
   assert.ok(amd64.chunks >= 8, `${amd64.chunks} chunks for ${amd64.size} bytes`);
   assert.equal(amd64.compressedChunks, amd64.chunks);
   assert.equal(full.pool.placed, COUNT);
+  assert.equal(full.rendered, COUNT);
 
   const more = [...entries, entryOf(pkgs[COUNT])];
   const added = await publishTree(options('inc', more));
@@ -71,6 +72,8 @@ test('adding one package recompresses one or two chunks, and gives the same byte
     assert.ok(i.reusedChunks >= i.chunks - 2);
   }
   assert.deepEqual(added.pool, { placed: 1, kept: COUNT });
+  // Only the new package's paragraph is rendered; the others are the previous generation's bytes.
+  assert.equal(added.rendered, 1);
 
   // Removing it again reuses everything: that generation is still served by hash.
   const removed = await publishTree(options('inc', entries));
@@ -81,6 +84,7 @@ test('adding one package recompresses one or two chunks, and gives the same byte
   const swapped = entries.slice();
   swapped[COUNT / 2] = entryOf(pkgs[COUNT + 1]);
   const replaced = await publishTree(options('inc', swapped));
+  assert.equal(replaced.rendered, 1);
   assert.ok(replaced.indexes.every((i) => i.compressedChunks <= 3), JSON.stringify(replaced.indexes));
 
   // The same set from scratch, elsewhere: byte for byte the same indexes.
@@ -123,4 +127,30 @@ test('a damaged by-hash file is not reused; other settings are not mixed in', as
   const other = await publishTree(options('damaged', entries, { ...amd64Only, xzPreset: 1 }));
   for (const i of other.indexes) assert.equal(i.compressedChunks, i.chunks, i.path);
   execFileSync('xz', ['-t', join(f.root, 'damaged/dists/inc/main/binary-amd64/Packages.xz')]);
+});
+
+test('paragraphs taken from the previous generation (non-ASCII text, Architecture: all, udebs) give the bytes a publish from scratch gives; a damaged previous index is rendered again', async () => {
+  // Astral and Latin-1 characters: chunk sizes count UTF-16 code units, files hold UTF-8.
+  const unicode = (e: PackageEntry, i: number): PackageEntry =>
+    i % 5 === 0 ? { ...e, stanza: e.stanza.replace(/^Maintainer: .*$/m, `Maintainer: Jörg Müller 🐧 ${i} <j@example.org>`) } : e;
+  const base = pkgs.slice(0, 500).map((p, i) => unicode(entryOf(p), i));
+  const udeb: PackageEntry = { ...entryOf(pkgs[COUNT + 2] as SyntheticPackage), kind: 'udeb' };
+  const set = [...base, udeb];
+  const first = await publishTree(options('reuse', set));
+  assert.equal(first.rendered, set.length);
+
+  const grown = [...set, unicode(entryOf(pkgs[COUNT] as SyntheticPackage), 0)];
+  const next = await publishTree(options('reuse', grown));
+  assert.equal(next.rendered, 1);
+  await publishTree(options('reuse-scratch', grown));
+  assert.deepEqual(await releaseSums('reuse'), await releaseSums('reuse-scratch'));
+
+  // The previous plain index no longer hashes to its name: its paragraphs are rendered again.
+  const sums = await releaseSums('reuse');
+  const plain = join(f.root, 'reuse/dists/inc/main/binary-amd64/by-hash/SHA256', sums.get('main/binary-amd64/Packages') ?? '');
+  await writeFile(plain, (await readFile(plain, 'utf8')).replace('Jörg', 'Jorg'));
+  const again = await publishTree(options('reuse', set));
+  assert.ok(again.rendered >= base.filter((e) => e.architecture === 'amd64').length, `${again.rendered} rendered`);
+  await publishTree(options('reuse-scratch', set));
+  assert.deepEqual(await releaseSums('reuse'), await releaseSums('reuse-scratch'));
 });

@@ -133,4 +133,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_created ON tasks (created_at);
   CREATE INDEX tasks_unfinished ON tasks (state) WHERE state IN ('queued', 'running');
   `,
+  // 6 (issue 12): what a publish lists of each package, without the stanza that fills the
+  // rows' pages: listing 20,000 packages reads this small index instead of ~14 MB of rows.
+  `
+  CREATE INDEX packages_listing ON packages (id, kind, name, version, architecture);
+  `,
 ];

@@ -12,7 +12,7 @@ import {
   type PackageEntry,
   type PackageFile,
   type PackageKind,
-  packageKey,
+  type PackageSlot,
   type PublishRecord,
   type RepoRecord,
   type SnapshotOrigin,
@@ -36,8 +36,8 @@ interface MirrorRow {
   package_count: number;
 }
 
-/** id, kind, name, version, architecture, stanza, component. */
-type RawPackageRow = [number, PackageKind, string, string, string, string, string];
+/** id, kind, name, version, architecture, stanza (null when read later), component. */
+type RawPackageRow = [number, PackageKind, string, string, string, string | null, string];
 
 interface RepoRow {
   id: number;
@@ -141,6 +141,38 @@ function taskColumns(t: TaskRecord): (string | number | null)[] {
 
 const sqliteCode = (err: unknown): string | undefined =>
   err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_') ? err.code : undefined;
+
+/**
+ * A package whose stanza is read from the store when first used (package rows never change,
+ * so it is the same text whenever it is read). The stanza is a getter of the class (a plain
+ * object with a getter is far slower to make and read): a copy made by spreading has none, so
+ * the publish path that reads these does not copy them.
+ */
+class LazyStanzaEntry implements PackageEntry {
+  #stanza: string | undefined;
+  constructor(
+    readonly kind: PackageKind,
+    readonly name: string,
+    readonly version: string,
+    readonly architecture: string,
+    readonly component: string,
+    readonly files: readonly PackageFile[],
+    private readonly id: number,
+    private readonly readStanza: (id: number) => string,
+  ) {}
+
+  get stanza(): string {
+    return (this.#stanza ??= this.readStanza(this.id));
+  }
+}
+
+/** The entry of a row; without its stanza, `readStanza` reads that when it is first used. */
+function entryOf(row: RawPackageRow, files: PackageFile[], readStanza?: (id: number) => string): PackageEntry {
+  const [id, kind, name, version, architecture, stanza, component] = row;
+  if (stanza !== null) return { kind, name, version, architecture, stanza, component, files };
+  if (readStanza === undefined) throw new Error(`internal: package ${id} read without its stanza`);
+  return new LazyStanzaEntry(kind, name, version, architecture, component, files, id, readStanza);
+}
 
 function storeError(err: unknown, what: string): unknown {
   if (err instanceof DebstashError) return err;
@@ -257,16 +289,26 @@ class SqliteReader implements StoreReader {
    * raw (array) rows because a publish reads every package of large sets (issue 5).
    */
   protected packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
-    // One read transaction over both queries: they see the same committed state, whatever
-    // another process commits between them (a savepoint when already in a transaction).
-    return this.db.transaction(() => this.#packagesOf(set, ownerId))();
+    return this.linkedPackages(set, ownerId, true).sort(byNameArchVersion);
   }
 
-  #packagesOf(set: PackageSet, ownerId: number): PackageEntry[] {
+  /**
+   * The packages of a set in package_id order; with `stanzas` false, each stanza is read when
+   * first used. One read transaction over both queries: they see the same committed state,
+   * whatever another process commits between them (a savepoint when already in a transaction).
+   */
+  protected linkedPackages(set: PackageSet, ownerId: number, stanzas: boolean): PackageEntry[] {
+    return this.db.transaction(() => this.#linkedPackages(set, ownerId, stanzas))();
+  }
+
+  #linkedPackages(set: PackageSet, ownerId: number, stanzas: boolean): PackageEntry[] {
+    const byId = stanzas ? undefined : this.db.prepare<[number], string>('SELECT stanza FROM packages WHERE id = ?').pluck();
+    const readStanza = byId && ((id: number): string => byId.get(id) as string);
     const rows = this.db
       .prepare<[number], RawPackageRow>(
-        `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, l.component
-         FROM ${set.table} l JOIN packages p ON p.id = l.package_id WHERE l.${set.owner} = ? ORDER BY l.package_id`,
+        // Without stanzas, the covering index packages_listing: SQLite would take the rows otherwise.
+        `SELECT p.id, p.kind, p.name, p.version, p.architecture, ${stanzas ? 'p.stanza' : 'NULL'}, l.component
+         FROM ${set.table} l JOIN packages p ${stanzas ? '' : 'INDEXED BY packages_listing '}ON p.id = l.package_id WHERE l.${set.owner} = ? ORDER BY l.package_id`,
       )
       .raw()
       .all(ownerId);
@@ -280,22 +322,30 @@ class SqliteReader implements StoreReader {
     const entries: PackageEntry[] = new Array<PackageEntry>(rows.length);
     let next = 0;
     for (let i = 0; i < rows.length; i++) {
-      const [id, kind, name, version, architecture, stanza, component] = rows[i] as RawPackageRow;
+      const row = rows[i] as RawPackageRow;
+      const id = row[0];
       const files: PackageFile[] = [];
       while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] < id) next++;
       while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] === id) {
         const [, path, sha256, size] = fileRows[next++] as RawFileRow;
         files.push({ path, sha256, size });
       }
-      entries[i] = { kind, name, version, architecture, stanza, component, files };
+      entries[i] = entryOf(row, files, readStanza);
     }
-    return entries.sort(byNameArchVersion);
+    return entries;
   }
 
   protected named<T>(table: 'repos' | 'snapshots', name: string, code: 'DEBSTASH_E_REPO_NOT_FOUND' | 'DEBSTASH_E_SNAPSHOT_NOT_FOUND'): T & { id: number } {
     const row = this.db.prepare<[string], T & { id: number }>(`SELECT * FROM ${table} WHERE name = ?`).get(name);
     if (row === undefined) throw new DebstashError(code, `no ${table === 'repos' ? 'repo' : 'snapshot'} named "${name}"`, { name });
     return row;
+  }
+
+  /** The link table and owner id of a mirror, repo or snapshot (which must exist). */
+  protected setOf(origin: SnapshotOrigin): { set: PackageSet; id: number } {
+    if (origin.kind === 'mirror') return { set: MIRROR_SET, id: this.requireMirror(origin.name).id };
+    if (origin.kind === 'repo') return { set: REPO_SET, id: this.named<RepoRow>('repos', origin.name, 'DEBSTASH_E_REPO_NOT_FOUND').id };
+    return { set: SNAPSHOT_SET, id: this.named<SnapshotRow>('snapshots', origin.name, 'DEBSTASH_E_SNAPSHOT_NOT_FOUND').id };
   }
 
   protected countOf(set: PackageSet, ownerId: number): number {
@@ -329,6 +379,26 @@ class SqliteReader implements StoreReader {
     return this.packagesOf(REPO_SET, this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id);
   }
 
+  async repoPackagesLike(name: string, wanted: readonly PackageSlot[]): Promise<PackageEntry[]> {
+    const repoId = this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id;
+    // Both lookups are by index: the packages' unique key starts with these four columns.
+    const find = this.db
+      .prepare<[number, string, string, string, string], RawPackageRow>(
+        `SELECT p.id, p.kind, p.name, p.version, p.architecture, p.stanza, l.component
+         FROM packages p JOIN repo_packages l ON l.package_id = p.id AND l.repo_id = ?
+         WHERE p.kind = ? AND p.name = ? AND p.version = ? AND p.architecture = ?`,
+      )
+      .raw();
+    const filesOf = this.db.prepare<[number], [string, string, number]>('SELECT path, sha256, size FROM package_files WHERE package_id = ? ORDER BY seq').raw();
+    const found = new Map<number, PackageEntry>();
+    for (const w of wanted) {
+      for (const row of find.all(repoId, w.kind, w.name, w.version, w.architecture)) {
+        if (!found.has(row[0])) found.set(row[0], entryOf(row, filesOf.all(row[0]).map(([path, sha256, size]) => ({ path, sha256, size }))));
+      }
+    }
+    return [...found.values()].sort(byNameArchVersion);
+  }
+
   async getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
     const row = this.db.prepare<[string], SnapshotRow>('SELECT * FROM snapshots WHERE name = ?').get(name);
     return row === undefined ? undefined : this.#snapshot(row);
@@ -340,6 +410,11 @@ class SqliteReader implements StoreReader {
 
   async snapshotPackages(name: string): Promise<PackageEntry[]> {
     return this.packagesOf(SNAPSHOT_SET, this.named<SnapshotRow>('snapshots', name, 'DEBSTASH_E_SNAPSHOT_NOT_FOUND').id);
+  }
+
+  async packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]> {
+    const { set, id } = this.setOf(source);
+    return this.linkedPackages(set, id, false);
   }
 
   async getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
@@ -549,31 +624,42 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
 
   async removeRepoPackages(name: string, packages: readonly PackageEntry[]): Promise<void> {
     const repo = this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND');
-    const gone = new Set(packages.map(packageKey));
-    const rows = this.db
-      .prepare<[number], { package_id: number; kind: PackageKind; name: string; version: string; architecture: string; sha256: string }>(
-        'SELECT l.package_id, p.kind, p.name, p.version, p.architecture, p.sha256 FROM repo_packages l JOIN packages p ON p.id = l.package_id WHERE l.repo_id = ?',
-      )
-      .all(repo.id);
-    const unlink = this.db.prepare('DELETE FROM repo_packages WHERE repo_id = ? AND package_id = ?');
-    for (const r of rows) {
-      if (gone.has(packageKey({ ...r, files: [{ path: '', sha256: r.sha256, size: 0 }] }))) unlink.run(repo.id, r.package_id);
-    }
+    // One indexed delete per package (identity as packageKey): the rest of the repo is not read.
+    const unlink = this.db.prepare(
+      `DELETE FROM repo_packages WHERE repo_id = ? AND package_id =
+         (SELECT id FROM packages WHERE kind = ? AND name = ? AND version = ? AND architecture = ? AND sha256 = ?)`,
+    );
+    for (const p of packages) unlink.run(repo.id, p.kind, p.name, p.version, p.architecture, p.files[0]?.sha256 ?? '');
   }
 
   async dropRepo(name: string): Promise<void> {
     this.db.prepare('DELETE FROM repos WHERE id = ?').run(this.named<RepoRow>('repos', name, 'DEBSTASH_E_REPO_NOT_FOUND').id);
   }
 
-  async createSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[], createdAt: string): Promise<void> {
-    if ((await this.getSnapshot(name)) !== undefined) {
+  /** The row of a new snapshot, still without packages; its id. */
+  #newSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], createdAt: string): number {
+    if (this.db.prepare<[string], { id: number }>('SELECT id FROM snapshots WHERE name = ?').get(name) !== undefined) {
       throw new DebstashError('DEBSTASH_E_SNAPSHOT_EXISTS', `a snapshot named "${name}" exists already`, { snapshot: name });
     }
-    const id = Number(
+    return Number(
       this.db.prepare('INSERT INTO snapshots (name, description, origins, created_at) VALUES (?, ?, ?, ?)').run(name, description, JSON.stringify(origins), createdAt)
         .lastInsertRowid,
     );
-    this.linkPackages(SNAPSHOT_SET, id, packages);
+  }
+
+  async createSnapshot(name: string, description: string, origins: readonly SnapshotOrigin[], packages: readonly PackageEntry[], createdAt: string): Promise<void> {
+    this.linkPackages(SNAPSHOT_SET, this.#newSnapshot(name, description, origins, createdAt), packages);
+  }
+
+  async createSnapshotOfOrigins(name: string, description: string, origins: readonly SnapshotOrigin[], createdAt: string): Promise<void> {
+    const id = this.#newSnapshot(name, description, origins, createdAt);
+    // Package rows are never changed once written, so sharing them keeps the snapshot frozen.
+    for (const origin of origins) {
+      const { set, id: ownerId } = this.setOf(origin);
+      this.db
+        .prepare(`INSERT OR IGNORE INTO snapshot_packages (snapshot_id, package_id, component) SELECT ?, package_id, component FROM ${set.table} WHERE ${set.owner} = ?`)
+        .run(id, ownerId);
+    }
   }
 
   async dropSnapshot(name: string): Promise<void> {
@@ -720,6 +806,9 @@ export class SqliteStore implements Store {
   repoPackages(name: string): Promise<PackageEntry[]> {
     return this.#reader.repoPackages(name);
   }
+  repoPackagesLike(name: string, wanted: readonly PackageSlot[]): Promise<PackageEntry[]> {
+    return this.#reader.repoPackagesLike(name, wanted);
+  }
   getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
     return this.#reader.getSnapshot(name);
   }
@@ -728,6 +817,9 @@ export class SqliteStore implements Store {
   }
   snapshotPackages(name: string): Promise<PackageEntry[]> {
     return this.#reader.snapshotPackages(name);
+  }
+  packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]> {
+    return this.#reader.packagesToPublish(source);
   }
   getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
     return this.#reader.getPublish(prefix, dist);
