@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { parseDeb822Stream } from '../deb/deb822-parse.js';
 import type { Paragraph } from '../deb/paragraph.js';
 import type { ReleaseFile } from '../deb/release.js';
 import { sourceOf } from '../deb/source-of.js';
@@ -12,6 +11,7 @@ import { fetchIndex } from '../upstream/fetch-index.js';
 import { fetchRelease } from '../upstream/fetch-release.js';
 import { UpstreamClient } from '../upstream/http-client.js';
 import { loadKeyring } from '../upstream/keyring.js';
+import { parseDeb822Parallel } from '../workers/parse-deb822-parallel.js';
 import type { Context } from './context.js';
 import { filterWarnings } from './filter-warnings.js';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
@@ -85,6 +85,7 @@ async function readUpstreamPackages(
   release: ReleaseFile,
   fetch: (path: string) => Promise<AsyncIterable<Uint8Array>>,
   progress: ProgressSink,
+  signal: AbortSignal | undefined,
 ): Promise<UpstreamPackages> {
   const indexes = { deb: new PackageIndex(), udeb: new PackageIndex() };
   const placement = new Map<IndexedPackage, { component: string; kind: BinaryKind }>();
@@ -92,7 +93,7 @@ async function readUpstreamPackages(
   // they can repeat, so only they pay for a key (a third of a big index is `all`).
   const seenAll = new Set<string>();
   const read = async (path: string, component: string, kind: BinaryKind): Promise<void> => {
-    for await (const p of parseDeb822Stream(await fetch(path), { source: path })) {
+    for await (const p of parseDeb822Parallel(await fetch(path), { source: path, ...(signal ? { signal } : {}) })) {
       if (config.architectures.length > 1 && p.get('Architecture') === 'all') {
         const key = `${p.get('Package')} ${p.get('Version')} ${p.get('SHA256')}`;
         if (seenAll.has(key)) continue;
@@ -176,6 +177,7 @@ async function selectSources(
   binaries: readonly PackageEntry[],
   fetch: (path: string) => Promise<AsyncIterable<Uint8Array>>,
   progress: ProgressSink,
+  signal: AbortSignal | undefined,
 ): Promise<{ sources: PackageEntry[]; unresolved: UnresolvedDependency[] }> {
   // Source "name version" → the binaries built from it (several, as a rule).
   const wanted = new Map<string, string[]>();
@@ -194,7 +196,7 @@ async function selectSources(
       progress({ type: 'warning', message: `the upstream Release lists no ${path}; no source packages from ${component}` });
       continue;
     }
-    for await (const p of parseDeb822Stream(await fetch(path), { source: path })) {
+    for await (const p of parseDeb822Parallel(await fetch(path), { source: path, ...(signal ? { signal } : {}) })) {
       const key = `${p.get('Package')} ${p.get('Version')}`;
       if (!wanted.has(key)) continue;
       wanted.delete(key);
@@ -299,7 +301,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
           ...(signal ? { signal } : {}),
         })
       ).text;
-    const upstream = await readUpstreamPackages(config, fetched.release, fetch, progress);
+    const upstream = await readUpstreamPackages(config, fetched.release, fetch, progress, signal);
     const depsFrom = await depsFromIndexes(ctx, config);
 
     progress({ type: 'phase', phase: 'resolve', message: `${name}: selecting from ${plural(upstream.indexes.deb.size + upstream.indexes.udeb.size, 'package')}` });
@@ -312,7 +314,7 @@ export async function updateMirror(ctx: Context, name: string, options: UpdateMi
     });
     const unresolved = [...chosen.unresolved];
     if (config.withSources) {
-      const src = await selectSources(config, fetched.release, entries, fetch, progress);
+      const src = await selectSources(config, fetched.release, entries, fetch, progress, signal);
       entries.push(...src.sources);
       unresolved.push(...src.unresolved);
     }
