@@ -48,6 +48,6 @@ export function reviveError(e: SerializedError): Error {
   if (e.code !== undefined && Object.hasOwn(ERROR_CODES, e.code)) {
     return new DebstashError(e.code as ErrorCode, e.message, e.details ?? {});
   }
-  const error = e.name === 'RangeError' ? new RangeError(e.message) : e.name === 'TypeError' ? new TypeError(e.message) : new Error(e.message);
-  return error;
+  // The classes the parsers throw for misuse (bad options) keep their class; others are Errors.
+  return e.name === 'RangeError' ? new RangeError(e.message) : e.name === 'TypeError' ? new TypeError(e.message) : new Error(e.message);
 }
