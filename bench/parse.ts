@@ -41,14 +41,23 @@ export async function benchParse(): Promise<void> {
   console.log(`parse: ${up.suite} ${path} from the host's apt source (${up.origin})`);
   const file = await cachedIndex(up, path);
 
-  const ours: Measurement[] = [];
-  for (let i = 0; i < RUNS; i++) ours.push(await measure([process.execPath, worker, file]));
-  const result = JSON.parse(median(ours).stdout) as { packages: number; names: number; wallS: number };
-  console.log(`debstash: ${result.packages} packages, ${result.names} names; decompress+parse+index ${result.wallS.toFixed(3)} s inside the process`);
+  const runs = async (mode: 'thread' | 'worker'): Promise<Measurement> => {
+    const all: Measurement[] = [];
+    for (let i = 0; i < RUNS; i++) all.push(await measure([process.execPath, worker, file, mode]));
+    const m = median(all);
+    const result = JSON.parse(m.stdout) as { packages: number; names: number; wallS: number };
+    console.log(`debstash (${mode}): ${result.packages} packages, ${result.names} names; decompress+parse+index ${result.wallS.toFixed(3)} s inside the process`);
+    return m;
+  };
+  const ours = await runs('thread');
+  const inWorker = await runs('worker');
 
   let aptly: Measurement | undefined;
   if (haveAptly()) aptly = median(await aptlyReadIndex(up));
   else console.log('aptly is not installed (apt-get install aptly): no side-by-side figures');
-  printTable([{ step: 'read full index', debstash: median(ours), ...(aptly ? { aptly } : {}) }]);
+  printTable([
+    { step: 'read full index', debstash: ours, ...(aptly ? { aptly } : {}) },
+    { step: 'read full index, parse in a worker', debstash: inWorker },
+  ]);
   console.log('(debstash reads the cached file; aptly also downloads it from the archive on each run)');
 }

@@ -11,6 +11,7 @@ let makeFromRanges: (
   base: number,
   extras: readonly string[] | undefined,
 ) => Paragraph;
+let readRanges: (p: Paragraph) => ParagraphRanges | undefined;
 
 /**
  * One deb822 paragraph (a stanza of a Packages, Sources, Release, control or .sources file).
@@ -72,6 +73,8 @@ export class Paragraph {
       p.#extras = extras;
       return p;
     };
+    readRanges = (p) =>
+      p.#ranges === undefined ? undefined : { src: p.#src, ranges: p.#ranges, base: p.#base, extras: p.#extras };
   }
 
   /** Builds a paragraph from `[name, value]` pairs or a record, in their order. */
@@ -201,6 +204,22 @@ export function paragraphFromRanges(
   extras: readonly string[] | undefined,
 ): Paragraph {
   return makeFromRanges(names, line, src, ranges, base, extras);
+}
+
+/** How a parsed paragraph keeps its values: the arguments `paragraphFromRanges` was given. */
+export interface ParagraphRanges {
+  readonly src: string;
+  readonly ranges: Int32Array;
+  readonly base: number;
+  readonly extras: readonly string[] | undefined;
+}
+
+/**
+ * The values of a parsed paragraph as `paragraphFromRanges` took them, or undefined for one
+ * built from strings. For passing paragraphs between threads without a string per field.
+ */
+export function rangesOf(p: Paragraph): ParagraphRanges | undefined {
+  return readRanges(p);
 }
 
 function isIterable(x: object): x is Iterable<readonly [string, string]> {

@@ -318,6 +318,11 @@ export const ERROR_CODES = {
     status: 500,
     hint: 'This is a bug in debstash: report it with the request id from the server log.',
   },
+  DEBSTASH_E_WORKER_FAILED: {
+    exit: 1,
+    status: 500,
+    hint: 'A worker thread stopped without finishing its job (out of memory, or a bug); run the operation again, and report it if it repeats.',
+  },
   DEBSTASH_E_UNAUTHORIZED: {
     exit: 1,
     status: 401,

@@ -3,7 +3,7 @@
  * select, download, commit. mirror-update.ts loads it on demand, so a no-op update never loads
  * the parsers, the filter language, the resolver or the codecs.
  */
-import { parseDeb822Stream } from '../deb/deb822-parse.js';
+import { parseDeb822Parallel } from '../workers/parse-deb822-parallel.js';
 import type { ReleaseFile } from '../deb/release.js';
 import { sourceOf } from '../deb/source-of.js';
 import { DebstashError } from '../errors/debstash-error.js';
@@ -66,7 +66,7 @@ async function readUpstreamPackages(
   // they can repeat, so only they pay for a key (a third of a big index is `all`).
   const seenAll = new Set<string>();
   const read = async (path: string, component: string, kind: BinaryKind): Promise<void> => {
-    for await (const p of parseDeb822Stream(await fetch(path), { source: path })) {
+    for await (const p of parseDeb822Parallel(await fetch(path), { source: path })) {
       if (config.architectures.length > 1 && p.get('Architecture') === 'all') {
         const key = `${p.get('Package')} ${p.get('Version')} ${p.get('SHA256')}`;
         if (seenAll.has(key)) continue;
@@ -163,7 +163,7 @@ async function selectSources(
       progress({ type: 'warning', message: `the upstream Release lists no ${path}; no source packages from ${component}` });
       continue;
     }
-    for await (const p of parseDeb822Stream(await fetch(path), { source: path })) {
+    for await (const p of parseDeb822Parallel(await fetch(path), { source: path })) {
       const key = `${p.get('Package')} ${p.get('Version')}`;
       if (!wanted.has(key)) continue;
       wanted.delete(key);

@@ -12,7 +12,7 @@ import { projectRoot } from '../helpers/project-root.js';
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'deb', 'concurrency', 'files', 'types'],
-  ['query', 'resolve', 'upstream', 'store', 'pool'],
+  ['query', 'resolve', 'upstream', 'store', 'pool', 'workers'],
   ['publish', 'keys'],
   ['model'],
   ['auth', 'server', 'config'],
@@ -24,6 +24,7 @@ const SIDEWAYS: Readonly<Record<string, readonly string[]>> = {
   // Coded errors are the floor everything stands on, the bottom layer included.
   deb: ['errors'],
   files: ['errors'],
+  concurrency: ['errors'],
   // UpstreamClient.download writes into a Pool (the pool, or the index cache that is one).
   upstream: ['pool'],
   // keys implements the Signer interface publish declares; publish never names a key store.
