@@ -8,9 +8,8 @@ import { type PackageEntry, packageKey, type PackageSlot, type RepoRecord } from
 import type { Context } from './context.js';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { packageMatcher } from './package-match.js';
-import { refuseIfPublished } from './require-publish.js';
+import { dropUnpublished } from './require-publish.js';
 import { requireRepo } from './require-set.js';
-import { lockKey } from './store-locks.js';
 import { validateName } from './validate-name.js';
 import { type DebDescription, describeDeb, once } from '../workers/deb-description.js';
 import { DEB_WORKER_MIN_FILES, describeDebsInWorkers } from '../workers/describe-debs-parallel.js';
@@ -214,21 +213,7 @@ export async function removeFromRepo(ctx: Context, name: string, query: string):
   });
 }
 
-/**
- * Drops a repo unless a publish shows it. Checked in the dropping transaction, and under the
- * repo's store lock, which a publish of it holds from reading the repo to saving its record:
- * so no publish can end up pointing at a dropped repo. A publish in progress makes the drop
- * fail fast (DEBSTASH_E_BUSY).
- */
+/** Drops a repo unless a publish shows it (see dropUnpublished). */
 export async function dropRepo(ctx: Context, name: string): Promise<void> {
-  await ctx.locks.with(
-    [lockKey.source({ kind: 'repo', name })],
-    () =>
-      ctx.store.transaction(async (tx) => {
-        if ((await tx.getRepo(name)) === undefined) throw new DebstashError('DEBSTASH_E_REPO_NOT_FOUND', `no repo named "${name}"`, { repo: name });
-        await refuseIfPublished(tx, { kind: 'repo', name });
-        await tx.dropRepo(name);
-      }),
-    { mode: 'fail', what: `drop repo "${name}"` },
-  );
+  await dropUnpublished(ctx, { kind: 'repo', name });
 }

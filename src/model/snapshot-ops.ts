@@ -3,9 +3,8 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { type PackageEntry, packageKey, type SnapshotOrigin, type SnapshotRecord, type UnresolvedDependency } from '../store/records.js';
 import type { Context } from './context.js';
 import { requireMirror } from './mirror-admin.js';
-import { refuseIfPublished } from './require-publish.js';
+import { dropUnpublished } from './require-publish.js';
 import { requireRepo, requireSnapshot } from './require-set.js';
-import { lockKey } from './store-locks.js';
 import { validateName } from './validate-name.js';
 
 export { requireSnapshot } from './require-set.js';
@@ -144,16 +143,7 @@ export async function verifySnapshot(ctx: Context, name: string): Promise<Unreso
   return (await selection()).closeOver(all, all).unresolved;
 }
 
-/** Drops a snapshot unless a publish shows it; see dropRepo for why under its lock and in one transaction. */
+/** Drops a snapshot unless a publish shows it (see dropUnpublished). */
 export async function dropSnapshot(ctx: Context, name: string): Promise<void> {
-  await ctx.locks.with(
-    [lockKey.source({ kind: 'snapshot', name })],
-    () =>
-      ctx.store.transaction(async (tx) => {
-        if ((await tx.getSnapshot(name)) === undefined) throw new DebstashError('DEBSTASH_E_SNAPSHOT_NOT_FOUND', `no snapshot named "${name}"`, { snapshot: name });
-        await refuseIfPublished(tx, { kind: 'snapshot', name });
-        await tx.dropSnapshot(name);
-      }),
-    { mode: 'fail', what: `drop snapshot "${name}"` },
-  );
+  await dropUnpublished(ctx, { kind: 'snapshot', name });
 }
