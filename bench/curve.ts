@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { haveGnuTime, type Measurement, measure } from './measure.js';
-import { debstashCli, gpgKey } from './publish.js';
+import { haveGnuTime, type Measurement } from './measure.js';
+import { syntheticRepoTools } from './publish.js';
 import { printTable, type Row } from './report.js';
 import { firstPackages, quickSyntheticDebs } from './synthetic-debs.js';
 
@@ -25,21 +24,13 @@ interface Point {
 async function runSize(size: number, dirs: readonly string[], extra: string): Promise<Record<Step, { debstash: Measurement; aptly: Measurement }>> {
   const root = await mkdtemp(join(tmpdir(), `debstash-bench-curve-${size}-`));
   try {
-    const { env: gpgEnv, fingerprint } = gpgKey(root);
-    const d = debstashCli(join(root, 'debstash'));
-    d.run('-q', 'key', 'generate');
-    d.run('-q', 'repo', 'create', 'syn');
-    const conf = join(root, 'aptly.conf');
-    await writeFile(conf, JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg' }));
-    const a = (...args: string[]): Promise<Measurement> => measure(['aptly', `-config=${conf}`, ...args], gpgEnv);
-    const signing = ['-batch', `-gpg-key=${fingerprint}`];
-    execFileSync('aptly', [`-config=${conf}`, 'repo', 'create', '-distribution=syn', 'syn'], { env: gpgEnv, stdio: 'ignore' });
+    const { d, a, aptly, signing } = await syntheticRepoTools(root);
     const add = { debstash: await d.time('repo', 'add', 'syn', ...dirs), aptly: await a('repo', 'add', 'syn', ...dirs) };
     const snapshot = { debstash: await d.time('snapshot', 'create', 'syn1', '--from-repo', 'syn'), aptly: await a('snapshot', 'create', 'syn1', 'from', 'repo', 'syn') };
     const publish = { debstash: await d.time('publish', 'repo', 'syn', '--dist', 'syn'), aptly: await a('publish', 'repo', ...signing, '-skip-contents', 'syn', 'syn') };
     // The one package is added unmeasured: the step is what a small change costs to publish.
     d.run('-q', 'repo', 'add', 'syn', extra);
-    execFileSync('aptly', [`-config=${conf}`, 'repo', 'add', 'syn', extra], { env: gpgEnv, stdio: 'ignore' });
+    aptly('repo', 'add', 'syn', extra);
     const republish = { debstash: await d.time('publish', 'update', 'syn'), aptly: await a('publish', 'update', ...signing, '-skip-contents', 'syn', 'syn') };
     return { 'repo add': add, snapshot, 'full publish': publish, 'republish 1 added': republish };
   } finally {

@@ -40,6 +40,28 @@ export function debstashCli(dataDir: string): { run(...args: string[]): string; 
 }
 
 /**
+ * debstash and aptly side by side in `root`, each with a signing key and an empty local repo
+ * `syn`: `d` is debstash's CLI, `a` an aptly command under GNU time, `aptly` one unmeasured.
+ */
+export async function syntheticRepoTools(root: string): Promise<{
+  readonly gpg: Signing;
+  readonly d: ReturnType<typeof debstashCli>;
+  a(...args: string[]): Promise<Measurement>;
+  aptly(...args: string[]): void;
+  readonly signing: readonly string[];
+}> {
+  const gpg = gpgKey(root);
+  const d = debstashCli(join(root, 'debstash'));
+  d.run('-q', 'key', 'generate');
+  d.run('-q', 'repo', 'create', 'syn');
+  const conf = join(root, 'aptly.conf');
+  await writeFile(conf, JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg' }));
+  const aptly = (...args: string[]): void => void execFileSync('aptly', [`-config=${conf}`, ...args], { env: gpg.env, stdio: 'ignore' });
+  aptly('repo', 'create', '-distribution=syn', 'syn');
+  return { gpg, d, a: (...args) => measure(['aptly', `-config=${conf}`, ...args], gpg.env), aptly, signing: ['-batch', `-gpg-key=${gpg.fingerprint}`] };
+}
+
+/**
  * Issue 5's publishing benchmarks, each tool in the same run: the signed publish of the seed
  * snapshot with and without Contents (`seed`), and a synthetic local repository of 20,000
  * small .debs (`synthetic`). DEBSTASH_BENCH_PUBLISH=seed|synthetic runs one of them.
@@ -104,17 +126,8 @@ async function benchSyntheticRepo(): Promise<void> {
   const extra = execFileSync('find', [debs.extra, '-name', '*.deb'], { encoding: 'utf8' }).trim();
   const root = await mkdtemp(join(tmpdir(), 'debstash-bench-synthetic-'));
   try {
-    const { env: gpgEnv, fingerprint } = gpgKey(root);
-
-    const d = debstashCli(join(root, 'debstash'));
-    d.run('-q', 'key', 'generate');
-    d.run('-q', 'repo', 'create', 'syn');
-
-    const conf = join(root, 'aptly.conf');
-    await writeFile(conf, JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg' }));
-    const a = (...args: string[]): Promise<Measurement> => measure(['aptly', `-config=${conf}`, ...args], gpgEnv);
-    const signing = ['-batch', `-gpg-key=${fingerprint}`];
-    execFileSync('aptly', [`-config=${conf}`, 'repo', 'create', '-distribution=syn', 'syn'], { env: gpgEnv, stdio: 'ignore' });
+    const { gpg, d, a, signing } = await syntheticRepoTools(root);
+    const { env: gpgEnv, fingerprint } = gpg;
 
     const rb = join(root, 'reprepro');
     mkdirSync(join(rb, 'conf'), { recursive: true });
