@@ -1,5 +1,6 @@
 /**
- * Crash anywhere (issue 14 item 1): state-changing commands are SIGKILLed at seeded random
+ * Crash anywhere (issue 14 item 1): state-changing commands (and `apply`, the refresh that `up`
+ * runs on its schedule) are SIGKILLed at seeded random
  * moments while a `debstash serve` keeps serving the same data dir, as a cron job beside a
  * running server would be killed by an OOM killer or a power cut. After each kill:
  * `db check` finds nothing wrong, a real apt-get still updates and downloads from the publish
@@ -10,12 +11,13 @@
  * CRASH_ITERATIONS runs more (default 50, over two chains that run at once).
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildDeb, type DebSpec } from '../helpers/build-deb.js';
 import { buildArchive } from '../helpers/fixture-archive.js';
 import { seededRandom } from '../helpers/seeded-random.js';
-import { type MirrorFixture, mirrorFixture } from '../model/mirror-fixture.js';
+import { FILTER, type MirrorFixture, mirrorFixture } from '../model/mirror-fixture.js';
 import { ServedDataDir } from './served-data-dir.js';
 
 // Fixed, so CI picks the same commands and moments each run (timing still varies a little).
@@ -47,20 +49,48 @@ class Chain extends ServedDataDir {
     return out;
   }
 
+  /** A new version of a package the filter selects: something to download and publish. */
+  async changeUpstream(): Promise<void> {
+    this.appVersion++;
+    await buildArchive(this.fx.dir, { codename: 'testing', architectures: ['amd64', 'i386'], components: { main: [deb('app', `1.${this.appVersion}-1`)], contrib: [] }, key: this.fx.key, distributionFields: { ValidFor: '7d' } });
+  }
+
+  async config(): Promise<string> {
+    const file = join(this.data, '..', 'debstash.yaml');
+    const yaml = [
+      'mirrors:',
+      '  ym:',
+      `    url: ${this.fx.server.url}`,
+      '    dist: testing',
+      '    components: [main, contrib]',
+      '    architectures: [amd64, i386]',
+      `    keyring: [${this.fx.key.keyring}]`,
+      `    filter: "${FILTER}"`,
+      '    with_deps: true',
+      'publishes:',
+      '  - dist: yd',
+      '    from: [ { mirror: ym } ]',
+      '    keep: 3',
+    ];
+    await writeFile(file, `${yaml.join('\n')}\n`);
+    return file;
+  }
+
   pick<T>(list: readonly T[]): T {
     return list[Math.floor(this.random() * list.length)] as T;
   }
 
   /** The next command to interrupt, with what it needs prepared first. */
   async nextCommand(i: number): Promise<{ kind: string; args: string[]; creates?: string }> {
-    const kind = this.pick(['update', 'add', 'snapshot', 'merge', 'switch', 'publish', 'republish']);
+    const kind = this.pick(['update', 'add', 'snapshot', 'merge', 'switch', 'publish', 'republish', 'apply']);
     switch (kind) {
-      case 'update': {
-        // A changed upstream: a new version of a package the filter selects, to download.
-        this.appVersion++;
-        await buildArchive(this.fx.dir, { codename: 'testing', architectures: ['amd64', 'i386'], components: { main: [deb('app', `1.${this.appVersion}-1`)], contrib: [] }, key: this.fx.key, distributionFields: { ValidFor: '7d' } });
+      case 'update':
+        await this.changeUpstream();
         return { kind, args: ['mirror', 'update', 'm'] };
-      }
+      case 'apply':
+        // debstash.yaml's own mirror, snapshot and publish: what `up` runs on its schedule.
+        await this.changeUpstream();
+        return { kind, args: ['apply', '--config', await this.config()] };
       case 'add':
         return { kind, args: ['repo', 'add', 'r', ...(await this.newDebs(3))] };
       case 'snapshot':
