@@ -432,6 +432,17 @@ export const ERROR_CODES = {
     hint: 'The debstash server given with --server (or the one the data dir names in server.json) did not answer, or broke off mid-answer: check that it runs and its URL, or run the command with --local on the server\'s data dir.',
   },
   // -- CLI through a server (issue 12) codes go above this line --
+  DEBSTASH_E_RATE_LIMITED: {
+    exit: 1,
+    status: 429,
+    hint: 'Too many write or search requests from this address or token: wait the Retry-After seconds and retry. Operators set the limits with DEBSTASH_RATE_WRITE and DEBSTASH_RATE_SEARCH (requests per second, "/BURST" optional, 0 for none).',
+  },
+  DEBSTASH_E_TOO_MANY_CONNECTIONS: {
+    exit: 1,
+    status: 503,
+    hint: 'One address holds more open connections than the server allows (DEBSTASH_MAX_CONNECTIONS_PER_ADDRESS, default 256): close idle connections, or raise the limit for a proxy that carries many clients.',
+  },
+  // -- hostile clients (issue 14) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

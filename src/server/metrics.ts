@@ -31,6 +31,8 @@ export class Metrics {
   /** errno → files of the tree that exist but could not be opened. */
   private readonly treeOpenErrors = new Map<string, number>();
   private readonly tasks = new Map<string, TaskSeries>();
+  /** Connections closed at once because their address held too many. */
+  private refusedConnections = 0;
   private readonly gauges = new Map<string, Gauge>();
 
   /** One HTTP request answered: route is a template ("/api/mirrors/:name"), not the raw path. */
@@ -44,6 +46,11 @@ export class Metrics {
   /** A file of the tree could not be opened for a reason other than its absence (EMFILE, EACCES...). */
   observeTreeOpenError(errno: string): void {
     this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + 1);
+  }
+
+  /** A connection was refused: its address already held the most it may. */
+  observeRefusedConnection(): void {
+    this.refusedConnections++;
   }
 
   /** A task (mirror update, publish) finished. */
@@ -78,6 +85,8 @@ export class Metrics {
     for (const [route, n] of this.bytes) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
     out.push(...promHeader('debstash_tree_open_errors_total', 'Files of the APT tree that exist but could not be opened (answered 403 or 503), by errno.', 'counter'));
     for (const [errno, n] of this.treeOpenErrors) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
+    out.push(...promHeader('debstash_connections_refused_total', 'Connections answered 503 at once because their address held DEBSTASH_MAX_CONNECTIONS_PER_ADDRESS open.', 'counter'));
+    out.push(promSample('debstash_connections_refused_total', {}, this.refusedConnections));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {

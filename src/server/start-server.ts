@@ -10,6 +10,9 @@ import { clientConfig } from '../model/client-config.js';
 import type { Context } from '../model/context.js';
 import { apiState, stopTasks } from './api/api-state.js';
 import { handleApi } from './api/handle-api.js';
+import { RateLimiter } from './api/rate-limiter.js';
+import type { ClientLimits } from './client-limits.js';
+import { guardConnections } from './connection-guard.js';
 import { Metrics } from './metrics.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
 import type { ConfiguredToken } from '../auth/configured-token.js';
@@ -44,6 +47,8 @@ export interface ServerOptions {
   readonly shutdownGraceMs?: number;
   /** Where host:port came from, named in a failure to listen (default `--listen`). */
   readonly listenSetting?: string;
+  /** Rate and connection limits per client (serve and up pass clientLimitsFromEnv()); none by default. */
+  readonly clientLimits?: ClientLimits;
 }
 
 export interface RunningServer {
@@ -111,6 +116,8 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache);
   const poolView = new PoolView(ctx.store, ctx.pool, logger, fileCache.immutableRecheckMs);
   const nextId = requestIds();
+  const limits = options.clientLimits;
+  const rateLimits = limits === undefined ? undefined : { write: new RateLimiter(limits.write), search: new RateLimiter(limits.search) };
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
   /** Everything but the tree: few requests, plain setHeader. */
@@ -121,7 +128,15 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
       text(res, ex, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
     } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
-    else if (ex.route === '/api/*') await handleApi(ctx, req, res, { metrics, tokens, log: logger.child({ reqId: ex.id }), ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}) });
+    else if (ex.route === '/api/*') {
+      await handleApi(ctx, req, res, {
+        metrics,
+        tokens,
+        log: logger.child({ reqId: ex.id }),
+        ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}),
+        ...(rateLimits !== undefined ? { rateLimits } : {}),
+      });
+    }
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);
     else if (path === '/key.asc') {
       const key = await exportPublicKey(ctx.dataDir).catch(() => undefined);
@@ -175,7 +190,9 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     return tree.serve(req, res, where.relative, ex);
   };
 
-  const server = createServer((req, res) => {
+  // Node looks for connections past headersTimeout only every connectionsCheckingInterval
+  // (30 s by default): check often enough that the timeout means what it says.
+  const server = createServer(limits === undefined ? {} : { connectionsCheckingInterval: Math.max(250, Math.min(5000, limits.headersTimeoutMs / 4)) }, (req, res) => {
     const ex: Exchange = { id: nextId(req.headers['x-request-id']), route: '/*', bytes: 0 };
     recordWhenDone(req, res, ex, logger, metrics);
     handle(req, res, ex).catch((err: unknown) => {
@@ -187,6 +204,11 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       }
     });
   });
+  if (limits !== undefined) {
+    server.maxConnections = limits.maxConnections;
+    server.headersTimeout = limits.headersTimeoutMs;
+    guardConnections(server, limits.maxConnectionsPerAddress, () => metrics.observeRefusedConnection());
+  }
   const close = gracefulClose(server);
   // Tasks left "running" by a process that died (this one's previous run, a killed replica)
   // are marked failed before anyone lists them: none stays running forever.

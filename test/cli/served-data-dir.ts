@@ -17,10 +17,16 @@ import { FILTER, type MirrorFixture } from '../model/mirror-fixture.js';
 export class ServedDataDir {
   private serve?: ChildProcess;
   private apt?: IsolatedApt;
+  /** The running server's URL, once set up. */
+  url = '';
+  /** What the server wrote on stdout and stderr (its JSON log lines). */
+  serverLog = '';
 
   constructor(
     readonly fx: MirrorFixture,
     readonly data: string,
+    /** Extra environment of the server (limits, log level). */
+    readonly serveEnv: Readonly<Record<string, string>> = {},
   ) {}
 
   /** Runs a command on the data dir itself (not through the server), as a cron job does. */
@@ -43,14 +49,17 @@ export class ServedDataDir {
     await this.ok(['snapshot', 'create', 's0', '--from-mirror', 'm']);
     await this.ok(['publish', 'snapshot', 's0', '--dist', 'd']);
     await this.ok(['publish', 'repo', 'r', '--dist', 'rr']);
-    this.serve = spawn(process.execPath, [join(projectRoot, 'bin/debstash.js'), 'serve', '--listen', '127.0.0.1:0'], { env: { ...process.env, DEBSTASH_DATA_DIR: this.data }, stdio: 'ignore' });
+    this.serve = spawn(process.execPath, [join(projectRoot, 'bin/debstash.js'), 'serve', '--listen', '127.0.0.1:0'], { env: { ...process.env, DEBSTASH_DATA_DIR: this.data, ...this.serveEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.serve.stdout?.setEncoding('utf8').on('data', (s: string) => (this.serverLog += s));
+    this.serve.stderr?.setEncoding('utf8').on('data', (s: string) => (this.serverLog += s));
     let url: string | undefined;
     for (let i = 0; i < 200 && url === undefined; i++) {
       const doc = await readFile(join(this.data, 'server.json'), 'utf8').catch(() => undefined);
       if (doc !== undefined) url = (JSON.parse(doc) as { url: string }).url;
       else await new Promise((r) => setTimeout(r, 50));
     }
-    assert.ok(url, 'serve did not start');
+    assert.ok(url, `serve did not start: ${this.serverLog}`);
+    this.url = url;
     this.apt = await IsolatedApt.create((await this.ok(['client-config', 'd', '--url', url])).text);
   }
 
@@ -70,6 +79,11 @@ export class ServedDataDir {
   async checkClean(where: string): Promise<void> {
     const check = await runCli(this.data, ['db', 'check']);
     assert.equal(check.status, 0, `${where}: db check: ${check.text}`);
+  }
+
+  /** Whether the server process is still running. */
+  serverAlive(): boolean {
+    return this.serve?.exitCode === null && this.serve.signalCode === null;
   }
 
   async close(): Promise<void> {

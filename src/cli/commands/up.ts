@@ -18,6 +18,7 @@ import { progressRenderer } from '../progress-renderer.js';
 import { parseListen } from '../../config/listen-address.js';
 import { untilStopped } from './serve.js';
 import { localServerAccess } from '../server-file.js';
+import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
 const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n`);
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
@@ -27,7 +28,7 @@ async function listen(ctx: Context, found: FoundConfig, option: string | undefin
   const address = option ?? found.config.server.listen;
   const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
-  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local] });
+  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv() });
 }
 
 /** The deb822 .sources of every configured publish, as a client needs them, with where the server offers each. */
