@@ -432,6 +432,12 @@ export const ERROR_CODES = {
     hint: 'The debstash server given with --server (or the one the data dir names in server.json) did not answer, or broke off mid-answer: check that it runs and its URL, or run the command with --local on the server\'s data dir.',
   },
   // -- CLI through a server (issue 12) codes go above this line --
+  DEBSTASH_E_UPSTREAM_LIMIT: {
+    exit: 1,
+    status: 502,
+    hint: 'The upstream sent more (or slower, or stranger) than debstash accepts, so the update stopped and changed nothing. If the archive is genuine and that large or slow, raise the limit with the environment variable the message names (docs/limits.md).',
+  },
+  // -- hostile upstream (issue 14) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
