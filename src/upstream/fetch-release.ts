@@ -65,20 +65,21 @@ export type FetchReleaseResult =
 
 
 /**
- * The files a Release lists: the most lines of any one multi-line field (MD5Sum, SHA256...).
- * Counted on the text, before the parser builds a table of them.
+ * The files a Release lists: the most continuation lines of any one field (MD5Sum, SHA256...).
+ * Counted on the raw bytes, before the signature check and the parser hold a copy and a table
+ * of them.
  */
-function listedFiles(text: string): number {
+function listedFiles(raw: Uint8Array): number {
   let most = 0;
   let current = 0;
-  for (let pos = 0; pos < text.length; ) {
-    const nl = text.indexOf('\n', pos);
-    const end = nl < 0 ? text.length : nl;
-    const c = text.charCodeAt(pos);
+  for (let pos = 0; pos < raw.length; ) {
+    const nl = raw.indexOf(0x0a, pos);
+    const c = raw[pos];
     if (c === 0x20 || c === 0x09) current++;
     else current = 0;
     if (current > most) most = current;
-    pos = end + 1;
+    if (nl < 0) break;
+    pos = nl + 1;
   }
   return most;
 }
@@ -125,10 +126,12 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
 
   const sha256 = (raw: Buffer): string => createHash('sha256').update(raw).digest('hex');
   const sameBytes = (raw: Buffer): boolean => previous?.sha256 !== undefined && sha256(raw) === previous.sha256;
+  const checkFiles = (url: string, raw: Buffer): void => {
+    const files = listedFiles(raw);
+    if (files > client.limits.releaseFiles) throw limitExceeded('releaseFiles', client.limits, `${url}: the files listed`, files);
+  };
 
   const finish = (via: 'InRelease' | 'Release', url: string, raw: Buffer, verified: VerifiedRelease, etag?: string, lastModified?: string): FetchReleaseResult => {
-    const files = listedFiles(verified.text);
-    if (files > client.limits.releaseFiles) throw limitExceeded('releaseFiles', client.limits, `${url}: the files listed`, files);
     const release = parseRelease(verified.text, { source: url });
     checkReleaseTimes(release, now, {
       ...(options.maxFutureSkewS !== undefined ? { maxFutureSkewS: options.maxFutureSkewS } : {}),
@@ -150,6 +153,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
   try {
     const got = await client.getBuffer(inUrl, { signal, limit: 'releaseBytes', ...conditional('InRelease') });
     if (got.notModified || sameBytes(got.body)) return notModified('InRelease', inUrl);
+    checkFiles(inUrl, got.body);
     const { keyring, verify } = await verifier();
     const verified = await verify.verifyInRelease(got.body, keyring, { source: inUrl, now });
     return finish('InRelease', inUrl, got.body, verified, got.etag, got.lastModified);
@@ -160,6 +164,7 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
   const relUrl = new URL('Release', base).href;
   const got = await client.getBuffer(relUrl, { signal, limit: 'releaseBytes', ...conditional('Release') });
   if (got.notModified || sameBytes(got.body)) return notModified('Release', relUrl);
+  checkFiles(relUrl, got.body);
   let signature: Buffer;
   try {
     const sig = await client.getBuffer(`${relUrl}.gpg`, { signal, limit: 'releaseBytes' });
