@@ -166,6 +166,26 @@ const behaviours: Record<string, Handler> = {
     );
     return true;
   },
+  'request-too-long': async (_req, res, rest) => {
+    if (rest !== 'dists/stable/InRelease') return false;
+    // 40 KB/s: well above the minimum rate, but it never ends.
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const line = Buffer.from(`${clearsignedHead}${'Filler: slow\n'.repeat(315)}`);
+    await stream(res, () => line, 64 * MiB, 100);
+    return true;
+  },
+  'release-content-length-long': async (req, _res, rest) => {
+    if (rest !== 'dists/stable/InRelease') return false;
+    const bytes = await readFile(join(dir, 'variants', 'next', 'dists', 'stable', 'InRelease'));
+    rawAnswer(req, bytes.length + 100, bytes);
+    return true;
+  },
+  'release-content-length-short': async (req, _res, rest) => {
+    if (rest !== 'dists/stable/InRelease') return false;
+    const bytes = await readFile(join(dir, 'variants', 'next', 'dists', 'stable', 'InRelease'));
+    rawAnswer(req, bytes.length - 100, bytes);
+    return true;
+  },
   'slow-loris': async (_req, res, rest) => {
     if (rest !== 'dists/stable/InRelease') return false;
     const bytes = await readFile(join(dir, 'variants', 'next', 'dists', 'stable', 'InRelease'));
@@ -312,6 +332,11 @@ const cases: readonly Case[] = [
   // the repeats dropped, in bounded memory.
   { name: 'xz-bomb-no-ratio', says: /indexBytes.*DEBSTASH_LIMIT_INDEX_BYTES/, env: { DEBSTASH_LIMIT_INDEX_RATIO: '100000000', DEBSTASH_LIMIT_INDEX_STANZAS: '100000000', DEBSTASH_LIMIT_INDEX_BYTES: String(256 * MiB) } },
   { name: 'slow-loris', says: /minRateBytesPerSecond.*DEBSTASH_LIMIT_MIN_RATE/, env: { DEBSTASH_LIMIT_RATE_WINDOW: '3' } },
+  { name: 'request-too-long', says: /requestSeconds.*DEBSTASH_LIMIT_REQUEST_SECONDS/, env: { DEBSTASH_LIMIT_REQUEST_SECONDS: '2' } },
+  // A body cut short of its Content-Length is a broken transfer: retried, then this.
+  { name: 'release-content-length-long', says: /InRelease/, code: 'DEBSTASH_E_UPSTREAM_UNREACHABLE' },
+  // Bytes past the Content-Length are never read: what was read does not verify.
+  { name: 'release-content-length-short', says: /InRelease/, code: 'DEBSTASH_E_SIGNATURE_INVALID' },
   { name: 'redirect-loop', says: /redirects.*DEBSTASH_LIMIT_REDIRECTS/ },
   { name: 'redirect-file', says: /redirect to file: URL .* refused/ },
   { name: 'content-length-long', says: /Content-Length of/, code: 'DEBSTASH_E_INDEX_HASH_MISMATCH' },
@@ -331,7 +356,7 @@ describe('mirror update against a hostile upstream', { concurrency: 4 }, () => {
 
       const run = await cli(data, ['mirror', 'update', 'm'], c.env ?? {}, true);
       const code = c.code ?? 'DEBSTASH_E_UPSTREAM_LIMIT';
-      report(t, `${c.name}: ${run.peakRss === undefined ? 'no report' : `${(run.peakRss / MiB).toFixed(1)} MiB`}, ${run.seconds.toFixed(1)} s, ${code}`);
+      report(t, `${c.name}: ${run.peakRss === undefined ? 'no report' : `${(run.peakRss / MiB).toFixed(1)} MiB`}, ${run.seconds.toFixed(1)} s, ${/DEBSTASH_E_[A-Z_]+/.exec(run.out)?.[0] ?? 'no code'}`);
       assert.equal(run.status, 1, run.out);
       assert.match(run.out, new RegExp(code));
       assert.match(run.out, c.says);
