@@ -443,6 +443,12 @@ export const ERROR_CODES = {
     hint: 'One address holds more open connections than the server allows (DEBSTASH_MAX_CONNECTIONS_PER_ADDRESS, default 256): close idle connections, or raise the limit for a proxy that carries many clients.',
   },
   // -- hostile clients (issue 14) codes go above this line --
+  DEBSTASH_E_UPSTREAM_LIMIT: {
+    exit: 1,
+    status: 502,
+    hint: 'The upstream sent more (or slower, or stranger) than debstash accepts, so the update stopped and changed nothing. If the archive is genuine and that large or slow, raise the limit with the environment variable the message names (docs/limits.md).',
+  },
+  // -- hostile upstream (issue 14) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
