@@ -432,6 +432,12 @@ export const ERROR_CODES = {
     hint: 'The debstash server given with --server (or the one the data dir names in server.json) did not answer, or broke off mid-answer: check that it runs and its URL, or run the command with --local on the server\'s data dir.',
   },
   // -- CLI through a server (issue 12) codes go above this line --
+  DEBSTASH_E_TREE_DAMAGED: {
+    exit: 1,
+    status: 500,
+    hint: 'A file the server was asked for no longer has the bytes it is published as (changed on disk); it was not served. Run "debstash db check --deep" to list every damaged file; remove a damaged pool file and store it again (mirror update --force, repo add), or drop and publish again for a damaged index.',
+  },
+  // -- integrity (issue 14 item 2) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

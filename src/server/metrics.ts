@@ -30,6 +30,8 @@ export class Metrics {
   private readonly bytes = new Map<string, number>();
   /** errno → files of the tree that exist but could not be opened. */
   private readonly treeOpenErrors = new Map<string, number>();
+  /** route → files refused because their bytes no longer match (tree-damaged.ts). */
+  private readonly treeDamaged = new Map<string, number>();
   private readonly tasks = new Map<string, TaskSeries>();
   private readonly gauges = new Map<string, Gauge>();
 
@@ -44,6 +46,11 @@ export class Metrics {
   /** A file of the tree could not be opened for a reason other than its absence (EMFILE, EACCES...). */
   observeTreeOpenError(errno: string): void {
     this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + 1);
+  }
+
+  /** A file was not served because its bytes are not what it is published as. */
+  observeTreeDamaged(route: string): void {
+    this.treeDamaged.set(route, (this.treeDamaged.get(route) ?? 0) + 1);
   }
 
   /** A task (mirror update, publish) finished. */
@@ -78,6 +85,8 @@ export class Metrics {
     for (const [route, n] of this.bytes) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
     out.push(...promHeader('debstash_tree_open_errors_total', 'Files of the APT tree that exist but could not be opened (answered 403 or 503), by errno.', 'counter'));
     for (const [errno, n] of this.treeOpenErrors) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
+    out.push(...promHeader('debstash_tree_damaged_total', 'Requests answered 500 because the file\'s bytes no longer match its published size or hash, by route template.', 'counter'));
+    for (const [route, n] of this.treeDamaged) out.push(promSample('debstash_tree_damaged_total', { route }, n));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,21 +11,7 @@ import { listPublishedFiles } from '../../src/model/published-files.js';
 import { publish } from '../../src/model/publish-ops.js';
 import { addToRepo, createRepo, dropRepo } from '../../src/model/repo-ops.js';
 import { buildDeb } from '../helpers/build-deb.js';
-
-/** Flips one byte in the middle of `path`, in place: same size, same inode, other content. */
-async function flipByte(path: string): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    const { size } = await fh.stat();
-    const at = Math.floor(size / 2);
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, at);
-    b[0] = (b[0] ?? 0) ^ 0xff;
-    await fh.write(b, 0, 1, at);
-  } finally {
-    await fh.close();
-  }
-}
+import { flipByte } from '../helpers/flip-byte.js';
 
 describe('db check --deep', () => {
   let dir: string;
