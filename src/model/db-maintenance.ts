@@ -52,7 +52,9 @@ export async function checkDb(ctx: Context): Promise<DbCheckResult> {
     if (typeof st === 'string') {
       problems.push(st === 'ENOENT' ? { kind: 'published-missing', path: f.path, expected: 'present', found: 'absent' } : { kind: 'unreadable', path: f.path, expected: 'present', found: st });
     } else if (f.size !== undefined && st.size !== f.size) {
-      problems.push({ kind: 'published-size', path: f.path, expected: `size:${f.size}`, found: `size:${st.size}` });
+      // By size alone: --deep tells stale from damaged by the hash.
+      const stale = f.older?.some((o) => o.size === st.size) === true;
+      problems.push({ kind: stale ? 'published-stale' : 'published-size', path: f.path, expected: `size:${f.size}`, found: `size:${st.size}` });
     }
   });
   return { missing: missing.sort(), unreferenced, referenced: referenced.size, problems: sortProblems(problems) };

@@ -8,9 +8,12 @@
  * - `published-missing`: a file the served Release (or a kept generation's by-hash) lists is absent.
  * - `published-size`: a published file's size is not the one its Release lists.
  * - `published-hash`: a published file's bytes do not hash to the SHA-256 its Release lists.
+ * - `published-stale`: a plainly named index still holds what an older kept generation listed
+ *   there (a publish stopped after its switch, before relinking plain names; clients using
+ *   by-hash are not affected). Running the publish again (`publish update`) relinks it.
  * - `unreadable`: the file exists but could not be read (permissions, I/O error).
  */
-export type DbProblemKind = 'pool-missing' | 'pool-size' | 'pool-hash' | 'published-missing' | 'published-size' | 'published-hash' | 'unreadable';
+export type DbProblemKind = 'pool-missing' | 'pool-size' | 'pool-hash' | 'published-missing' | 'published-size' | 'published-hash' | 'published-stale' | 'unreadable';
 
 export interface DbProblem {
   readonly kind: DbProblemKind;

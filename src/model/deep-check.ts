@@ -104,7 +104,8 @@ export async function deepCheckDb(ctx: Context, options: { readonly concurrency?
         return;
       }
       const problem = compare({ size: 'published-size', hash: 'published-hash' }, f.path, f, found);
-      if (problem !== undefined) problems.push(problem);
+      const stale = problem !== undefined && f.older?.some((o) => o.sha256 === found.sha256) === true;
+      if (problem !== undefined) problems.push(stale ? { kind: 'published-stale', path: f.path, expected: `sha256:${f.sha256}`, found: `sha256:${found.sha256}` } : problem);
     },
     signal,
   );

@@ -10,6 +10,12 @@ export interface PublishedFile {
   readonly sha256: string;
   /** Absent where the publisher remembers only the hash (Release). */
   readonly size?: number;
+  /**
+   * For a plainly named index: what the same name held in the older generations still kept.
+   * A plain name holding one of those is stale (a publish stopped between its switch and
+   * relinking the plain names), not damaged: running the publish again relinks it.
+   */
+  readonly older?: readonly { readonly sha256: string; readonly size: number }[];
 }
 
 export interface PublishedFiles {
@@ -40,7 +46,13 @@ export async function listPublishedFiles(ctx: Context): Promise<PublishedFiles> 
     const served = state.generations.at(-1);
     if (served === undefined) continue;
     add({ path: join(distDir, 'Release'), sha256: served.releaseSha256 });
-    for (const [path, digest] of Object.entries(served.files)) add({ path: join(distDir, path), sha256: digest.sha256, size: digest.size });
+    for (const [path, digest] of Object.entries(served.files)) {
+      const older = state.generations.flatMap((g) => {
+        const d = g === served ? undefined : g.files[path];
+        return d === undefined || d.sha256 === digest.sha256 ? [] : [{ sha256: d.sha256, size: d.size }];
+      });
+      add({ path: join(distDir, path), sha256: digest.sha256, size: digest.size, ...(older.length > 0 ? { older } : {}) });
+    }
     // Generations of a tree this publisher did not write (codec '') may lack by-hash files.
     for (const g of state.generations) {
       if (g.codec === '') continue;

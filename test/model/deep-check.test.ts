@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -8,7 +8,7 @@ import { closeContext, type Context, openEmbeddedContext } from '../../src/model
 import { checkDb, cleanupDb } from '../../src/model/db-maintenance.js';
 import { deepCheckDb } from '../../src/model/deep-check.js';
 import { listPublishedFiles } from '../../src/model/published-files.js';
-import { publish } from '../../src/model/publish-ops.js';
+import { publish, updatePublish } from '../../src/model/publish-ops.js';
 import { addToRepo, createRepo, dropRepo } from '../../src/model/repo-ops.js';
 import { buildDeb } from '../helpers/build-deb.js';
 import { flipByte } from '../helpers/flip-byte.js';
@@ -104,5 +104,24 @@ describe('db check --deep', () => {
     assert.deepEqual(real, { ...dry, dryRun: false });
     assert.equal(await ctx.pool.has(hash), false);
     assert.deepEqual((await checkDb(ctx)).problems, []);
+  });
+
+  test('a plain index name left at the previous generation (a publish stopped before relinking) is stale, not damaged; publishing again relinks it', async () => {
+    const d = await buildDeb(join(dir, 'debs'), { name: 'd', version: '1', architecture: 'amd64' }, { compression: 'gzip' });
+    await addToRepo(ctx, 'r', [d]);
+    await updatePublish(ctx, 'stable');
+    const { files } = await listPublishedFiles(ctx);
+    const plain = files.find((f) => f.path.endsWith('/binary-amd64/Packages.gz'));
+    const old = plain?.older?.[0];
+    assert.ok(plain !== undefined && old !== undefined, 'the previous generation is kept');
+    // What a SIGKILL between the switch and step 5 leaves: the plain name still the old file.
+    const oldByHash = join(plain.path, '..', 'by-hash', 'SHA256', old.sha256);
+    await rm(plain.path);
+    await copyFile(oldByHash, plain.path);
+    const stale = { kind: 'published-stale', path: plain.path };
+    assert.deepEqual((await checkDb(ctx)).problems.map((p) => ({ kind: p.kind, path: p.path })), [stale]);
+    assert.deepEqual((await deepCheckDb(ctx)).problems, [{ ...stale, expected: `sha256:${plain.sha256}`, found: `sha256:${old.sha256}` }]);
+    await updatePublish(ctx, 'stable');
+    assert.deepEqual((await deepCheckDb(ctx)).problems, []);
   });
 });
