@@ -23,7 +23,7 @@ export interface ExpectedDigest {
  * remembered, least recently served forgotten first.
  */
 export class ContentCheck {
-  /** `algorithm:digest` → the verified version; a Map keeps insertion order, so the first key is the least recent. */
+  /** `algorithm:digest:dev:ino` → the verified version; a Map keeps insertion order, so the first key is the least recent. */
   private readonly verified = new Map<string, string>();
   private readonly verifying = new Map<string, Promise<boolean>>();
 
@@ -31,8 +31,10 @@ export class ContentCheck {
 
   /** Resolves whether the file open as `handle`, whose stat gave `identity`, hashes to `expected`. A failed read is a no. */
   verify(expected: ExpectedDigest, identity: FileIdentity, handle: FileHandle): Promise<boolean> | true {
-    const key = `${expected.algorithm}:${expected.digest}`;
-    const version = `${identity.dev}:${identity.ino}:${identity.size}:${identity.mtimeMs}:${identity.ctimeMs}`;
+    // By file, not by digest alone: two publishes of the same index hold it in two files (two
+    // by-hash directories), which would otherwise push each other out at every other request.
+    const key = `${expected.algorithm}:${expected.digest}:${identity.dev}:${identity.ino}`;
+    const version = `${identity.size}:${identity.mtimeMs}:${identity.ctimeMs}`;
     if (this.verified.get(key) === version) {
       this.verified.delete(key);
       this.verified.set(key, version);

@@ -39,6 +39,25 @@ test('ContentCheck: an unchanged version answers at once, a changed one is hashe
     assert.equal(await verify(1), true, 'b, the least recently used, was forgotten: hashed again');
     assert.equal(await verify(1, { mtimeMs: 1 }), true, 'another version: hashed again');
 
+    // The same content in two files (one index under two publishes): each is remembered.
+    const twin = join(dir, 'twin');
+    await writeFile(twin, 'content a\n');
+    const both = new ContentCheck(4);
+    const verifyAt = async (path: string): Promise<boolean | 'at once'> => {
+      const fh = await open(path, 'r');
+      try {
+        const st = await fh.stat();
+        const v = both.verify({ algorithm: 'sha256', digest: files[0]?.digest ?? '' }, st, fh);
+        return v === true ? 'at once' : await v;
+      } finally {
+        await fh.close();
+      }
+    };
+    assert.equal(await verifyAt(files[0]?.path ?? ''), true);
+    assert.equal(await verifyAt(twin), true);
+    assert.equal(await verifyAt(files[0]?.path ?? ''), 'at once');
+    assert.equal(await verifyAt(twin), 'at once');
+
     const [a] = files;
     assert.ok(a !== undefined);
     await writeFile(a.path, 'content A\n');
