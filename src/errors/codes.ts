@@ -449,6 +449,12 @@ export const ERROR_CODES = {
     hint: 'The upstream sent more (or slower, or stranger) than debstash accepts, so the update stopped and changed nothing. If the archive is genuine and that large or slow, raise the limit with the environment variable the message names (docs/limits.md).',
   },
   // -- hostile upstream (issue 14) codes go above this line --
+  DEBSTASH_E_TREE_DAMAGED: {
+    exit: 1,
+    status: 500,
+    hint: 'A file the server was asked for no longer has the bytes it is published as (changed on disk); it was not served. Run "debstash db check --deep" to list every damaged file; remove a damaged pool file and store it again (mirror update --force, repo add), or drop and publish again for a damaged index.',
+  },
+  // -- integrity (issue 14 item 2) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -31,6 +31,8 @@ export class Metrics {
   private readonly bytes = new Map<string, number>();
   /** errno → files of the tree that exist but could not be opened. */
   private readonly treeOpenErrors = new Map<string, number>();
+  /** route → files refused because their bytes no longer match (tree-damaged.ts). */
+  private readonly treeDamaged = new Map<string, number>();
   private readonly tasks = new Map<string, TaskSeries>();
   /** Connections closed at once because their address held too many. */
   private refusedConnections = 0;
@@ -58,6 +60,11 @@ export class Metrics {
   /** A connection was refused: its address already held the most it may. */
   observeRefusedConnection(): void {
     this.refusedConnections++;
+  }
+
+  /** A file was not served because its bytes are not what it is published as. */
+  observeTreeDamaged(route: string): void {
+    this.treeDamaged.set(route, (this.treeDamaged.get(route) ?? 0) + 1);
   }
 
   /** A task (mirror update, publish) finished. */
@@ -98,6 +105,8 @@ export class Metrics {
     for (const [quantile, ns] of [['0.5', this.loopDelay.percentile(50)], ['0.99', this.loopDelay.percentile(99)], ['1', this.loopDelay.max]] as const) {
       out.push(promSample('debstash_event_loop_delay_seconds', { quantile }, ns / 1e9));
     }
+    out.push(...promHeader('debstash_tree_damaged_total', 'Requests answered 500 because the file\'s bytes no longer match its published size or hash, by route template.', 'counter'));
+    for (const [route, n] of this.treeDamaged) out.push(promSample('debstash_tree_damaged_total', { route }, n));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {

@@ -22,6 +22,7 @@ import { gracefulClose } from './graceful-close.js';
 import { requestIds } from './request-id.js';
 import { recordWhenDone } from './request-log.js';
 import { resolveTreePath } from './resolve-tree-path.js';
+import { ContentCheck } from './content-check.js';
 import { PoolView, splitPoolPath } from './pool-view.js';
 import { StaticTree } from './static-tree.js';
 import { treeRoute } from './tree-route.js';
@@ -113,8 +114,10 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const logger = options.logger ?? pino({ level: 'silent' });
   const treePolicy = { public: options.public ?? true, tokens };
   const fileCache = options.fileCache ?? DEFAULT_FILE_CACHE;
-  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache);
-  const poolView = new PoolView(ctx.store, ctx.pool, logger, fileCache.immutableRecheckMs);
+  // One memory of verified file versions for pool and by-hash files alike, so its bound holds for both.
+  const contentCheck = new ContentCheck();
+  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache, contentCheck);
+  const poolView = new PoolView(ctx.store, ctx.pool, { logger, metrics }, fileCache.immutableRecheckMs, contentCheck);
   const nextId = requestIds();
   const limits = options.clientLimits;
   const rateLimits = limits === undefined ? undefined : { write: new RateLimiter(limits.write), search: new RateLimiter(limits.search) };
