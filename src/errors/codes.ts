@@ -432,6 +432,12 @@ export const ERROR_CODES = {
     hint: 'The debstash server given with --server (or the one the data dir names in server.json) did not answer, or broke off mid-answer: check that it runs and its URL, or run the command with --local on the server\'s data dir.',
   },
   // -- CLI through a server (issue 12) codes go above this line --
+  DEBSTASH_E_UI_NOT_BUILT: {
+    exit: 1,
+    status: 503,
+    hint: 'This debstash was installed without its web UI (dist/ui is missing): run "npm run build" in its source tree, or install a packaged release; the APT tree and the API work without it.',
+  },
+  // -- web UI (issue 15) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -22,6 +22,7 @@ import { resolveTreePath } from './resolve-tree-path.js';
 import { PoolView, splitPoolPath } from './pool-view.js';
 import { StaticTree } from './static-tree.js';
 import { treeRoute } from './tree-route.js';
+import { isUiPath, WebUi } from './web-ui.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -44,6 +45,8 @@ export interface ServerOptions {
   readonly shutdownGraceMs?: number;
   /** Where host:port came from, named in a failure to listen (default `--listen`). */
   readonly listenSetting?: string;
+  /** The built web UI (default: dist/ui of this package). */
+  readonly uiDir?: string;
 }
 
 export interface RunningServer {
@@ -109,6 +112,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const treePolicy = { public: options.public ?? true, tokens };
   const fileCache = options.fileCache ?? DEFAULT_FILE_CACHE;
   const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache);
+  const webUi = new WebUi(options.uiDir);
   const poolView = new PoolView(ctx.store, ctx.pool, logger, fileCache.immutableRecheckMs);
   const nextId = requestIds();
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
@@ -148,6 +152,11 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     // and such a request deserves a refusal rather than a quietly different file.
     const url = req.url ?? '/';
     const path = url.includes('?') || url.includes('#') ? (url.split(/[?#]/, 1)[0] ?? '/') : url;
+    // The UI before the tree: a publish can have no prefix "ui" (checkPrefix refuses it).
+    if (isUiPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.setHeader('X-Request-Id', ex.id);
+      return webUi.serve(res, path, ex);
+    }
     const special = otherRoute(path);
     if (special !== undefined) {
       ex.route = special;
