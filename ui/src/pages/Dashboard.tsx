@@ -1,0 +1,169 @@
+import { useEffect, useState } from 'preact/hooks';
+import { FreshnessChart } from '../components/FreshnessChart';
+import { Loading } from '../components/Loading';
+import { TaskProgress } from '../components/TaskProgress';
+import { ago, bytes, duration, publishName } from '../format';
+import { href } from '../router';
+import type { Mirror, MirrorDetails, Publish, Task } from '../types';
+import { useApi } from '../use-api';
+
+function lastUpdate(tasks: readonly Task[], mirror: string): Task | undefined {
+  return tasks.find((t) => t.kind === 'mirror-update' && t.resources.includes(`mirror:${mirror}`) && t.finishedAt !== undefined);
+}
+
+function MirrorRow({ m, tasks }: { m: Mirror; tasks: readonly Task[] }) {
+  const details = useApi<MirrorDetails>(`/api/mirrors/${encodeURIComponent(m.name)}`);
+  const last = lastUpdate(tasks, m.name);
+  const unresolved = details.state === 'ok' ? details.value.unresolved : [];
+  const unmatched = m.sync?.filterWarnings ?? [];
+  return (
+    <tr>
+      <th scope="row">{m.name}</th>
+      <td class="wrap">
+        {m.config.url} {m.config.dist} {m.config.components.join(' ')}
+        {m.config.filter && (
+          <>
+            <br />
+            <code>{m.config.filter}</code>
+          </>
+        )}
+      </td>
+      <td>
+        <time dateTime={m.updatedAt}>{ago(m.updatedAt)}</time>
+        {last && (
+          <>
+            <br />
+            <span class={`state state-${last.state}`}>{last.state}</span>, {duration(last.startedAt, last.finishedAt)}, {bytes(last.result?.downloadBytes)} fetched
+          </>
+        )}
+      </td>
+      <td class="num">{m.packageCount}</td>
+      <td class="wrap">
+        {unresolved.length + unmatched.length === 0 ? (
+          'none'
+        ) : (
+          <ul class="warnings">
+            {unresolved.map((u) => (
+              <li key={`${u.package} ${u.dependency}`}>
+                unresolved: {u.package} needs {u.dependency}
+              </li>
+            ))}
+            {unmatched.map((w) => (
+              <li key={w.term}>
+                filter term <code>{w.term}</code> matched nothing
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function Dashboard() {
+  const [version, setVersion] = useState(0);
+  const mirrors = useApi<Mirror[]>('/api/mirrors', version);
+  const publishes = useApi<Publish[]>('/api/publish', version);
+  const tasks = useApi<Task[]>('/api/tasks', version);
+  const ready = useReadiness(version);
+  const taskList = tasks.state === 'ok' ? tasks.value : [];
+  const running = taskList.filter((t) => t.state === 'running' || t.state === 'queued');
+  return (
+    <>
+      <h1 tabIndex={-1}>Dashboard</h1>
+      <section aria-labelledby="mirrors-h">
+        <h2 id="mirrors-h">Mirrors</h2>
+        <Loading loaded={mirrors}>
+          {(list) =>
+            list.length === 0 ? (
+              <p>No mirrors.</p>
+            ) : (
+              <div class="scroll" tabIndex={0} role="region" aria-label="Mirrors table">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Mirror</th>
+                      <th scope="col">Upstream and filter</th>
+                      <th scope="col">Last update</th>
+                      <th scope="col" class="num">Packages</th>
+                      <th scope="col">Warnings</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((m) => (
+                      <MirrorRow key={m.name} m={m} tasks={taskList} />
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </Loading>
+        <p class="muted">Next scheduled refresh: set by the refresh schedule of <code>debstash up</code>; the API does not report it.</p>
+      </section>
+      <section aria-labelledby="publishes-h">
+        <h2 id="publishes-h">Publishes</h2>
+        <p role="status">{ready}</p>
+        <Loading loaded={publishes}>
+          {(list) =>
+            list.length === 0 ? (
+              <p>Nothing is published.</p>
+            ) : (
+              <div class="scroll" tabIndex={0} role="region" aria-label="Publishes table">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Distribution</th>
+                      <th scope="col">Serves</th>
+                      <th scope="col">Key</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((p) => (
+                      <tr key={`${p.prefix}/${p.dist}`}>
+                        <th scope="row">{publishName(p.prefix, p.dist)}</th>
+                        <td>
+                          {p.source.kind} <strong>{p.source.name}</strong>
+                          <br />
+                          <span class="muted">since {ago(p.updatedAt)}</span>
+                        </td>
+                        <td>
+                          <code class="fpr">{p.keyFingerprint ?? '–'}</code>
+                        </td>
+                        <td class="actions">
+                          <a href={href(`publish/${encodeURIComponent(p.dist)}`, { prefix: p.prefix })}>Switch…</a>
+                          <a href={href(`client/${encodeURIComponent(p.dist)}`, { prefix: p.prefix })}>Client setup</a>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </Loading>
+      </section>
+      <section aria-labelledby="tasks-h">
+        <h2 id="tasks-h">Running tasks</h2>
+        {running.length === 0 ? <p>None.</p> : running.map((t) => <TaskProgress key={t.id} task={t} onEnd={() => setVersion((v) => v + 1)} />)}
+      </section>
+      <section aria-labelledby="fresh-h">
+        <h2 id="fresh-h">Freshness</h2>
+        <FreshnessChart tasks={taskList} />
+      </section>
+    </>
+  );
+}
+
+/** /readyz says whether every publish has its signed InRelease (it needs no token). */
+function useReadiness(version: number): string {
+  const [text, setText] = useState('Checking readiness…');
+  useEffect(() => {
+    fetch('/readyz').then(
+      async (r) => setText(`Readiness: ${(await r.text()).trim()}`),
+      () => setText('Readiness: unknown (the server did not answer)'),
+    );
+  }, [version]);
+  return text;
+}
