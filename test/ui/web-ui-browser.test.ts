@@ -88,6 +88,11 @@ describe('web UI in a real browser (issue 15)', { skip }, () => {
     await page.getByText(/^Readiness: ready/).waitFor();
     assert.ok(!page.url().includes(fx.token), 'the token is never in the URL');
     assert.equal(await page.evaluate('sessionStorage.getItem("debstash.token")'), fx.token);
+    // An update from the dashboard: a task, followed live, then a bar of the freshness chart.
+    await page.getByRole('button', { name: 'Update fixture' }).click();
+    await page.locator('figure.chart svg rect.bar-succeeded').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByRole('region', { name: 'Mirrors table' }).innerText(), /succeeded, [\d.]+ (ms|s), [\d.]+ (B|kB) fetched/);
+    assert.match((await page.locator('figure.chart svg').getAttribute('aria-label')) ?? '', /Last 1 mirror updates: fixture .*: succeeded/);
     await accessible(page, 'dashboard');
     await shot('dashboard');
     await page.emulateMedia({ colorScheme: 'dark' });

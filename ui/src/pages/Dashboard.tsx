@@ -1,4 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { ActionButton } from '../components/ActionButton';
 import { FreshnessChart } from '../components/FreshnessChart';
 import { Loading } from '../components/Loading';
 import { TaskProgress } from '../components/TaskProgress';
@@ -11,7 +13,7 @@ function lastUpdate(tasks: readonly Task[], mirror: string): Task | undefined {
   return tasks.find((t) => t.kind === 'mirror-update' && t.resources.includes(`mirror:${mirror}`) && t.finishedAt !== undefined);
 }
 
-function MirrorRow({ m, tasks }: { m: Mirror; tasks: readonly Task[] }) {
+function MirrorRow({ m, tasks, changed }: { m: Mirror; tasks: readonly Task[]; changed: () => void }) {
   const details = useApi<MirrorDetails>(`/api/mirrors/${encodeURIComponent(m.name)}`);
   const last = lastUpdate(tasks, m.name);
   const unresolved = details.state === 'ok' ? details.value.unresolved : [];
@@ -56,8 +58,17 @@ function MirrorRow({ m, tasks }: { m: Mirror; tasks: readonly Task[] }) {
           </ul>
         )}
       </td>
+      <td class="actions">
+        <ActionButton label={`Update ${m.name}`} run={() => api('POST', `/api/mirrors/${encodeURIComponent(m.name)}/update`, {})} onDone={changed} />
+        <ActionButton label={`Snapshot ${m.name}`} run={() => api('POST', '/api/snapshots', { name: snapshotName(m.name), fromMirror: m.name })} onDone={changed} />
+      </td>
     </tr>
   );
+}
+
+/** MIRROR-YYYYMMDD-HHMMSS (UTC): unique enough for a click, sorted by time. */
+function snapshotName(mirror: string): string {
+  return `${mirror}-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
 }
 
 export function Dashboard() {
@@ -87,11 +98,12 @@ export function Dashboard() {
                       <th scope="col">Last update</th>
                       <th scope="col" class="num">Packages</th>
                       <th scope="col">Warnings</th>
+                      <th scope="col">Actions</th>
                     </tr>
                   </thead>
                   <tbody>
                     {list.map((m) => (
-                      <MirrorRow key={m.name} m={m} tasks={taskList} />
+                      <MirrorRow key={m.name} m={m} tasks={taskList} changed={() => setVersion((v) => v + 1)} />
                     ))}
                   </tbody>
                 </table>
