@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { ActionButton } from '../components/ActionButton';
+import { DataTable } from '../components/DataTable';
 import { FreshnessChart } from '../components/FreshnessChart';
 import { Loading } from '../components/Loading';
 import { TaskProgress } from '../components/TaskProgress';
@@ -89,25 +90,11 @@ export function Dashboard() {
             list.length === 0 ? (
               <p>No mirrors.</p>
             ) : (
-              <div class="scroll" tabIndex={0} role="region" aria-label="Mirrors table">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Mirror</th>
-                      <th scope="col">Upstream and filter</th>
-                      <th scope="col">Last update</th>
-                      <th scope="col" class="num">Packages</th>
-                      <th scope="col">Warnings</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
+              <DataTable label="Mirrors table" columns={[{ label: 'Mirror' }, { label: 'Upstream and filter' }, { label: 'Last update' }, { label: 'Packages', num: true }, { label: 'Warnings' }, { label: 'Actions' }]}>
                     {list.map((m) => (
                       <MirrorRow key={m.name} m={m} tasks={taskList} changed={() => setVersion((v) => v + 1)} />
                     ))}
-                  </tbody>
-                </table>
-              </div>
+              </DataTable>
             )
           }
         </Loading>
@@ -121,17 +108,7 @@ export function Dashboard() {
             list.length === 0 ? (
               <p>Nothing is published.</p>
             ) : (
-              <div class="scroll" tabIndex={0} role="region" aria-label="Publishes table">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Distribution</th>
-                      <th scope="col">Serves</th>
-                      <th scope="col">Key</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
+              <DataTable label="Publishes table" columns={[{ label: 'Distribution' }, { label: 'Serves' }, { label: 'Key' }, { label: 'Actions' }]}>
                     {list.map((p) => (
                       <tr key={`${p.prefix}/${p.dist}`}>
                         <th scope="row">{publishName(p.prefix, p.dist)}</th>
@@ -149,9 +126,7 @@ export function Dashboard() {
                         </td>
                       </tr>
                     ))}
-                  </tbody>
-                </table>
-              </div>
+              </DataTable>
             )
           }
         </Loading>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { DataTable } from '../components/DataTable';
 import { Loading } from '../components/Loading';
 import { bytes } from '../format';
 import { href, navigate } from '../router';
@@ -63,32 +64,19 @@ function Results({ q, hits }: { q: string; hits: readonly PackageHit[] }) {
         {hits.length} package{hits.length === 1 ? '' : 's'} match <code>{q}</code>
       </p>
       {hits.length > 0 && (
-        <div class="scroll" tabIndex={0} role="region" aria-label="Search results">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Package</th>
-                <th scope="col">Version</th>
-                <th scope="col">Arch</th>
-                <th scope="col" class="num">Size</th>
-                <th scope="col">In</th>
-              </tr>
-            </thead>
-            <tbody>
-              {hits.map((p) => (
-                <tr key={`${p.name}/${p.version}/${p.architecture}`}>
-                  <td>
-                    <a href={packageHref(p)}>{p.name}</a>
-                  </td>
-                  <td>{p.version}</td>
-                  <td>{p.architecture}</td>
-                  <td class="num">{bytes(p.size)}</td>
-                  <td class="wrap">{p.locations.map((l) => `${l.kind} ${l.name}`).join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Search results" columns={[{ label: 'Package' }, { label: 'Version' }, { label: 'Arch' }, { label: 'Size', num: true }, { label: 'In' }]}>
+          {hits.map((p) => (
+            <tr key={`${p.name}/${p.version}/${p.architecture}`}>
+              <td>
+                <a href={packageHref(p)}>{p.name}</a>
+              </td>
+              <td>{p.version}</td>
+              <td>{p.architecture}</td>
+              <td class="num">{bytes(p.size)}</td>
+              <td class="wrap">{p.locations.map((l) => `${l.kind} ${l.name}`).join(', ')}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );
