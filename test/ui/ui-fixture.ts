@@ -21,6 +21,8 @@ export interface UiFixture {
   readonly dataDir: string;
   readonly token: string;
   readonly dir: string;
+  /** A .deb in no repo yet, for an upload. */
+  readonly extraDeb: string;
   cli(...args: string[]): Promise<string>;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function uiFixture(): Promise<UiFixture> {
     const debs = join(dir, 'debs');
     await buildDeb(debs, { name: 'libfoo1', version: '1.3-1', architecture: 'amd64', depends: 'libfoo-common (= 1.2-1)', extraFields: { 'Multi-Arch': 'same' }, files: { 'usr/share/doc/libfoo1/NEWS': { randomBytes: 4000 } } }, { compression: 'none' });
     await buildDeb(debs, { name: 'fresh-tool', version: '0.1', architecture: 'amd64', depends: 'libfoo1 (>= 1.3)' }, { compression: 'xz' });
+    const extraDeb = await buildDeb(join(dir, 'upload'), { name: 'uploaded-tool', version: '2.0', architecture: 'amd64' }, { compression: 'xz' });
     await cli('repo', 'create', 'extras');
     await cli('repo', 'add', 'extras', debs);
     await cli('snapshot', 'create', 'extras-1', '--from-repo', 'extras');
@@ -67,7 +70,7 @@ export async function uiFixture(): Promise<UiFixture> {
       else await new Promise((r) => setTimeout(r, 50));
     }
     if (url === undefined) throw new Error('serve did not write server.json in 15 s');
-    return { url, dataDir, token, dir, cli, close };
+    return { url, dataDir, token, dir, extraDeb, cli, close };
   } catch (err) {
     await close();
     throw err;

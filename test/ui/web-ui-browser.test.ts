@@ -93,6 +93,11 @@ describe('web UI in a real browser (issue 15)', { skip }, () => {
     await page.locator('figure.chart svg rect.bar-succeeded').waitFor({ timeout: 30_000 });
     assert.match(await page.getByRole('region', { name: 'Mirrors table' }).innerText(), /succeeded, [\d.]+ (ms|s), [\d.]+ (B|kB) fetched/);
     assert.match((await page.locator('figure.chart svg').getAttribute('aria-label')) ?? '', /Last 1 mirror updates: fixture .*: succeeded/);
+    // A .deb uploaded into a local repo.
+    await page.getByLabel('Upload .deb files to extras').setInputFiles(fx.extraDeb);
+    await page.locator('form.upload').getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByText('1 added, 0 unchanged, 0 replaced.').waitFor();
+    await page.getByText('extras: 3 packages').waitFor();
     await accessible(page, 'dashboard');
     await shot('dashboard');
     await page.emulateMedia({ colorScheme: 'dark' });

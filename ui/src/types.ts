@@ -75,3 +75,9 @@ export interface Key {
   readonly userIds: readonly string[];
   readonly default: boolean;
 }
+
+export interface Repo {
+  readonly name: string;
+  readonly comment: string;
+  readonly packageCount: number;
+}

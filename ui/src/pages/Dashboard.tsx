@@ -5,9 +5,10 @@ import { DataTable } from '../components/DataTable';
 import { FreshnessChart } from '../components/FreshnessChart';
 import { Loading } from '../components/Loading';
 import { TaskProgress } from '../components/TaskProgress';
+import { UploadForm } from '../components/UploadForm';
 import { ago, bytes, duration, publishName } from '../format';
 import { href } from '../router';
-import type { Mirror, MirrorDetails, Publish, Task } from '../types';
+import type { Mirror, MirrorDetails, Publish, Repo, Task } from '../types';
 import { useApi } from '../use-api';
 
 function lastUpdate(tasks: readonly Task[], mirror: string): Task | undefined {
@@ -77,6 +78,7 @@ export function Dashboard() {
   const mirrors = useApi<Mirror[]>('/api/mirrors', version);
   const publishes = useApi<Publish[]>('/api/publish', version);
   const tasks = useApi<Task[]>('/api/tasks', version);
+  const repos = useApi<Repo[]>('/api/repos', version);
   const ready = useReadiness(version);
   const taskList = tasks.state === 'ok' ? tasks.value : [];
   const running = taskList.filter((t) => t.state === 'running' || t.state === 'queued');
@@ -127,6 +129,25 @@ export function Dashboard() {
                       </tr>
                     ))}
               </DataTable>
+            )
+          }
+        </Loading>
+      </section>
+      <section aria-labelledby="repos-h">
+        <h2 id="repos-h">Local repos</h2>
+        <Loading loaded={repos}>
+          {(list) =>
+            list.length === 0 ? (
+              <p>No local repos.</p>
+            ) : (
+              <ul class="repos">
+                {list.map((r) => (
+                  <li key={r.name}>
+                    <strong>{r.name}</strong>: {r.packageCount} packages
+                    <UploadForm repo={r.name} onDone={() => setVersion((v) => v + 1)} />
+                  </li>
+                ))}
+              </ul>
             )
           }
         </Loading>
