@@ -43,6 +43,20 @@ export function isUiPath(path: string): boolean {
   return path === '/' || path === '/ui' || path.startsWith('/ui/');
 }
 
+/** No "." or ".." (plain or %-encoded), no hidden names, no backslash or NUL: never a file elsewhere. */
+function plainPagePath(path: string): boolean {
+  for (const raw of path.split('/')) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return false;
+    }
+    if (segment.startsWith('.') || /[\\\0]/.test(segment)) return false;
+  }
+  return true;
+}
+
 function setUiHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', UI_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -68,6 +82,7 @@ export class WebUi {
     }
     ex.route = '/ui/*';
     setUiHeaders(res);
+    if (!plainPagePath(path)) return this.plain(res, ex, 400, 'bad path\n');
     const asset = ASSET.exec(path);
     const top = asset === null ? TOP_FILE.exec(path) : null;
     const name = asset !== null ? `assets/${asset[1] ?? ''}` : top?.[1];
@@ -81,6 +96,7 @@ export class WebUi {
       }
       if (asset !== null) return this.plain(res, ex, 404, 'no such asset (the UI was rebuilt: reload the page)\n');
     }
+    if (path.startsWith('/ui/assets/') && asset === null) return this.plain(res, ex, 404, 'no such asset\n');
     const index = await readFile(join(this.dir, 'index.html')).catch(() => undefined);
     if (index === undefined) {
       const err = new DebstashError('DEBSTASH_E_UI_NOT_BUILT', `the web UI is not built (no ${join(this.dir, 'index.html')})`);
