@@ -15,7 +15,8 @@ export function FreshnessChart({ tasks }: { tasks: readonly Task[] }) {
   const max = Math.max(...ms, 1);
   const w = 300;
   const h = 80;
-  const bw = w / runs.length;
+  // Thin bars however few runs there are: one run is a bar, not a filled box.
+  const bw = Math.min(16, w / runs.length);
   const summary = runs.map((t, i) => `${t.result?.mirror ?? t.resources.join(' ')} ${ago(t.finishedAt)}: ${t.state}, ${((ms[i] ?? 0) / 1000).toFixed(1)} s`).join('; ');
   return (
     <figure class="chart">
