@@ -143,6 +143,7 @@ describe('web UI in a real browser (issue 15)', { skip }, () => {
 
   test('snapshot diff: added and upgraded, with sizes', async () => {
     await page.getByRole('link', { name: 'Snapshot diff' }).click();
+    assert.match(await page.getByLabel('From').locator('option[value="s1"]').innerText(), /served at \/testing/, 'a publish\'s current snapshot is marked');
     await page.getByLabel('From').selectOption('s1');
     await page.getByLabel('To').selectOption('s2');
     await page.getByRole('button', { name: 'Compare' }).click();

@@ -1,6 +1,9 @@
 import type { Snapshot } from '../types';
 
-export function SnapshotPicker({ id, label, value, snapshots, onChange }: { id: string; label: string; value: string; snapshots: readonly Snapshot[]; onChange: (v: string) => void }) {
+/** Snapshot name → the publishes that serve it ("/testing"), shown beside it. */
+export type ServedAt = ReadonlyMap<string, readonly string[]>;
+
+export function SnapshotPicker({ id, label, value, snapshots, onChange, servedAt }: { id: string; label: string; value: string; snapshots: readonly Snapshot[]; onChange: (v: string) => void; servedAt?: ServedAt }) {
   return (
     <div class="field">
       <label for={id}>{label}</label>
@@ -8,7 +11,7 @@ export function SnapshotPicker({ id, label, value, snapshots, onChange }: { id: 
         <option value="">choose a snapshot</option>
         {snapshots.map((s) => (
           <option key={s.name} value={s.name}>
-            {s.name} ({s.packageCount} packages)
+            {s.name} ({s.packageCount} packages{servedAt?.get(s.name)?.length ? `; served at ${servedAt.get(s.name)?.join(', ')}` : ''})
           </option>
         ))}
       </select>

@@ -2,8 +2,9 @@ import { useState } from 'preact/hooks';
 import { DiffTable } from '../components/DiffTable';
 import { Loading } from '../components/Loading';
 import { SnapshotPicker } from '../components/SnapshotPicker';
+import { publishName } from '../format';
 import { href, navigate } from '../router';
-import type { Snapshot, SnapshotDiff } from '../types';
+import type { Publish, Snapshot, SnapshotDiff } from '../types';
 import { useApi } from '../use-api';
 
 export function diffPath(a: string, b: string): string {
@@ -12,6 +13,11 @@ export function diffPath(a: string, b: string): string {
 
 export function DiffPage({ a, b }: { a: string; b: string }) {
   const snapshots = useApi<Snapshot[]>('/api/snapshots');
+  const publishes = useApi<Publish[]>('/api/publish');
+  // So "what a publish serves now" against a candidate is one pick away.
+  const servedAt = new Map<string, string[]>();
+  if (publishes.state === 'ok')
+    for (const p of publishes.value) if (p.source.kind === 'snapshot') servedAt.set(p.source.name, [...(servedAt.get(p.source.name) ?? []), publishName(p.prefix, p.dist)]);
   const [left, setLeft] = useState(a);
   const [right, setRight] = useState(b);
   const diff = useApi<SnapshotDiff>(a !== '' && b !== '' ? diffPath(a, b) : undefined);
@@ -27,8 +33,8 @@ export function DiffPage({ a, b }: { a: string; b: string }) {
               navigate(href('diff', { a: left, b: right }));
             }}
           >
-            <SnapshotPicker id="diff-a" label="From" value={left} snapshots={list} onChange={setLeft} />
-            <SnapshotPicker id="diff-b" label="To" value={right} snapshots={list} onChange={setRight} />
+            <SnapshotPicker id="diff-a" label="From" value={left} snapshots={list} onChange={setLeft} servedAt={servedAt} />
+            <SnapshotPicker id="diff-b" label="To" value={right} snapshots={list} onChange={setRight} servedAt={servedAt} />
             <button type="submit" disabled={left === '' || right === ''}>
               Compare
             </button>
