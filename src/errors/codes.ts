@@ -455,6 +455,12 @@ export const ERROR_CODES = {
     hint: 'A file the server was asked for no longer has the bytes it is published as (changed on disk); it was not served. Run "debstash db check --deep" to list every damaged file; remove a damaged pool file and store it again (mirror update --force, repo add), or drop and publish again for a damaged index.',
   },
   // -- integrity (issue 14 item 2) codes go above this line --
+  DEBSTASH_E_UI_NOT_BUILT: {
+    exit: 1,
+    status: 503,
+    hint: 'This debstash was installed without its web UI (dist/ui is missing): run "npm run build" in its source tree, or install a packaged release; the APT tree and the API work without it.',
+  },
+  // -- web UI (issue 15) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

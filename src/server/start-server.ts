@@ -26,6 +26,7 @@ import { ContentCheck } from './content-check.js';
 import { PoolView, splitPoolPath } from './pool-view.js';
 import { StaticTree } from './static-tree.js';
 import { treeRoute } from './tree-route.js';
+import { isUiPath, WebUi } from './web-ui.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -50,6 +51,8 @@ export interface ServerOptions {
   readonly listenSetting?: string;
   /** Rate and connection limits per client (serve and up pass clientLimitsFromEnv()); none by default. */
   readonly clientLimits?: ClientLimits;
+  /** The built web UI (default: dist/ui of this package). */
+  readonly uiDir?: string;
 }
 
 export interface RunningServer {
@@ -117,6 +120,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   // One memory of verified file versions for pool and by-hash files alike, so its bound holds for both.
   const contentCheck = new ContentCheck();
   const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache, contentCheck);
+  const webUi = new WebUi(options.uiDir);
   const poolView = new PoolView(ctx.store, ctx.pool, { logger, metrics }, fileCache.immutableRecheckMs, contentCheck);
   const nextId = requestIds();
   const limits = options.clientLimits;
@@ -166,6 +170,11 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     // and such a request deserves a refusal rather than a quietly different file.
     const url = req.url ?? '/';
     const path = url.includes('?') || url.includes('#') ? (url.split(/[?#]/, 1)[0] ?? '/') : url;
+    // The UI before the tree: a publish can have no prefix "ui" (checkPrefix refuses it).
+    if (isUiPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.setHeader('X-Request-Id', ex.id);
+      return webUi.serve(res, path, ex);
+    }
     const special = otherRoute(path);
     if (special !== undefined) {
       ex.route = special;
