@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, test } from 'node:test';
-import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { isCode } from '../helpers/coded-error.js';
 
