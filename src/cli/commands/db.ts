@@ -12,8 +12,8 @@ export function dbCommand(): Command {
     .description('find referenced files missing from the pool, and unreferenced ones')
     .action(async (_o: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const r = await checkDb(ctx);
-        result(opts, [`${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing, ${r.unreferenced.length} unreferenced (removed by "db cleanup")`, ...r.missing.map((h) => `  missing ${h}`)], r);
+        const r = { store: `${ctx.store.kind} ${ctx.store.location}`, ...(await checkDb(ctx)) };
+        result(opts, [`store: ${r.store}`, `${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing, ${r.unreferenced.length} unreferenced (removed by "db cleanup")`, ...r.missing.map((h) => `  missing ${h}`)], r);
         if (r.missing.length > 0) process.exitCode = 1;
       }),
     );

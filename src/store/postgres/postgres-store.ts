@@ -558,7 +558,6 @@ export class PostgresStore implements Store {
     this.#reader = new PgReader(new PoolSql(pool, where));
   }
 
-  /** The URL with its password replaced: what db check and /readyz show. */
   get location(): string {
     return this.#where;
   }

@@ -550,7 +550,11 @@ export class SqliteStore implements Store {
   readonly #writer: SqliteWriter;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(writeDb: Db, readDb: Db) {
+  private constructor(
+    writeDb: Db,
+    readDb: Db,
+    readonly location: string,
+  ) {
     this.#writeDb = writeDb;
     this.#readDb = readDb;
     this.#reader = new SqliteReader(readDb);
@@ -569,7 +573,7 @@ export class SqliteStore implements Store {
       migrate(writeDb, file);
       const readDb = new Database(file, { readonly: true });
       readDb.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      return new SqliteStore(writeDb, readDb);
+      return new SqliteStore(writeDb, readDb, file);
     } catch (err) {
       throw storeError(err, `cannot open ${file}`);
     }
