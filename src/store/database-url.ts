@@ -7,15 +7,15 @@ export interface DatabaseUrl {
   readonly redacted: string;
 }
 
-/** `url` without its password (anything that does not parse is shown as a placeholder, whole). */
+/** `url` without its password; a text that does not parse as a URL is not shown at all. */
 export function redactDatabaseUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';
     return u.toString();
   } catch {
-    // An unparsable URL may still hold a password: show only where it would go.
-    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+    // Where a password sits in text that is no URL cannot be known: none of it is shown.
+    return '(not shown: not a URL)';
   }
 }
 
@@ -26,7 +26,7 @@ export function parseDatabaseUrl(url: string, from: string): DatabaseUrl {
   try {
     u = new URL(url);
   } catch {
-    throw new DebstashError('DEBSTASH_E_CONFIG_DATABASE_URL', `${from}: "${redacted}" is not a URL`, { from, url: redacted });
+    throw new DebstashError('DEBSTASH_E_CONFIG_DATABASE_URL', `${from} is not a URL`, { from });
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
     throw new DebstashError('DEBSTASH_E_CONFIG_DATABASE_URL', `${from}: "${redacted}" is not a postgres:// URL`, { from, url: redacted });
