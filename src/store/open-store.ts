@@ -18,7 +18,12 @@ export async function openStore(opts: { readonly dataDir: string; readonly datab
   if (given === undefined) {
     return SqliteStore.open(join(opts.dataDir, 'debstash.sqlite'));
   }
-  const url = parseDatabaseUrl(given.url, given.from);
+  return openDatabase(given.url, given.from);
+}
+
+/** Opens the PostgreSQL database at `url` (the target of `db migrate`); `from` names where the URL came from. */
+export async function openDatabase(url: string, from: string): Promise<Store> {
+  const parsed = parseDatabaseUrl(url, from);
   const { PostgresStore } = await import('./postgres/postgres-store.js');
-  return PostgresStore.open(url);
+  return PostgresStore.open(parsed);
 }
