@@ -16,6 +16,7 @@ import type {
   UnresolvedDependency,
 } from '../records.js';
 import type { LockAttempt, LockRecord, StoreOwner, TaskRecord } from '../coordination-records.js';
+import { ForwardingReader } from '../forwarding-reader.js';
 import type { PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
 import {
   byNameArchVersion,
@@ -545,7 +546,7 @@ async function migrate(client: pg.PoolClient, where: string): Promise<void> {
  * readers need. Reads outside transactions see committed states only; the ones made of several
  * queries run in one REPEATABLE READ READ ONLY transaction.
  */
-export class PostgresStore implements Store {
+export class PostgresStore extends ForwardingReader implements Store {
   readonly kind = 'postgres';
   readonly #pool: pg.Pool;
   readonly #reader: PgReader;
@@ -553,6 +554,7 @@ export class PostgresStore implements Store {
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(pool: pg.Pool, where: string) {
+    super();
     this.#pool = pool;
     this.#where = where;
     this.#reader = new PgReader(new PoolSql(pool, where));
@@ -641,68 +643,8 @@ export class PostgresStore implements Store {
     return (await new PoolSql(this.#pool, this.#where).rows<LockRow>('SELECT * FROM locks ORDER BY resource')).map(toLock);
   }
 
-  getTask(id: string): Promise<TaskRecord | undefined> {
-    return this.#reader.getTask(id);
-  }
-  listTasks(limit: number): Promise<TaskRecord[]> {
-    return this.#reader.listTasks(limit);
-  }
-  unfinishedTasks(): Promise<TaskRecord[]> {
-    return this.#reader.unfinishedTasks();
-  }
-  getMirror(name: string): Promise<MirrorRecord | undefined> {
-    return this.#reader.getMirror(name);
-  }
-  listMirrors(): Promise<MirrorRecord[]> {
-    return this.#reader.listMirrors();
-  }
-  mirrorPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.mirrorPackages(name);
-  }
-  mirrorUnresolved(name: string): Promise<UnresolvedDependency[]> {
-    return this.#reader.mirrorUnresolved(name);
-  }
-  referencedFiles(): Promise<Set<string>> {
-    return this.#reader.referencedFiles();
-  }
-  getRepo(name: string): Promise<RepoRecord | undefined> {
-    return this.#reader.getRepo(name);
-  }
-  listRepos(): Promise<RepoRecord[]> {
-    return this.#reader.listRepos();
-  }
-  repoPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.repoPackages(name);
-  }
-  repoPackagesLike(name: string, wanted: readonly PackageSlot[]): Promise<PackageEntry[]> {
-    return this.#reader.repoPackagesLike(name, wanted);
-  }
-  getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
-    return this.#reader.getSnapshot(name);
-  }
-  listSnapshots(): Promise<SnapshotRecord[]> {
-    return this.#reader.listSnapshots();
-  }
-  snapshotPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.snapshotPackages(name);
-  }
-  packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]> {
-    return this.#reader.packagesToPublish(source);
-  }
-  getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
-    return this.#reader.getPublish(prefix, dist);
-  }
-  listPublishes(): Promise<PublishRecord[]> {
-    return this.#reader.listPublishes();
-  }
-  listTokens(): Promise<TokenRecord[]> {
-    return this.#reader.listTokens();
-  }
-  poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined> {
-    return this.#reader.poolViewFile(prefix, path);
-  }
-  poolView(prefix: string): Promise<PoolViewFile[]> {
-    return this.#reader.poolView(prefix);
+  protected get reader(): StoreReader {
+    return this.#reader;
   }
 
   async close(): Promise<void> {

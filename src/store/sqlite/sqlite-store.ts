@@ -17,6 +17,7 @@ import type {
   UnresolvedDependency,
 } from '../records.js';
 import type { LockAttempt, LockRecord, StoreOwner, TaskRecord } from '../coordination-records.js';
+import { ForwardingReader } from '../forwarding-reader.js';
 import type { PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
 import type { TokenRecord } from '../token-record.js';
 import {
@@ -542,7 +543,7 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
  * another process holds the write lock); reads use a second connection so they see only
  * committed states.
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends ForwardingReader implements Store {
   readonly kind = 'sqlite';
   readonly #writeDb: Db;
   readonly #readDb: Db;
@@ -555,6 +556,7 @@ export class SqliteStore implements Store {
     readDb: Db,
     readonly location: string,
   ) {
+    super();
     this.#writeDb = writeDb;
     this.#readDb = readDb;
     this.#reader = new SqliteReader(readDb);
@@ -619,69 +621,8 @@ export class SqliteStore implements Store {
   async listLocks(): Promise<LockRecord[]> {
     return this.#readDb.prepare<[], LockRow>('SELECT * FROM locks ORDER BY resource').all().map(toLock);
   }
-  getTask(id: string): Promise<TaskRecord | undefined> {
-    return this.#reader.getTask(id);
-  }
-  listTasks(limit: number): Promise<TaskRecord[]> {
-    return this.#reader.listTasks(limit);
-  }
-  unfinishedTasks(): Promise<TaskRecord[]> {
-    return this.#reader.unfinishedTasks();
-  }
-
-  getMirror(name: string): Promise<MirrorRecord | undefined> {
-    return this.#reader.getMirror(name);
-  }
-  listMirrors(): Promise<MirrorRecord[]> {
-    return this.#reader.listMirrors();
-  }
-  mirrorPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.mirrorPackages(name);
-  }
-  mirrorUnresolved(name: string): Promise<UnresolvedDependency[]> {
-    return this.#reader.mirrorUnresolved(name);
-  }
-  referencedFiles(): Promise<Set<string>> {
-    return this.#reader.referencedFiles();
-  }
-  getRepo(name: string): Promise<RepoRecord | undefined> {
-    return this.#reader.getRepo(name);
-  }
-  listRepos(): Promise<RepoRecord[]> {
-    return this.#reader.listRepos();
-  }
-  repoPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.repoPackages(name);
-  }
-  repoPackagesLike(name: string, wanted: readonly PackageSlot[]): Promise<PackageEntry[]> {
-    return this.#reader.repoPackagesLike(name, wanted);
-  }
-  getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
-    return this.#reader.getSnapshot(name);
-  }
-  listSnapshots(): Promise<SnapshotRecord[]> {
-    return this.#reader.listSnapshots();
-  }
-  snapshotPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.snapshotPackages(name);
-  }
-  packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]> {
-    return this.#reader.packagesToPublish(source);
-  }
-  getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
-    return this.#reader.getPublish(prefix, dist);
-  }
-  listPublishes(): Promise<PublishRecord[]> {
-    return this.#reader.listPublishes();
-  }
-  listTokens(): Promise<TokenRecord[]> {
-    return this.#reader.listTokens();
-  }
-  poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined> {
-    return this.#reader.poolViewFile(prefix, path);
-  }
-  poolView(prefix: string): Promise<PoolViewFile[]> {
-    return this.#reader.poolView(prefix);
+  protected get reader(): StoreReader {
+    return this.#reader;
   }
 
   async close(): Promise<void> {
