@@ -461,6 +461,27 @@ export const ERROR_CODES = {
     hint: 'This debstash was installed without its web UI (dist/ui is missing): run "npm run build" in its source tree, or install a packaged release; the APT tree and the API work without it.',
   },
   // -- web UI (issue 15) codes go above this line --
+  DEBSTASH_E_STORE_UNREACHABLE: {
+    exit: 1,
+    status: 503,
+    hint: 'The PostgreSQL server named by DEBSTASH_DATABASE_URL (or database: in debstash.yaml) did not answer: check that it runs, its host and port, and that this machine may reach it.',
+  },
+  DEBSTASH_E_STORE_AUTH: {
+    exit: 1,
+    status: 503,
+    hint: 'PostgreSQL refused the user or password of the database URL: check them (and pg_hba.conf), then try again.',
+  },
+  DEBSTASH_E_CONFIG_DATABASE_URL: {
+    exit: 2,
+    status: 400,
+    hint: 'A database URL is postgres://USER:PASSWORD@HOST:PORT/DATABASE (postgresql:// works too); unset it for the embedded SQLite store.',
+  },
+  DEBSTASH_E_MIGRATE_TARGET: {
+    exit: 1,
+    status: 409,
+    hint: 'db migrate copies into an empty PostgreSQL database, or one it filled from this same store before: give it a new database, or empty that one.',
+  },
+  // -- PostgreSQL store (issue 13) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -133,6 +133,8 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     if (path === '/healthz') text(res, ex, 200, 'ok\n');
     else if (path === '/readyz') {
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
+      // Which metadata store this replica uses (a PostgreSQL URL without its password).
+      res.setHeader('X-Debstash-Store', `${ctx.store.kind} ${encodeURI(ctx.store.location)}`);
       text(res, ex, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
     } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
     else if (ex.route === '/api/*') {

@@ -31,15 +31,16 @@ export function dbCommand(): Command {
       const concurrency = parseConcurrency(o.concurrency);
       if (concurrency !== undefined && o.deep !== true) throw new DebstashError('DEBSTASH_E_USAGE', '--concurrency is for --deep: the fast check only stats files');
       await withContext(cmd, async (ctx, opts) => {
+        const store = `${ctx.store.kind} ${ctx.store.location}`;
         if (o.deep === true) {
           const { deepCheckDb } = await import('../../model/deep-check.js');
-          const r = await deepCheckDb(ctx, concurrency !== undefined ? { concurrency } : {});
-          result(opts, [`${summary(r)}; re-hashed ${plural(r.hashedFiles, 'file')}, ${formatBytes(r.hashedBytes)}`, ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
+          const r = { store, ...(await deepCheckDb(ctx, concurrency !== undefined ? { concurrency } : {})) };
+          result(opts, [`store: ${store}`, `${summary(r)}; re-hashed ${plural(r.hashedFiles, 'file')}, ${formatBytes(r.hashedBytes)}`, ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
           if (failing(r)) process.exitCode = 1;
           return;
         }
-        const r = await checkDb(ctx);
-        result(opts, [summary(r), ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
+        const r = { store, ...(await checkDb(ctx)) };
+        result(opts, [`store: ${store}`, summary(r), ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
         if (failing(r)) process.exitCode = 1;
       });
     });
@@ -57,6 +58,26 @@ export function dbCommand(): Command {
           result(opts, [`would delete ${plural(r.deleted, 'unreferenced file')}, freeing ${formatBytes(r.bytes)} (${r.bytes} bytes)${kept}`, ...r.files.map((h) => `  ${ctx.pool.localPath(h) ?? h}`)], r);
         } else {
           emit(opts, `deleted ${plural(r.deleted, 'unreferenced file')}, freed ${formatBytes(r.bytes)}${kept}`, r);
+        }
+      }),
+    );
+  db.command('migrate')
+    .description('copy the embedded SQLite store of the data dir into a PostgreSQL database (again: no change)')
+    .requiredOption('--to <url>', 'postgres://USER:PASSWORD@HOST:PORT/DATABASE, empty or filled by an earlier migrate of this store')
+    .action(async (o: { to: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        if (ctx.store.kind !== 'sqlite') {
+          throw new DebstashError('DEBSTASH_E_USAGE', `db migrate copies the embedded store of the data dir, but this one is ${ctx.store.kind} ${ctx.store.location}: unset DEBSTASH_DATABASE_URL (and database: of debstash.yaml)`);
+        }
+        const { openDatabase } = await import('../../store/open-store.js');
+        const { copyStore } = await import('../../store/copy-store.js');
+        const target = await openDatabase(o.to, '--to');
+        try {
+          const r = await copyStore(ctx.store, target);
+          const what = `${plural(r.mirrors, 'mirror')}, ${plural(r.repos, 'repo')}, ${plural(r.snapshots, 'snapshot')}, ${plural(r.publishes, 'publish', 'publishes')}, ${plural(r.tokens, 'token')}`;
+          emit(opts, r.copied ? `copied ${what} into ${target.location} (contents digest ${r.digest})` : `${target.location} holds this store already (${what}): nothing to do`, r);
+        } finally {
+          await target.close();
         }
       }),
     );
