@@ -74,7 +74,7 @@ export function upCommand(): Command {
         const progress = progressRenderer({ quiet: opts.quiet });
         const cancel = cancelOnSignal();
         try {
-          const first = await refresher.apply({ progress, signal: cancel.signal });
+          const first = await refresher.applyFirst({ progress, signal: cancel.signal });
           progress.end();
           say(first.steps.length === 0 ? 'nothing to do: the store matches the config' : `applied:\n${formatPlan(first.steps)}`);
         } catch (err) {
@@ -101,8 +101,8 @@ export function upCommand(): Command {
           if (every <= 0 || stopRefresh.signal.aborted) return;
           timer = setTimeout(() => {
             inFlight = refresher
-              .apply({ progress: progressRenderer({ quiet: true }), signal: stopRefresh.signal })
-              .then((r) => r.steps.length > 0 && say(`refreshed:\n${formatPlan(r.steps)}`))
+              .applyScheduled({ progress: progressRenderer({ quiet: true }), signal: stopRefresh.signal })
+              .then((r) => ('skipped' in r ? say(`scheduled refresh skipped, another process has the lease: ${r.skipped}`) : r.steps.length > 0 && say(`refreshed:\n${formatPlan(r.steps)}`)))
               .catch((err: unknown) => !stopRefresh.signal.aborted && say(`refresh failed, still serving the last good publish: ${reason(err)}`))
               .finally(schedule);
           }, every);
