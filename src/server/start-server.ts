@@ -144,6 +144,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
         log: logger.child({ reqId: ex.id }),
         ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}),
         ...(rateLimits !== undefined ? { rateLimits } : {}),
+        publicReads: treePolicy.public,
       });
     }
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);
