@@ -97,6 +97,7 @@ export const configSchema = z
     publishes: z.array(publish).default([]),
     server: server.default({ listen: '127.0.0.1:8080', public: true, tokens: [] }),
     schedule: schedule.default({ refresh: '6h' }),
+    storage: z.string().optional().describe('where package files are kept: s3://BUCKET/PREFIX[?endpoint=URL&region=R&path_style=1] (docs/s3.md); unset: DATA_DIR/pool. DEBSTASH_STORAGE_URL wins over it'),
   })
   .describe('debstash.yaml: the whole setup of a debstash mirror (docs/config.md)');
 

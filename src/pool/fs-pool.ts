@@ -7,8 +7,8 @@ import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { forEachSliced } from '../concurrency/for-each-sliced.js';
 import { DebstashError } from '../errors/debstash-error.js';
 import { contentMismatch, putVerified, writeError } from '../files/put-verified.js';
-import { checkSha256, SHA256_HEX, sha256Hex } from '../files/sha256.js';
-import type { Pool, PoolBlob, PoolEntry, PoolExpectation } from './pool.js';
+import { checkSha256, SHA256_HEX, sha256Hex, sha256Of } from '../files/sha256.js';
+import type { Pool, PoolBlob, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
 import { syncFilesystem } from './sync-filesystem.js';
 
 /** fsyncs in flight where putMany cannot syncfs: enough to keep libuv's threads busy. */
@@ -168,6 +168,20 @@ export class FsPool implements Pool {
       throw new DebstashError('DEBSTASH_E_POOL_NOT_FOUND', `no file ${sha256} in the pool`, { sha256 });
     }
     return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async verify(sha256: string, signal?: AbortSignal): Promise<PoolVerdict> {
+    checkSha256(sha256);
+    try {
+      return (await sha256Of(createReadStream(this.#path(sha256), signal === undefined ? {} : { signal }))) === sha256 ? 'ok' : 'mismatch';
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return 'missing';
+      throw err;
+    }
+  }
+
+  describe(): string {
+    return `local disk ${this.root}`;
   }
 
   async delete(sha256: string): Promise<void> {

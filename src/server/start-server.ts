@@ -119,7 +119,8 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     if (path === '/healthz') text(res, ex, 200, 'ok\n');
     else if (path === '/readyz') {
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
-      text(res, ex, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
+      const storage = `storage: ${ctx.pool.describe?.() ?? 'unknown'}`;
+      text(res, ex, r.ok ? 200 : 503, `${r.ok ? (r.why ? `ready, ${r.why}` : 'ready') : `not ready: ${r.why ?? 'unknown'}`}\n${storage}\n`);
     } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
     else if (ex.route === '/api/*') await handleApi(ctx, req, res, { metrics, tokens, log: logger.child({ reqId: ex.id }), ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}) });
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);

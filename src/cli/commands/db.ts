@@ -10,11 +10,23 @@ export function dbCommand(): Command {
   const db = new Command('db').description('consistency of metadata and pool');
   db.command('check')
     .description('find referenced files missing from the pool, and unreferenced ones')
-    .action(async (_o: unknown, cmd: Command) =>
+    .option('--verify', 'also read every referenced file and check its SHA-256 (slow: reads the whole pool)')
+    .action(async (o: { verify?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const r = await checkDb(ctx);
-        result(opts, [`${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing, ${r.unreferenced.length} unreferenced (removed by "db cleanup")`, ...r.missing.map((h) => `  missing ${h}`)], r);
-        if (r.missing.length > 0) process.exitCode = 1;
+        const r = await checkDb(ctx, { verify: o.verify === true });
+        const storage = ctx.pool.describe?.() ?? 'unknown';
+        const damaged = r.damaged ?? [];
+        result(
+          opts,
+          [
+            `storage: ${storage}`,
+            `${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing, ${r.damaged !== undefined ? `${damaged.length} damaged, ` : ''}${r.unreferenced.length} unreferenced (removed by "db cleanup")`,
+            ...r.missing.map((h) => `  missing ${h}`),
+            ...damaged.map((h) => `  damaged ${h} (its bytes hash to something else: DEBSTASH_E_STORAGE_INTEGRITY)`),
+          ],
+          { storage, ...r },
+        );
+        if (r.missing.length > 0 || damaged.length > 0) process.exitCode = 1;
       }),
     );
   db.command('cleanup')
