@@ -92,6 +92,7 @@ export class SwiftS3Server {
 
   /** A client for this endpoint with the settings Swift's s3api needs (see the notes). */
   client(maxAttempts = 1): S3Client {
+    process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
     return new S3Client({ endpoint: this.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: SWIFT_CREDENTIALS, maxAttempts, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   }
 
