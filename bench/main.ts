@@ -2,10 +2,11 @@
 import { benchCurve } from './curve.js';
 import { benchMirror } from './mirror.js';
 import { benchParse } from './parse.js';
+import { benchPool } from './pool.js';
 import { benchPublish } from './publish.js';
 import { benchServe } from './serve.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe, curve: benchCurve };
+const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe, curve: benchCurve, pool: benchPool };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
