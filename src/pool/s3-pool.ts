@@ -15,11 +15,12 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import { DebstashError } from '../errors/debstash-error.js';
 import { contentMismatch } from '../files/put-verified.js';
-import { checkSha256, SHA256_HEX } from '../files/sha256.js';
-import type { Pool, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
+import { checkSha256, SHA256_HEX, sha256Hex } from '../files/sha256.js';
+import type { Pool, PoolBlob, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
 import { isNotFound, storageError } from './s3-errors.js';
 import { describeS3Location, type S3Location } from './storage-url.js';
 
@@ -160,6 +161,27 @@ export class S3Pool implements Pool {
     } finally {
       if (body instanceof Readable && !body.destroyed) body.destroy();
     }
+  }
+
+  /**
+   * Many small files (a repo add): checked first, all of them, so a batch with a wrong hash
+   * stores nothing; then put as `put` would, up to the upload bound at once. S3 has no batch
+   * durability to gain, only round trips to overlap.
+   */
+  async putMany(blobs: readonly PoolBlob[], signal?: AbortSignal): Promise<PoolEntry[]> {
+    const unique = new Map<string, Uint8Array>();
+    for (const { sha256, bytes } of blobs) {
+      checkSha256(sha256);
+      if (unique.has(sha256)) continue;
+      const actual = sha256Hex(bytes);
+      if (actual !== sha256) throw contentMismatch({ sha256, size: bytes.byteLength }, `SHA-256 ${actual}`);
+      unique.set(sha256, bytes);
+    }
+    await forEachConcurrent([...unique], UPLOAD_CONCURRENCY, async ([sha256, bytes]) => {
+      signal?.throwIfAborted();
+      await this.put(Readable.from([bytes]), { sha256, size: bytes.byteLength }, signal);
+    });
+    return blobs.map(({ sha256, bytes }) => ({ sha256, size: bytes.byteLength }));
   }
 
   /**

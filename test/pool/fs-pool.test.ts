@@ -26,38 +26,6 @@ describe('FsPool', () => {
 
   const tmpLeft = async (): Promise<string[]> => readdir(join(dir, '.tmp'));
 
-  test('putMany stores a batch, once per content, in the order given, leaving no temp file', async () => {
-    const blobs = Array.from({ length: 300 }, (_, i) => Buffer.from(`package ${i}`));
-    const stored = Buffer.from('package 7');
-    await pool.put(chunks(stored), { sha256: sha256(stored) });
-    const batch = [...blobs, blobs[0]!].map((bytes) => ({ bytes, sha256: sha256(bytes) }));
-    const entries = await pool.putMany(batch);
-    assert.deepEqual(entries, batch.map((b) => ({ sha256: b.sha256, size: b.bytes.length })));
-    for (const b of batch) assert.deepEqual(await readFile(pool.localPath(b.sha256)), b.bytes);
-    assert.deepEqual(await tmpLeft(), []);
-  });
-
-  test('putMany refuses a batch with a wrong hash before writing any of it', async () => {
-    const good = Buffer.from('good in a bad batch');
-    const bad = Buffer.from('bad');
-    const batch = [
-      { bytes: good, sha256: sha256(good) },
-      { bytes: bad, sha256: sha256(Buffer.from('other')) },
-    ];
-    await assert.rejects(pool.putMany(batch), isCode('DEBSTASH_E_POOL_HASH_MISMATCH'));
-    assert.equal(await pool.has(sha256(good)), false);
-    assert.deepEqual(await tmpLeft(), []);
-  });
-
-  test('putMany cancelled: nothing stored, no temp file', async () => {
-    const data = Buffer.from('cancelled batch');
-    const ac = new AbortController();
-    ac.abort(new Error('cancelled by test'));
-    await assert.rejects(pool.putMany([{ bytes: data, sha256: sha256(data) }], ac.signal), /cancelled by test/);
-    assert.equal(await pool.has(sha256(data)), false);
-    assert.deepEqual(await tmpLeft(), []);
-  });
-
   test('opening the pool removes old temp files only: a recent one may be another process writing', async () => {
     const old = join(dir, '.tmp', 'crashed.0');
     const live = join(dir, '.tmp', 'writing.0');

@@ -187,6 +187,29 @@ for (const backend of backends) {
       for (const d of blobs) assert.equal(await b.pool.has(sha256(d)), true);
     });
 
+    test('putMany stores a batch, once per content, in the order given, leaving nothing partial', async () => {
+      const tag = randomBytes(4).toString('hex');
+      const blobs = Array.from({ length: 60 }, (_, i) => Buffer.from(`package ${tag} ${i}`));
+      const stored = blobs[7]!;
+      await b.pool.put(chunks(stored), { sha256: sha256(stored) });
+      const batch = [...blobs, blobs[0]!].map((bytes) => ({ bytes, sha256: sha256(bytes) }));
+      assert.deepEqual(await b.pool.putMany?.(batch), batch.map((x) => ({ sha256: x.sha256, size: x.bytes.length })));
+      for (const x of batch) assert.deepEqual(await readAll(await b.pool.open(x.sha256)), x.bytes);
+      assert.deepEqual(await b.leftovers(...batch.map((x) => x.sha256)), []);
+    });
+
+    test('putMany refuses a batch with a wrong hash before storing any of it; cancelled, it stores nothing', async () => {
+      const good = Buffer.from(`good in a bad batch ${randomBytes(4).toString('hex')}`);
+      const bad = Buffer.from('bad');
+      await assert.rejects(b.pool.putMany?.([{ bytes: good, sha256: sha256(good) }, { bytes: bad, sha256: sha256(Buffer.from('other')) }]) ?? Promise.reject(new Error('no putMany')), isCode('DEBSTASH_E_POOL_HASH_MISMATCH'));
+      assert.equal(await b.pool.has(sha256(good)), false);
+      const ac = new AbortController();
+      ac.abort(new Error('cancelled by test'));
+      await assert.rejects(b.pool.putMany?.([{ bytes: good, sha256: sha256(good) }], ac.signal) ?? Promise.reject(new Error('no putMany')), /cancelled by test/);
+      assert.equal(await b.pool.has(sha256(good)), false);
+      assert.deepEqual(await b.leftovers(sha256(good)), []);
+    });
+
     test('rejects a malformed hash before any I/O', async () => {
       await assert.rejects(b.pool.put(chunks(Buffer.from('x')), { sha256: '../../etc/passwd' }), TypeError);
       await assert.rejects(b.pool.stat('ABC'), TypeError);
