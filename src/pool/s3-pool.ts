@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -285,10 +285,11 @@ export class S3Pool implements Pool {
   async open(sha256: string, range?: { readonly start: number; readonly end: number }): Promise<Readable> {
     checkSha256(sha256);
     try {
-      const out = await this.#send<{ Body?: unknown }>((c, o) => c.send(new GetObjectCommand({ Bucket: this.#loc.bucket, Key: this.#key(sha256), ...(range !== undefined ? { Range: `bytes=${range.start}-${range.end}` } : {}) }), o),
+      const out = await this.#send<{ Body?: unknown; ContentRange?: string }>((c, o) => c.send(new GetObjectCommand({ Bucket: this.#loc.bucket, Key: this.#key(sha256), ...(range !== undefined ? { Range: `bytes=${range.start}-${range.end}` } : {}) }), o),
       );
       if (!(out.Body instanceof Readable)) throw new Error('the S3 client returned no stream');
-      return out.Body;
+      const whole = range === undefined || (range.start === 0 && out.ContentRange !== undefined && new RegExp(`^bytes 0-${range.end}/${range.end + 1}$`).test(out.ContentRange));
+      return whole ? checkedWhole(out.Body, sha256) : out.Body;
     } catch (err) {
       if (isNotFound(err)) throw new DebstashError('DEBSTASH_E_POOL_NOT_FOUND', `no file ${sha256} in the pool`, { sha256 });
       throw storageError(err, `reading ${sha256} (${this.describe()})`);
@@ -371,6 +372,35 @@ export class S3Pool implements Pool {
     }
     return aborted;
   }
+}
+
+/**
+ * A whole object as a stream that hashes what passes and holds the last chunk back until the
+ * SHA-256 is known: an object damaged behind the pool's back ends in an error, so a client
+ * (apt through `serve`, an export) never receives it whole as if it were valid.
+ */
+function checkedWhole(body: Readable, sha256: string): Readable {
+  const hash = createHash('sha256');
+  let held: Buffer | undefined;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      const previous = held;
+      held = chunk;
+      done(null, previous);
+    },
+    flush(done) {
+      const actual = hash.digest('hex');
+      if (actual !== sha256) {
+        done(new DebstashError('DEBSTASH_E_STORAGE_INTEGRITY', `pool object ${sha256} reads back with SHA-256 ${actual}`, { sha256, actual }));
+        return;
+      }
+      done(null, held);
+    },
+  });
+  body.on('error', (err) => out.destroy(err));
+  out.on('close', () => body.destroy());
+  return body.pipe(out);
 }
 
 /** An ETag that is not the MD5 we computed: the endpoint stored other bytes. */
