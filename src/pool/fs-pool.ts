@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { forEachSliced } from '../concurrency/for-each-sliced.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { contentMismatch, putVerified, writeError } from '../files/put-verified.js';
-import { checkSha256, SHA256_HEX, sha256Hex, sha256Of } from '../files/sha256.js';
+import { checkedBlobs, putVerified, writeError } from '../files/put-verified.js';
+import { checkSha256, SHA256_HEX, sha256Of } from '../files/sha256.js';
 import type { Pool, PoolBlob, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
 import { syncFilesystem } from './sync-filesystem.js';
 
@@ -97,14 +97,7 @@ export class FsPool implements Pool {
    * in slices (see forEachSliced), not through the thread pool.
    */
   async putMany(blobs: readonly PoolBlob[], signal?: AbortSignal): Promise<PoolEntry[]> {
-    const unique = new Map<string, Uint8Array>();
-    for (const { sha256, bytes } of blobs) {
-      checkSha256(sha256);
-      if (unique.has(sha256)) continue;
-      const actual = sha256Hex(bytes);
-      if (actual !== sha256) throw contentMismatch({ sha256, size: bytes.byteLength }, `SHA-256 ${actual}`);
-      unique.set(sha256, bytes);
-    }
+    const unique = checkedBlobs(blobs);
     const pending = new Map<string, string>();
     try {
       await forEachSliced(unique, ([sha256, bytes]) => {

@@ -18,8 +18,8 @@ import {
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { contentMismatch } from '../files/put-verified.js';
-import { checkSha256, SHA256_HEX, sha256Hex } from '../files/sha256.js';
+import { checkedBlobs, ContentCheck } from '../files/put-verified.js';
+import { checkSha256, SHA256_HEX } from '../files/sha256.js';
 import type { Pool, PoolBlob, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
 import { isNotFound, storageError } from './s3-errors.js';
 import { describeS3Location, type S3Location } from './storage-url.js';
@@ -169,14 +169,7 @@ export class S3Pool implements Pool {
    * durability to gain, only round trips to overlap.
    */
   async putMany(blobs: readonly PoolBlob[], signal?: AbortSignal): Promise<PoolEntry[]> {
-    const unique = new Map<string, Uint8Array>();
-    for (const { sha256, bytes } of blobs) {
-      checkSha256(sha256);
-      if (unique.has(sha256)) continue;
-      const actual = sha256Hex(bytes);
-      if (actual !== sha256) throw contentMismatch({ sha256, size: bytes.byteLength }, `SHA-256 ${actual}`);
-      unique.set(sha256, bytes);
-    }
+    const unique = checkedBlobs(blobs);
     await forEachConcurrent([...unique], UPLOAD_CONCURRENCY, async ([sha256, bytes]) => {
       signal?.throwIfAborted();
       await this.put(Readable.from([bytes]), { sha256, size: bytes.byteLength }, signal);
@@ -202,17 +195,14 @@ export class S3Pool implements Pool {
   }
 
   async #upload(body: Readable | AsyncIterable<Uint8Array>, expected: PoolExpectation, signal?: AbortSignal): Promise<PoolEntry> {
-    const hash = createHash('sha256');
-    let size = 0;
+    const check = new ContentCheck(expected);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let multipart: MultipartUpload | undefined;
     try {
       for await (const chunk of body) {
         signal?.throwIfAborted();
-        size += chunk.byteLength;
-        if (expected.size !== undefined && size > expected.size) throw contentMismatch(expected, `more than ${expected.size} bytes`);
-        hash.update(chunk);
+        check.update(chunk);
         pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         pendingBytes += chunk.byteLength;
         while (pendingBytes > PART_SIZE) {
@@ -224,9 +214,7 @@ export class S3Pool implements Pool {
         }
       }
       signal?.throwIfAborted();
-      if (expected.size !== undefined && size !== expected.size) throw contentMismatch(expected, `${size} bytes instead of ${expected.size}`);
-      const actual = hash.digest('hex');
-      if (actual !== expected.sha256) throw contentMismatch(expected, `SHA-256 ${actual}`);
+      const size = check.finish();
       const rest = Buffer.concat(pending, pendingBytes);
       if (multipart === undefined) {
         await this.#putSingle(expected.sha256, rest, signal);
