@@ -25,7 +25,7 @@ before(async () => {
   if (swiftMissing !== undefined) return;
   [f, swift] = await Promise.all([configFixture(), SwiftS3Server.start()]);
   await swift.createBucket(BUCKET);
-});
+}, { timeout: 120_000 });
 after(async () => {
   if (serve?.exitCode === null) {
     const exited = new Promise((resolve) => serve?.once('exit', resolve));

@@ -66,6 +66,10 @@ export class SwiftS3Server {
         const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', fd, fd] });
         closeSync(fd);
         children.push(child);
+        // A test process that ends without its after hooks (an uncaught error) leaves no server behind.
+        const orphaned = (): void => void child.kill('SIGKILL');
+        process.once('exit', orphaned);
+        child.once('exit', () => process.off('exit', orphaned));
       };
       // memcached refuses to run as root without -u; tempauth needs the proxy's cache filter, which works without it but logs errors.
       start('memcached', '/usr/bin/memcached', ['-l', '127.0.0.1', '-p', String(ports.memcached), '-m', '64', ...(process.getuid?.() === 0 ? ['-u', 'memcache'] : [])]);
@@ -74,7 +78,8 @@ export class SwiftS3Server {
       const endpoint = `http://127.0.0.1:${ports.proxy}`;
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const ok = await fetch(`${endpoint}/healthcheck`).then(
+        // A proxy that accepts and never answers must not hold the start past its deadline.
+        const ok = await fetch(`${endpoint}/healthcheck`, { signal: AbortSignal.timeout(2000) }).then(
           (r) => r.ok,
           () => false,
         );
@@ -93,7 +98,16 @@ export class SwiftS3Server {
   /** A client for this endpoint with the settings Swift's s3api needs (see the notes). */
   client(maxAttempts = 1): S3Client {
     process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-    return new S3Client({ endpoint: this.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: SWIFT_CREDENTIALS, maxAttempts, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    return new S3Client({
+      endpoint: this.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: SWIFT_CREDENTIALS,
+      maxAttempts,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 },
+    });
   }
 
   /**

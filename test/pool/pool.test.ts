@@ -92,11 +92,12 @@ const backends: { readonly name: string; readonly skip?: string; open(): Promise
 ];
 
 for (const backend of backends) {
-  describe(`Pool contract: ${backend.name}`, { ...(backend.skip !== undefined ? { skip: backend.skip } : {}), concurrency: 4 }, () => {
+  // Timeouts: a Swift that hangs on a loaded machine fails these, never blocks the run.
+  describe(`Pool contract: ${backend.name}`, { ...(backend.skip !== undefined ? { skip: backend.skip } : {}), concurrency: 4, timeout: 180_000 }, () => {
     let b: Backend;
     before(async () => {
       b = await backend.open();
-    });
+    }, { timeout: 120_000 });
     after(async () => b?.close());
 
     test('stores by SHA-256, reads back whole and by range, lists, deletes', async () => {
@@ -219,7 +220,7 @@ for (const backend of backends) {
   });
 }
 
-describe('S3 storage settings and faults', { ...(swiftMissing !== undefined ? { skip: swiftMissing } : {}), concurrency: 4 }, () => {
+describe('S3 storage settings and faults', { ...(swiftMissing !== undefined ? { skip: swiftMissing } : {}), concurrency: 4, timeout: 180_000 }, () => {
   const env = (server: SwiftS3Server, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
     AWS_ACCESS_KEY_ID: SWIFT_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: SWIFT_CREDENTIALS.secretAccessKey,
