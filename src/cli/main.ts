@@ -84,8 +84,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end through here with exit code 0; so does help asked by a bare group.
-      if (err.exitCode === 0 || err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
+      // --help and --version end through here with exit code 0.
+      if (err.exitCode === 0) return 0;
+      if (err.code === 'commander.help') {
+        // A bare group ("debstash mirror"): commander printed its commands; say what is missing.
+        report(new DebstashError('DEBSTASH_E_USAGE', `"debstash ${commandName(argv) ?? ''}" needs a command: one of those listed above`), json);
+        return 2;
+      }
       report(new DebstashError('DEBSTASH_E_USAGE', err.message.replace(/^error: /, '').trim()), json);
       return 2;
     }

@@ -9,7 +9,7 @@ export async function withContext<T>(cmd: Command, fn: (ctx: Context, opts: Glob
   const { closeContext, openEmbeddedContext } = await import('../model/context.js');
   const { configuredStorage } = await import('../config/find-config.js');
   const storage = await configuredStorage(opts.config);
-  const ctx = await openEmbeddedContext(opts.dataDir, storage !== undefined ? { storage } : {});
+  const ctx = await openEmbeddedContext(opts.dataDir, undefined, storage !== undefined ? { storage } : {});
   try {
     return await fn(ctx, opts);
   } finally {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openPool } from '../pool/open-pool.js';
 import type { Pool } from '../pool/pool.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { StoreLocks } from './store-locks.js';
 
@@ -20,8 +20,12 @@ export interface Context {
   readonly publicDir: string;
 }
 
-/** The embedded layout of a data dir: SQLite metadata, filesystem pool, index cache. */
-export async function openEmbeddedContext(dataDir: string, options: { readonly storage?: string } = {}): Promise<Context> {
+/**
+ * The layout of a data dir: metadata in SQLite there, or in the PostgreSQL database that
+ * DEBSTASH_DATABASE_URL or `database` (debstash.yaml) names; package files in the pool that
+ * DEBSTASH_STORAGE_URL or `storage` names (S3), else on the local disk; index cache.
+ */
+export async function openEmbeddedContext(dataDir: string, database?: string, options: { readonly storage?: string } = {}): Promise<Context> {
   // The path is the user's: a file there (or above) is their mistake, not a debstash bug.
   await mkdir(dataDir, { recursive: true }).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
@@ -29,7 +33,10 @@ export async function openEmbeddedContext(dataDir: string, options: { readonly s
   });
   // The pool first: a storage setting that is wrong fails before the store is opened.
   const pool = await openPool(dataDir, options);
-  const store = SqliteStore.open(join(dataDir, 'debstash.sqlite'));
+  const store = await openStore({ dataDir, database }).catch((err: unknown) => {
+    pool.close?.();
+    throw err;
+  });
   return { dataDir, store, locks: new StoreLocks(store), pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };
 }
 

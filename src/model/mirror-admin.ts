@@ -23,9 +23,19 @@ async function checkDepsFrom(tx: StoreReader, name: string, config: MirrorConfig
   }
 }
 
+/**
+ * A keyring that cannot be read or holds no key is refused when it is named, not at the first
+ * update hours later (a cron job would be the first to hear of a typo).
+ */
+async function checkKeyrings(keyrings: readonly string[]): Promise<void> {
+  if (keyrings.length === 0) return;
+  await (await import('../upstream/keyring.js')).loadKeyring(keyrings);
+}
+
 export async function createMirror(ctx: Context, name: string, input: MirrorConfigInput, defaults: MirrorDefaults): Promise<MirrorRecord> {
   validateName('mirror', name);
   const config = normalizeMirrorConfig(input, defaults);
+  await checkKeyrings(config.keyrings);
   await ctx.store.transaction(async (tx) => {
     await checkDepsFrom(tx, name, config);
     await tx.createMirror(name, config, new Date().toISOString());
@@ -39,6 +49,7 @@ export async function createMirror(ctx: Context, name: string, input: MirrorConf
  * once both stay.
  */
 export async function editMirror(ctx: Context, name: string, changes: Partial<MirrorConfigInput>): Promise<MirrorRecord> {
+  if (changes.keyrings !== undefined) await checkKeyrings(changes.keyrings);
   await ctx.store.transaction(async (tx) => {
     const current = await tx.getMirror(name);
     if (current === undefined) throw notFound(name);

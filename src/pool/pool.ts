@@ -56,7 +56,12 @@ export interface Pool {
   list(): AsyncIterable<string>;
   /** A local path to hard-link from when the pool is on the local filesystem; undefined otherwise. */
   localPath(sha256: string): string | undefined;
-  /** Reads the whole stored file and checks it hashes to its name (`db check --verify`). Optional. */
+  /**
+   * Every stored file with its size and age, where the listing carries them (S3's does): one
+   * listing instead of a `stat` a file for `db check` and `db cleanup`. Optional.
+   */
+  entries?(): AsyncIterable<PoolEntry>;
+  /** Reads the whole stored file and checks it hashes to its name. Optional. */
   verify?(sha256: string, signal?: AbortSignal): Promise<PoolVerdict>;
   /** Where the files are, for `db check` and `/readyz` ("local disk DIR", "s3://BUCKET/PREFIX at ..."). Optional. */
   describe?(): string;

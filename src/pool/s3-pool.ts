@@ -290,14 +290,18 @@ export class S3Pool implements Pool {
   }
 
   async *list(): AsyncIterable<string> {
+    for await (const e of this.entries()) yield e.sha256;
+  }
+
+  async *entries(): AsyncIterable<PoolEntry> {
     let token: string | undefined;
     do {
-      const page = await this.#call<{ Contents?: { Key?: string }[]; NextContinuationToken?: string; IsTruncated?: boolean }>((c, o) => c.send(new ListObjectsV2Command({ Bucket: this.#loc.bucket, Prefix: `${this.#loc.prefix}pool/`, ...(token !== undefined ? { ContinuationToken: token } : {}) }), o),
+      const page = await this.#call<{ Contents?: { Key?: string; Size?: number; LastModified?: Date }[]; NextContinuationToken?: string; IsTruncated?: boolean }>((c, o) => c.send(new ListObjectsV2Command({ Bucket: this.#loc.bucket, Prefix: `${this.#loc.prefix}pool/`, ...(token !== undefined ? { ContinuationToken: token } : {}) }), o),
         'listing the pool',
       );
       for (const o of page.Contents ?? []) {
         const name = o.Key?.slice(o.Key.lastIndexOf('/') + 1) ?? '';
-        if (SHA256_HEX.test(name) && o.Key === this.#key(name)) yield name;
+        if (SHA256_HEX.test(name) && o.Key === this.#key(name)) yield { sha256: name, size: o.Size ?? 0, ...(o.LastModified !== undefined ? { storedAt: o.LastModified } : {}) };
       }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);

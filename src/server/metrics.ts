@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Context } from '../model/context.js';
 import { promSample, type PromLabels, promHeader } from './prometheus-text.js';
 
@@ -30,7 +31,13 @@ export class Metrics {
   private readonly bytes = new Map<string, number>();
   /** errno → files of the tree that exist but could not be opened. */
   private readonly treeOpenErrors = new Map<string, number>();
+  /** route → files refused because their bytes no longer match (tree-damaged.ts). */
+  private readonly treeDamaged = new Map<string, number>();
   private readonly tasks = new Map<string, TaskSeries>();
+  /** Connections closed at once because their address held too many. */
+  private refusedConnections = 0;
+  /** How late the event loop runs timers: every request waits at least that long. Unref'd, costs one timer. */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly gauges = new Map<string, Gauge>();
 
   /** One HTTP request answered: route is a template ("/api/mirrors/:name"), not the raw path. */
@@ -44,6 +51,20 @@ export class Metrics {
   /** A file of the tree could not be opened for a reason other than its absence (EMFILE, EACCES...). */
   observeTreeOpenError(errno: string): void {
     this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + 1);
+  }
+
+  constructor() {
+    this.loopDelay.enable();
+  }
+
+  /** A connection was refused: its address already held the most it may. */
+  observeRefusedConnection(): void {
+    this.refusedConnections++;
+  }
+
+  /** A file was not served because its bytes are not what it is published as. */
+  observeTreeDamaged(route: string): void {
+    this.treeDamaged.set(route, (this.treeDamaged.get(route) ?? 0) + 1);
   }
 
   /** A task (mirror update, publish) finished. */
@@ -78,6 +99,14 @@ export class Metrics {
     for (const [route, n] of this.bytes) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
     out.push(...promHeader('debstash_tree_open_errors_total', 'Files of the APT tree that exist but could not be opened (answered 403 or 503), by errno.', 'counter'));
     for (const [errno, n] of this.treeOpenErrors) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
+    out.push(...promHeader('debstash_connections_refused_total', 'Connections answered 503 at once because their address held DEBSTASH_MAX_CONNECTIONS_PER_ADDRESS open.', 'counter'));
+    out.push(promSample('debstash_connections_refused_total', {}, this.refusedConnections));
+    out.push(...promHeader('debstash_event_loop_delay_seconds', 'Event-loop delay of this process since it started (p50, p99, max).', 'gauge'));
+    for (const [quantile, ns] of [['0.5', this.loopDelay.percentile(50)], ['0.99', this.loopDelay.percentile(99)], ['1', this.loopDelay.max]] as const) {
+      out.push(promSample('debstash_event_loop_delay_seconds', { quantile }, ns / 1e9));
+    }
+    out.push(...promHeader('debstash_tree_damaged_total', 'Requests answered 500 because the file\'s bytes no longer match its published size or hash, by route template.', 'counter'));
+    for (const [route, n] of this.treeDamaged) out.push(promSample('debstash_tree_damaged_total', { route }, n));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {

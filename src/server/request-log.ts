@@ -2,11 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Exchange } from './exchange.js';
 import type { Metrics } from './metrics.js';
+import { loggablePath } from './loggable-path.js';
 import { namedRoute } from './request-route.js';
 
 /**
  * When the response is over (sent or cut), counts it in the metrics and logs one line: id,
- * method, route, path, status, body bytes, milliseconds; at debug level also who asked.
+ * method, route, path (query values it does not read redacted), status, body bytes,
+ * milliseconds; at debug level also who asked.
  */
 export function recordWhenDone(req: IncomingMessage, res: ServerResponse, ex: Exchange, logger: Logger, metrics: Metrics): void {
   const started = performance.now();
@@ -18,7 +20,7 @@ export function recordWhenDone(req: IncomingMessage, res: ServerResponse, ex: Ex
       reqId: ex.id,
       method: req.method,
       route,
-      path: req.url,
+      path: loggablePath(req.url),
       status: res.statusCode,
       bytes: ex.bytes,
       ms: Math.round((performance.now() - started) * 1000) / 1000,

@@ -10,6 +10,9 @@ import { clientConfig } from '../model/client-config.js';
 import type { Context } from '../model/context.js';
 import { apiState, stopTasks } from './api/api-state.js';
 import { handleApi } from './api/handle-api.js';
+import { RateLimiter } from './api/rate-limiter.js';
+import type { ClientLimits } from './client-limits.js';
+import { guardConnections } from './connection-guard.js';
 import { Metrics } from './metrics.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
 import type { ConfiguredToken } from '../auth/configured-token.js';
@@ -19,9 +22,11 @@ import { gracefulClose } from './graceful-close.js';
 import { requestIds } from './request-id.js';
 import { recordWhenDone } from './request-log.js';
 import { resolveTreePath } from './resolve-tree-path.js';
+import { ContentCheck } from './content-check.js';
 import { PoolView, splitPoolPath } from './pool-view.js';
 import { StaticTree } from './static-tree.js';
 import { treeRoute } from './tree-route.js';
+import { isUiPath, WebUi } from './web-ui.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -44,6 +49,10 @@ export interface ServerOptions {
   readonly shutdownGraceMs?: number;
   /** Where host:port came from, named in a failure to listen (default `--listen`). */
   readonly listenSetting?: string;
+  /** Rate and connection limits per client (serve and up pass clientLimitsFromEnv()); none by default. */
+  readonly clientLimits?: ClientLimits;
+  /** The built web UI (default: dist/ui of this package). */
+  readonly uiDir?: string;
 }
 
 export interface RunningServer {
@@ -108,9 +117,14 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const logger = options.logger ?? pino({ level: 'silent' });
   const treePolicy = { public: options.public ?? true, tokens };
   const fileCache = options.fileCache ?? DEFAULT_FILE_CACHE;
-  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache);
-  const poolView = new PoolView(ctx.store, ctx.pool, logger, fileCache.immutableRecheckMs);
+  // One memory of verified file versions for pool and by-hash files alike, so its bound holds for both.
+  const contentCheck = new ContentCheck();
+  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache, contentCheck);
+  const webUi = new WebUi(options.uiDir);
+  const poolView = new PoolView(ctx.store, ctx.pool, { logger, metrics }, fileCache.immutableRecheckMs, contentCheck);
   const nextId = requestIds();
+  const limits = options.clientLimits;
+  const rateLimits = limits === undefined ? undefined : { write: new RateLimiter(limits.write), search: new RateLimiter(limits.search) };
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
   /** Everything but the tree: few requests, plain setHeader. */
@@ -119,10 +133,20 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     if (path === '/healthz') text(res, ex, 200, 'ok\n');
     else if (path === '/readyz') {
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
+      // Which metadata store this replica uses (a PostgreSQL URL without its password).
+      res.setHeader('X-Debstash-Store', `${ctx.store.kind} ${encodeURI(ctx.store.location)}`);
       const storage = `storage: ${ctx.pool.describe?.() ?? 'unknown'}`;
       text(res, ex, r.ok ? 200 : 503, `${r.ok ? (r.why ? `ready, ${r.why}` : 'ready') : `not ready: ${r.why ?? 'unknown'}`}\n${storage}\n`);
     } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
-    else if (ex.route === '/api/*') await handleApi(ctx, req, res, { metrics, tokens, log: logger.child({ reqId: ex.id }), ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}) });
+    else if (ex.route === '/api/*') {
+      await handleApi(ctx, req, res, {
+        metrics,
+        tokens,
+        log: logger.child({ reqId: ex.id }),
+        ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}),
+        ...(rateLimits !== undefined ? { rateLimits } : {}),
+      });
+    }
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);
     else if (path === '/key.asc') {
       const key = await exportPublicKey(ctx.dataDir).catch(() => undefined);
@@ -149,6 +173,11 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     // and such a request deserves a refusal rather than a quietly different file.
     const url = req.url ?? '/';
     const path = url.includes('?') || url.includes('#') ? (url.split(/[?#]/, 1)[0] ?? '/') : url;
+    // The UI before the tree: a publish can have no prefix "ui" (checkPrefix refuses it).
+    if (isUiPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.setHeader('X-Request-Id', ex.id);
+      return webUi.serve(res, path, ex);
+    }
     const special = otherRoute(path);
     if (special !== undefined) {
       ex.route = special;
@@ -176,7 +205,9 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     return tree.serve(req, res, where.relative, ex);
   };
 
-  const server = createServer((req, res) => {
+  // Node looks for connections past headersTimeout only every connectionsCheckingInterval
+  // (30 s by default): check often enough that the timeout means what it says.
+  const server = createServer(limits === undefined ? {} : { connectionsCheckingInterval: Math.max(250, Math.min(5000, limits.headersTimeoutMs / 4)) }, (req, res) => {
     const ex: Exchange = { id: nextId(req.headers['x-request-id']), route: '/*', bytes: 0 };
     recordWhenDone(req, res, ex, logger, metrics);
     handle(req, res, ex).catch((err: unknown) => {
@@ -188,6 +219,11 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       }
     });
   });
+  if (limits !== undefined) {
+    server.maxConnections = limits.maxConnections;
+    server.headersTimeout = limits.headersTimeoutMs;
+    guardConnections(server, limits.maxConnectionsPerAddress, () => metrics.observeRefusedConnection());
+  }
   const close = gracefulClose(server);
   // Tasks left "running" by a process that died (this one's previous run, a killed replica)
   // are marked failed before anyone lists them: none stays running forever.

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { fuzzParams } from '../helpers/fuzz-params.js';
+import { mutate, mutation } from '../helpers/byte-mutation.js';
 import type { Compression } from '../../src/deb/compression/compression.js';
 import { readDeb } from '../../src/deb/deb-reader.js';
 import { DebstashError } from '../../src/errors/debstash-error.js';
@@ -13,6 +15,8 @@ import { packagesText } from '../helpers/sample-data.js';
 
 // Each property: any input either parses or fails with a DebstashError; nothing else escapes,
 // nothing hangs (the test timeouts catch that).
+
+const params = (share: number): fc.Parameters<unknown> => fuzzParams(20261206, share);
 
 const dir = mkdtempSync(join(tmpdir(), 'debstash-fuzz-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,28 +51,6 @@ async function parsesOrDebstashError(data: Uint8Array, chunkSize: number): Promi
   }
 }
 
-type Mutation = { kind: 'flip'; at: number; mask: number } | { kind: 'set'; at: number; value: number } | { kind: 'cut'; at: number } | { kind: 'insert'; at: number; bytes: Uint8Array };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
-);
-
-function mutate(original: Buffer, mutations: readonly Mutation[]): Buffer {
-  let data = Buffer.from(original);
-  for (const m of mutations) {
-    if (data.length === 0) break;
-    const at = m.at % data.length;
-    if (m.kind === 'flip') data[at] ^= m.mask;
-    else if (m.kind === 'set') data[at] = m.value;
-    else if (m.kind === 'cut') data = data.subarray(0, at);
-    else data = Buffer.concat([data.subarray(0, at), m.bytes, data.subarray(at)]);
-  }
-  return data;
-}
-
 describe('readDeb fuzzing', { timeout: 60_000 }, () => {
   test('mutated and truncated real packages', async () => {
     await fc.assert(
@@ -78,7 +60,7 @@ describe('readDeb fuzzing', { timeout: 60_000 }, () => {
         fc.integer({ min: 32, max: 4096 }),
         async (which, mutations, chunkSize) => parsesOrDebstashError(mutate(debs[which], mutations), chunkSize),
       ),
-      { numRuns: 1000 },
+      params(1),
     );
   });
 
@@ -96,7 +78,7 @@ describe('readDeb fuzzing', { timeout: 60_000 }, () => {
           await parsesOrDebstashError(data, 64);
         },
       ),
-      { numRuns: 500 },
+      params(0.05),
     );
   });
 
@@ -106,7 +88,7 @@ describe('readDeb fuzzing', { timeout: 60_000 }, () => {
         const data = signed ? Buffer.concat([Buffer.from('!<arch>\n'), bytes]) : bytes;
         await parsesOrDebstashError(data, 512);
       }),
-      { numRuns: 500 },
+      params(0.05),
     );
   });
 });
@@ -131,7 +113,7 @@ describe('decoder fuzzing', { timeout: 60_000 }, () => {
           assert.match(error.code, /^DEBSTASH_E_COMPRESSION_/);
         }
       }),
-      { numRuns: 600 },
+      params(0.06),
     );
   });
 
@@ -150,7 +132,7 @@ describe('decoder fuzzing', { timeout: 60_000 }, () => {
         // a flip in the padding bits after the end-of-stream marker).
         assert.ok(output.equals(text));
       }),
-      { numRuns: 400 },
+      params(0.04),
     );
   });
 });

@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzzParams } from '../helpers/fuzz-params.js';
 
 import { DebstashError } from '../../src/errors/debstash-error.js';
 import { parseDeb822, parseDeb822Stream, type Deb822Options } from '../../src/deb/deb822-parse.js';
@@ -13,10 +14,7 @@ import { Paragraph } from '../../src/deb/paragraph.js';
 import { completeEnd, firstInvalidUtf8 } from '../../src/deb/utf8-bytes.js';
 import { isUtf8 } from 'node:buffer';
 
-const seed = Number(process.env.FUZZ_SEED ?? 20240822);
-const runs = Number(process.env.FUZZ_RUNS ?? 1500);
-// A run stops early (and passes) rather than blow the test budget on a slow machine.
-const params = (numRuns = runs): fc.Parameters<unknown> => ({ seed, numRuns, interruptAfterTimeLimit: 1200 });
+const params = (share = 0.15): fc.Parameters<unknown> => fuzzParams(20240822, share);
 
 const PARSE_CODES = new Set([
   'DEBSTASH_E_DEB822_SYNTAX',
@@ -84,7 +82,7 @@ describe('deb822 fuzz: hostile input', () => {
       fc.property(anyText, options, (text, opts) => {
         outcomeOf(() => parseDeb822(text, opts));
       }),
-      params(),
+      params(1),
     );
   });
 
@@ -100,7 +98,7 @@ describe('deb822 fuzz: hostile input', () => {
       fc.asyncProperty(bytes, fc.array(fc.nat(), { maxLength: 6 }), options, fc.integer({ min: 1, max: 9 }), async (b, points, opts, batchBytes) => {
         await streamOutcome(cut(b, points), { ...opts, batchBytes });
       }),
-      params(),
+      params(1),
     );
   });
 
@@ -115,7 +113,7 @@ describe('deb822 fuzz: hostile input', () => {
         assert.deepEqual(await streamOutcome(cut(bytes, points), { ...limits, batchBytes }), expected);
         assert.deepEqual(await streamOutcome(cut(s, points), { ...limits, batchBytes: 1 << 20 }), expected);
       }),
-      params(Math.ceil(runs / 2)),
+      params(0.075),
     );
   });
 });
@@ -184,7 +182,7 @@ describe('deb822 fuzz: round trip', () => {
         const outcome = await streamOutcome(cut(new Uint8Array(Buffer.from(text, 'utf8')), points), { batchBytes });
         assert.deepEqual(outcome, { ok: true, paragraphs: shape(parseDeb822(text)) });
       }),
-      params(Math.ceil(runs / 2)),
+      params(0.075),
     );
   });
 

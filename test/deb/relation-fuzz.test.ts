@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzzParams } from '../helpers/fuzz-params.js';
 
 import { DebstashError } from '../../src/errors/debstash-error.js';
 import { compareVersions, parseVersion } from '../../src/deb/version.js';
@@ -19,10 +20,7 @@ import {
   type RelationOp,
 } from '../../src/deb/relation.js';
 
-const seed = Number(process.env.FUZZ_SEED ?? 20240611);
-const runs = Number(process.env.FUZZ_RUNS ?? 3000);
-// A run stops early (and passes) rather than blow the test budget on a slow machine.
-const params = (numRuns = runs): fc.Parameters<unknown> => ({ seed, numRuns, interruptAfterTimeLimit: 2500 });
+const params = (share = 0.3): fc.Parameters<unknown> => fuzzParams(20240611, share);
 
 function isCoded(e: unknown, ...codes: string[]): boolean {
   return e instanceof DebstashError && codes.includes(e.code) && typeof e.details.column === 'number';
@@ -120,7 +118,7 @@ describe('fuzz: versions', () => {
           assert.ok(isCoded(e, 'DEBSTASH_E_VERSION_INVALID'), String(e));
         }
       }),
-      params(),
+      params(1),
     );
   });
 
@@ -165,7 +163,7 @@ describe('fuzz: versions', () => {
           for (let j = i + 1; j < sorted.length; j++) assert.ok(compareVersions(sorted[i], sorted[j]) <= 0);
         }
       }),
-      params(500),
+      params(0.05),
     );
   });
 });
@@ -182,7 +180,7 @@ describe('fuzz: relations', () => {
           }
         }
       }),
-      params(runs * 3),
+      params(1),
     );
   });
 
@@ -199,7 +197,7 @@ describe('fuzz: relations', () => {
         assert.deepEqual(parseRelations(canonical), parsed);
         assert.equal(formatRelations(parseRelations(canonical)), canonical);
       }),
-      params(runs * 3),
+      params(1),
     );
   });
 

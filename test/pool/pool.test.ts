@@ -100,7 +100,7 @@ for (const backend of backends) {
     }, { timeout: 120_000 });
     after(async () => b?.close());
 
-    test('stores by SHA-256, reads back whole and by range, lists, deletes', async () => {
+    test('stores by SHA-256, reads back whole and by range, lists (with sizes where the pool can), deletes', async () => {
       const data = randomBytes(10_000);
       const h = sha256(data);
       assert.equal(await b.pool.has(h), false);
@@ -112,6 +112,14 @@ for (const backend of backends) {
       const listed: string[] = [];
       for await (const x of b.pool.list()) listed.push(x);
       assert.ok(listed.includes(h));
+      if (b.pool.entries !== undefined) {
+        // Where the listing carries sizes and ages, they are what stat says.
+        const entry = await b.pool.stat(h);
+        let seen: { size: number; storedAt?: Date } | undefined;
+        for await (const e of b.pool.entries()) if (e.sha256 === h) seen = e;
+        assert.equal(seen?.size, 10_000);
+        assert.equal(seen?.storedAt?.getTime(), entry?.storedAt?.getTime());
+      }
       await b.pool.delete(h);
       assert.equal(await b.pool.has(h), false);
       await assert.rejects(b.pool.open(h), isCode('DEBSTASH_E_POOL_NOT_FOUND'));

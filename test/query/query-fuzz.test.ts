@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzzParams } from '../helpers/fuzz-params.js';
 
 import { parseDeb822 } from '../../src/deb/deb822-parse.js';
 import { parseVersion } from '../../src/deb/version.js';
@@ -18,10 +19,7 @@ import { isFieldWord } from '../../src/query/query-lexical.js';
 import { queryTargetFromParagraph } from '../../src/query/query-target.js';
 import { compileRegexp } from '../../src/query/re2-regexp.js';
 
-const seed = Number(process.env.FUZZ_SEED ?? 20240612);
-const runs = Number(process.env.FUZZ_RUNS ?? 3000);
-// A run stops early (and passes) rather than blow the test budget on a slow machine.
-const params = (numRuns = runs): fc.Parameters<unknown> => ({ seed, numRuns, interruptAfterTimeLimit: 2500 });
+const params = (share = 0.3): fc.Parameters<unknown> => fuzzParams(20240612, share);
 
 const TARGETS = parseDeb822(
   'Package: a\nVersion: 1.0\nArchitecture: all\nPriority: required\nProvides: b, c (= 1)\nDescription: x\n y\n\n' +
@@ -60,7 +58,7 @@ describe('arbitrary text', () => {
         const predicate = compileQuery(ast);
         for (const t of TARGETS) assert.equal(typeof predicate(t), 'boolean');
       }),
-      params(),
+      params(1),
     );
     assert.ok(parsed > 0);
   });
@@ -70,7 +68,7 @@ describe('arbitrary text', () => {
       'a', 'Priority', '$Version', 'x_1_amd64', '(', ')', '|', ',', '!', '{amd64}', '(= 1)', '(>= 1.0)', '(~ "^a")',
       '(% "a*")', '"q"', '{', '}', '<<', '(', ' ', '"', "'",
     );
-    fc.assert(fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => void parseOrSyntaxError(pieces.join(''))), params());
+    fc.assert(fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => void parseOrSyntaxError(pieces.join(''))), params(1));
   });
 });
 
@@ -145,7 +143,7 @@ describe('generated trees', () => {
         const predicate = compileQuery(ast);
         for (const t of TARGETS) assert.equal(typeof predicate(t), 'boolean');
       }),
-      params(1000),
+      params(0.1),
     );
   });
 
@@ -163,7 +161,7 @@ describe('generated trees', () => {
           assert.equal(not(t), !px(t));
         }
       }),
-      params(1000),
+      params(0.1),
     );
   });
 });

@@ -7,6 +7,7 @@ import { globalOptions } from '../output.js';
 import { openEmbeddedContext, closeContext } from '../../model/context.js';
 import { configuredStorage } from '../../config/find-config.js';
 import { localServerAccess } from '../server-file.js';
+import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
 /** Resolves when SIGINT or SIGTERM arrives. */
 export function untilStopped(): Promise<NodeJS.Signals> {
@@ -32,12 +33,12 @@ export function serveCommand(): Command {
       const graceS = Number(o.grace);
       if (!(graceS >= 0)) throw new DebstashError('DEBSTASH_E_USAGE', `--grace ${JSON.stringify(o.grace)}: expected a number of seconds, e.g. 8`);
       const storage = await configuredStorage(opts.config);
-      const ctx = await openEmbeddedContext(opts.dataDir, storage !== undefined ? { storage } : {});
+      const ctx = await openEmbeddedContext(opts.dataDir, undefined, storage !== undefined ? { storage } : {});
       const { logger, flush } = serverLogger(opts);
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        const server = await startServer(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token] });
+        const server = await startServer(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() });
         unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();

@@ -18,6 +18,7 @@ import { progressRenderer } from '../progress-renderer.js';
 import { parseListen } from '../../config/listen-address.js';
 import { untilStopped } from './serve.js';
 import { localServerAccess } from '../server-file.js';
+import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
 const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n`);
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
@@ -27,7 +28,7 @@ async function listen(ctx: Context, found: FoundConfig, option: string | undefin
   const address = option ?? found.config.server.listen;
   const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
-  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local] });
+  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv() });
 }
 
 /** The deb822 .sources of every configured publish, as a client needs them, with where the server offers each. */
@@ -59,7 +60,7 @@ export function upCommand(): Command {
       say(`config: ${found.origin}`);
       const every = o.refresh !== undefined ? parseRefreshOption(o.refresh) : (intervalMs(String(found.config.schedule.refresh)) ?? 0);
       if (o.listen !== undefined) parseListen(o.listen);
-      const ctx = await openEmbeddedContext(opts.dataDir, found.config.storage !== undefined ? { storage: found.config.storage } : {});
+      const ctx = await openEmbeddedContext(opts.dataDir, found.config.database, found.config.storage !== undefined ? { storage: found.config.storage } : {});
       const metrics = new Metrics();
       const refresher = new Refresher(ctx, found.config, metrics);
       const { logger, flush } = serverLogger(opts);
@@ -73,7 +74,7 @@ export function upCommand(): Command {
         const progress = progressRenderer({ quiet: opts.quiet });
         const cancel = cancelOnSignal();
         try {
-          const first = await refresher.apply({ progress, signal: cancel.signal });
+          const first = await refresher.applyFirst({ progress, signal: cancel.signal });
           progress.end();
           say(first.steps.length === 0 ? 'nothing to do: the store matches the config' : `applied:\n${formatPlan(first.steps)}`);
         } catch (err) {
@@ -100,8 +101,8 @@ export function upCommand(): Command {
           if (every <= 0 || stopRefresh.signal.aborted) return;
           timer = setTimeout(() => {
             inFlight = refresher
-              .apply({ progress: progressRenderer({ quiet: true }), signal: stopRefresh.signal })
-              .then((r) => r.steps.length > 0 && say(`refreshed:\n${formatPlan(r.steps)}`))
+              .applyScheduled({ progress: progressRenderer({ quiet: true }), signal: stopRefresh.signal })
+              .then((r) => ('skipped' in r ? say(`scheduled refresh skipped, another process has the lease: ${r.skipped}`) : r.steps.length > 0 && say(`refreshed:\n${formatPlan(r.steps)}`)))
               .catch((err: unknown) => !stopRefresh.signal.aborted && say(`refresh failed, still serving the last good publish: ${reason(err)}`))
               .finally(schedule);
           }, every);
