@@ -5,6 +5,7 @@ import { startServer } from '../../server/start-server.js';
 import { parseListen } from '../../config/listen-address.js';
 import { globalOptions } from '../output.js';
 import { openEmbeddedContext, closeContext } from '../../model/context.js';
+import { configuredStorage } from '../../config/find-config.js';
 import { localServerAccess } from '../server-file.js';
 import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
@@ -31,7 +32,8 @@ export function serveCommand(): Command {
       const listen = parseListen(o.listen);
       const graceS = Number(o.grace);
       if (!(graceS >= 0)) throw new DebstashError('DEBSTASH_E_USAGE', `--grace ${JSON.stringify(o.grace)}: expected a number of seconds, e.g. 8`);
-      const ctx = await openEmbeddedContext(opts.dataDir);
+      const storage = await configuredStorage(opts.config);
+      const ctx = await openEmbeddedContext(opts.dataDir, undefined, storage !== undefined ? { storage } : {});
       const { logger, flush } = serverLogger(opts);
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;

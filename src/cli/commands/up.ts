@@ -60,7 +60,7 @@ export function upCommand(): Command {
       say(`config: ${found.origin}`);
       const every = o.refresh !== undefined ? parseRefreshOption(o.refresh) : (intervalMs(String(found.config.schedule.refresh)) ?? 0);
       if (o.listen !== undefined) parseListen(o.listen);
-      const ctx = await openEmbeddedContext(opts.dataDir, found.config.database);
+      const ctx = await openEmbeddedContext(opts.dataDir, found.config.database, found.config.storage !== undefined ? { storage: found.config.storage } : {});
       const metrics = new Metrics();
       const refresher = new Refresher(ctx, found.config, metrics);
       const { logger, flush } = serverLogger(opts);
