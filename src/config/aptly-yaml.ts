@@ -37,9 +37,14 @@ export function aptlyConfigYaml(inst: AptlyInstallation, mirrors: readonly { rea
   const publishes: Record<string, unknown>[] = [];
   for (const p of inst.publishes) {
     const where = `${p.prefix || '.'}/${p.dist}`;
-    const from = p.unsupported === undefined ? sourcesOf(inst, p) : undefined;
+    const from = p.unsupported === undefined && p.components.length === 1 ? sourcesOf(inst, p) : undefined;
     if (from === undefined || from.length === 0) {
-      notes.push(`# publish ${where} is not here: ${p.unsupported ?? `snapshot "${p.source.name}" was not made of mirrors and repos alone (filtered or pulled in aptly)`}; it stays published as imported.`);
+      const why =
+        p.unsupported ??
+        (p.components.length > 1
+          ? `it publishes ${p.components.length} sources in components ${p.components.map((c) => c.component).join(', ')}, and a debstash.yaml publish files everything under one component`
+          : `snapshot "${p.source.name}" was not made of mirrors and repos alone (filtered or pulled in aptly)`);
+      notes.push(`# publish ${where} is not here: ${why}; it stays published as imported.`);
       continue;
     }
     publishes.push({

@@ -39,12 +39,15 @@ export interface AptlyPublish {
   /** '' for aptly's root prefix ".". */
   readonly prefix: string;
   readonly dist: string;
+  /** The first source; the only one but for a publish of several components. */
   readonly source: { readonly kind: 'snapshot' | 'repo'; readonly name: string };
   readonly component: string;
+  /** Every source with its component (`aptly publish snapshot -component=main,contrib A B`). */
+  readonly components: readonly { readonly name: string; readonly component: string }[];
   readonly architectures: readonly string[];
   readonly origin: string;
   readonly label: string;
-  /** Publishes debstash cannot show as one (several components), with why. */
+  /** Publishes debstash cannot recreate (another storage), with why. */
   readonly unsupported?: string;
 }
 
@@ -137,13 +140,13 @@ function readPublish(v: unknown, i: number): AptlyPublish {
   const first = sources[0];
   if (first === undefined) throw bad(`${what} has no Sources`);
   const storage = str(o, 'Storage', what);
-  const unsupported =
-    sources.length > 1 ? `it publishes ${sources.length} components (${sources.map((s) => str(s, 'Component', what)).join(', ')}); a debstash publish shows one source` : storage !== '' ? `it is published to the storage "${storage}"` : undefined;
+  const unsupported = storage !== '' ? `it is published to the storage "${storage}", not to a tree debstash serves` : undefined;
   return {
     prefix: prefix === '.' ? '' : prefix,
     dist,
     source: { kind: kind === 'local' ? 'repo' : 'snapshot', name: str(first, 'Name', what) },
     component: str(first, 'Component', what) || 'main',
+    components: sources.map((src) => ({ name: str(src, 'Name', what), component: str(src, 'Component', what) || 'main' })),
     architectures: strings(o.Architectures, `${what}.Architectures`).filter((a) => a !== 'source'),
     origin: str(o, 'Origin', what),
     label: str(o, 'Label', what),

@@ -6,7 +6,7 @@ import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
 import { putLocalFile } from '../pool/put-local-file.js';
 import type { MirrorConfig, PackageEntry, PublishRecord, SnapshotOrigin } from '../store/records.js';
 import { aptlyConfigPath, checkAptlyConfig } from './aptly-cli.js';
-import { type AptlyInstallation, readAptlyInstallation } from './aptly-installation.js';
+import { type AptlyInstallation, type AptlyPublish, readAptlyInstallation } from './aptly-installation.js';
 import type { Context } from './context.js';
 import { normalizeMirrorConfig } from './normalize-mirror-config.js';
 import { binaryEntry } from './package-entry.js';
@@ -64,7 +64,7 @@ export async function importAptly(ctx: Context, options: ImportAptlyOptions = {}
 
   // An aptly snapshot has no components: it gets the one a publish of it shows.
   const componentOf = new Map<string, string>();
-  for (const p of inst.publishes) if (p.source.kind === 'snapshot' && !componentOf.has(p.source.name)) componentOf.set(p.source.name, p.component);
+  for (const p of inst.publishes) if (p.source.kind === 'snapshot' && p.components.length === 1 && !componentOf.has(p.source.name)) componentOf.set(p.source.name, p.component);
 
   const entriesOf = (what: string, keys: readonly string[], component: string): PackageEntry[] => {
     const out: PackageEntry[] = [];
@@ -81,6 +81,26 @@ export async function importAptly(ctx: Context, options: ImportAptlyOptions = {}
   };
   const repos = inst.repos.map((r) => ({ r, packages: entriesOf(`repo ${r.name}`, r.packages, r.component) }));
   const snapshots = inst.snapshots.map((s) => ({ s, packages: entriesOf(`snapshot ${s.name}`, s.packages, componentOf.get(s.name) ?? 'main') }));
+  const supported = inst.publishes.filter((p) => {
+    if (p.unsupported !== undefined) warnings.push(`publish ${p.prefix || '.'}/${p.dist} is not imported: ${p.unsupported}`);
+    return p.unsupported === undefined;
+  });
+  // A publish of several sources, each in its own component, becomes a publish of one
+  // snapshot made for it whose packages keep those components.
+  const publishes: { readonly p: AptlyPublish; readonly source: PublishRecord['source']; readonly component?: string }[] = [];
+  for (const p of supported) {
+    if (p.components.length === 1) {
+      publishes.push({ p, source: p.source, component: p.component });
+      continue;
+    }
+    const where = `${p.prefix || '.'}/${p.dist}`;
+    const name = validateName('snapshot', `aptly-publish-${`${p.prefix ? `${p.prefix}-` : ''}${p.dist}`.replace(/[^A-Za-z0-9._+-]+/g, '-')}`);
+    const listOf = (source: string): readonly string[] => (p.source.kind === 'repo' ? inst.repos.find((r) => r.name === source) : inst.snapshots.find((s) => s.name === source))?.packages ?? [];
+    const packages = p.components.flatMap((c) => entriesOf(`publish ${where}`, listOf(c.name), c.component));
+    const description = `aptly's publish ${where}: ${p.components.map((c) => `${p.source.kind} ${c.name} as ${c.component}`).join(', ')}`;
+    snapshots.push({ s: { name, description, createdAt: '', sources: [], packages: [] }, packages });
+    publishes.push({ p, source: { kind: 'snapshot', name } });
+  }
   // Mirrors' packages are not imported as their contents (aptly does not say which component
   // each came from), but their files are: the first `mirror update` then downloads nothing.
   const mirrorFiles = inst.mirrors.flatMap((m) => entriesOf(`mirror ${m.name}`, m.packages, m.components[0] ?? 'main'));
@@ -95,10 +115,6 @@ export async function importAptly(ctx: Context, options: ImportAptlyOptions = {}
     ),
   }));
 
-  const publishes = inst.publishes.filter((p) => {
-    if (p.unsupported !== undefined) warnings.push(`publish ${p.prefix || '.'}/${p.dist} is not imported: ${p.unsupported}`);
-    return p.unsupported === undefined;
-  });
   // The signing key is opened before anything is stored: no import that cannot publish.
   if (publishes.length > 0) await (await import('../keys/open-signer.js')).openSigner(ctx.dataDir, options.passphrase !== undefined ? { passphrase: options.passphrase } : {});
 
@@ -135,7 +151,7 @@ export async function importAptly(ctx: Context, options: ImportAptlyOptions = {}
     for (const m of mirrors) if ((await tx.getMirror(m.name)) !== undefined) throw exists('MIRROR', m.name);
     for (const { r } of repos) if ((await tx.getRepo(r.name)) !== undefined) throw exists('REPO', r.name);
     for (const { s } of snapshots) if ((await tx.getSnapshot(s.name)) !== undefined) throw exists('SNAPSHOT', s.name);
-    for (const p of publishes) {
+    for (const { p } of publishes) {
       if ((await tx.getPublish(p.prefix, p.dist)) !== undefined) {
         throw new DebstashError('DEBSTASH_E_PUBLISH_EXISTS', `aptly's publish ${p.prefix || '.'}/${p.dist} cannot be imported: debstash publishes ${p.prefix || '/'} ${p.dist} already (nothing was imported)`, { prefix: p.prefix, dist: p.dist });
       }
@@ -147,17 +163,17 @@ export async function importAptly(ctx: Context, options: ImportAptlyOptions = {}
     }
     for (const { s, packages } of snapshots) {
       const origins: SnapshotOrigin[] = s.sources.map((o) => ({ kind: o.kind, name: o.name }));
-      await tx.createSnapshot(s.name, `imported from aptly: ${s.description}`, origins, packages, s.createdAt || now);
+      await tx.createSnapshot(s.name, `imported from aptly: ${s.description}`, origins, packages, s.createdAt ? new Date(s.createdAt).toISOString() : now);
     }
   });
 
   const published: PublishRecord[] = [];
-  for (const p of publishes) {
+  for (const { p, source, component } of publishes) {
     published.push(
-      await publish(ctx, p.source, {
+      await publish(ctx, source, {
         dist: p.dist,
         prefix: p.prefix,
-        component: p.component,
+        ...(component !== undefined ? { component } : {}),
         ...(p.architectures.length > 0 ? { architectures: p.architectures } : {}),
         ...(p.origin ? { origin: p.origin } : {}),
         ...(p.label ? { label: p.label } : {}),

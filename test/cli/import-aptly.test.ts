@@ -108,6 +108,8 @@ describe('debstash import aptly', { skip: hasAptly() ? false : 'aptly is not ins
     await aptly('snapshot', 'merge', 'both', 'up1', 'loc1');
     await aptly('publish', 'snapshot', '-skip-signing', '-distribution=testing', 'both');
     await aptly('publish', 'repo', '-skip-signing', '-distribution=local', 'loc', 'lp');
+    // Several components from several snapshots: one debstash snapshot keeps them apart.
+    await aptly('publish', 'snapshot', '-skip-signing', '-distribution=multi', '-component=main,extra', 'up1', 'loc1', 'mc');
   });
   after(async () => {
     await fx.close();
@@ -120,11 +122,11 @@ describe('debstash import aptly', { skip: hasAptly() ? false : 'aptly is not ins
     const doc = JSON.parse(imported.text.slice(imported.text.indexOf('{'))) as { mirrors: string[]; repos: string[]; snapshots: string[]; publishes: unknown[]; files: { linked: number; copied: number; present: number } };
     assert.deepEqual(doc.mirrors, ['up']);
     assert.deepEqual(doc.repos, ['loc']);
-    assert.deepEqual([...doc.snapshots].sort(), ['both', 'loc1', 'up1']);
-    assert.equal(doc.publishes.length, 2);
+    assert.deepEqual([...doc.snapshots].sort(), ['aptly-publish-mc-multi', 'both', 'loc1', 'up1']);
+    assert.equal(doc.publishes.length, 3);
 
     // The same packages, versions, architectures and bytes in every index of each publish.
-    for (const [prefix, dist] of [['', 'testing'], ['lp', 'local']] as const) {
+    for (const [prefix, dist] of [['', 'testing'], ['lp', 'local'], ['mc', 'multi']] as const) {
       const theirs = await publishedSet(join(src.root, 'aptly', 'public', prefix), dist);
       const ours = await publishedSet(join(data, 'public', prefix), dist);
       assert.ok(theirs.size > 0);
@@ -150,6 +152,7 @@ describe('debstash import aptly', { skip: hasAptly() ? false : 'aptly is not ins
     const yamlText = await readFile(yaml, 'utf8');
     assert.match(yamlText, /filter: app \| i386-app/);
     assert.match(yamlText, /- mirror: up\n\s+- repo: loc/);
+    assert.match(yamlText, /# publish mc\/multi is not here: it publishes 2 sources in components main, extra/);
 
     const ctx = await openEmbeddedContext(data);
     const server = await startServer(ctx, { host: '127.0.0.1', port: 0 });
