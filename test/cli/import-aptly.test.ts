@@ -71,7 +71,7 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-describe('debstash import aptly', { skip: hasAptly() ? false : 'aptly is not installed' }, () => {
+describe('debstash import aptly', { skip: hasAptly() ? false : 'aptly is not installed', concurrency: 2 }, () => {
   let fx: MirrorFixture;
   let dir: string;
   let gnupg: string;
