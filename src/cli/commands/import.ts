@@ -43,6 +43,10 @@ export function importCommand(): Command {
     .option('--passphrase-file <file>', 'file holding the passphrase of the signing key, for the publishes')
     .action(async (o: AptlyFlags & { config?: string }, sub: Command) => {
       const opts = globalOptions(sub);
+      // It reads aptly and links files on this machine: a server elsewhere could do neither.
+      if (sub.optsWithGlobals<{ server?: string }>().server !== undefined) {
+        throw new DebstashError('DEBSTASH_E_USAGE', 'import aptly runs on the data dir of this machine, where aptly is; drop --server (a running server sees what it imports)', {});
+      }
       const aptlyConfig = sub.opts<{ config?: string }>().config ?? configAfterCommand(sub);
       const yamlPath = o.yaml ?? 'debstash.yaml';
       if (existsSync(yamlPath)) throw new DebstashError('DEBSTASH_E_USAGE', `${yamlPath} exists already: give another file with --yaml (nothing was imported)`, { path: yamlPath });
