@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   apply: async () => (await import('./commands/apply.js')).applyCommand(),
   up: async () => (await import('./commands/up.js')).upCommand(),
   db: async () => (await import('./commands/db.js')).dbCommand(),
+  import: async () => (await import('./commands/import.js')).importCommand(),
 };
 
 /** Global options that take a value, so the word after them is not the command name. */

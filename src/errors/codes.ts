@@ -508,6 +508,32 @@ export const ERROR_CODES = {
     hint: 'An object in S3 does not hold what its key (a SHA-256) says, or the endpoint acknowledged other bytes than were sent: run "debstash db check --deep", delete the damaged object and run the mirror update or upload again.',
   },
   // -- S3 storage (issue 13) codes go above this line --
+  DEBSTASH_E_APTLY_NOT_INSTALLED: {
+    exit: 1,
+    status: 500,
+    hint: 'import aptly reads the installation through aptly itself: install aptly (1.5 or later, for its -json output) on this machine, or run the import where aptly is.',
+  },
+  DEBSTASH_E_APTLY_CONFIG: {
+    exit: 2,
+    status: 400,
+    hint: 'Give the aptly.conf of the installation with --config FILE (a readable JSON file; aptly itself looks at ~/.aptly.conf and /etc/aptly.conf).',
+  },
+  DEBSTASH_E_APTLY_READ: {
+    exit: 1,
+    status: 500,
+    hint: "An aptly command failed or printed what debstash does not understand: run the command shown by hand with the same -config to see why (a locked database: stop the aptly that holds it).",
+  },
+  DEBSTASH_E_APTLY_POOL_MISSING: {
+    exit: 1,
+    status: 409,
+    hint: "aptly's database names a package file its pool does not have: repair aptly first (aptly db recover, or drop and re-add the package), then import again; nothing was imported.",
+  },
+  DEBSTASH_E_APTLY_POOL_CORRUPT: {
+    exit: 1,
+    status: 409,
+    hint: "A file of aptly's pool does not have the SHA-256 aptly recorded for it: it is damaged; restore it (aptly mirror update -force, or re-add the package) and import again; nothing was imported.",
+  },
+  // -- aptly import (issue 16 section 4) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

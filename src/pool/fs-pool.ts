@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
@@ -88,6 +88,40 @@ export class FsPool implements Pool {
     const tmp = join(this.#tmp, `${expected.sha256}.${randomBytes(6).toString('hex')}`);
     const size = await putVerified(body, expected, tmp, (verified) => this.#moveIntoPlace(verified, this.#path(expected.sha256)), signal);
     return { sha256: expected.sha256, size };
+  }
+
+  /**
+   * Hard-links `path` to a temp name in the pool, hashes what the link shows (the same inode,
+   * so what is checked is what is kept) and renames it into place; across filesystems
+   * (EXDEV) or where links are refused, copies it through `put`.
+   */
+  async putFile(path: string, expected: PoolExpectation, signal?: AbortSignal): Promise<PoolEntry & { linked: boolean }> {
+    checkSha256(expected.sha256);
+    if ((await this.stat(expected.sha256)) !== undefined) return { ...(await this.put(Readable.from([]), expected, signal)), linked: false };
+    const tmp = join(this.#tmp, `${expected.sha256}.${randomBytes(6).toString('hex')}`);
+    try {
+      await link(path, tmp);
+    } catch (err) {
+      if (isErrno(err, 'EXDEV') || isErrno(err, 'EPERM') || isErrno(err, 'EMLINK')) return { ...(await this.put(createReadStream(path), expected, signal)), linked: false };
+      throw writeError(err, tmp);
+    }
+    try {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(tmp) as AsyncIterable<Buffer>) {
+        signal?.throwIfAborted();
+        size += chunk.byteLength;
+        hash.update(chunk);
+      }
+      const actual = hash.digest('hex');
+      if (expected.size !== undefined && size !== expected.size) throw contentMismatch(expected, `${size} bytes instead of ${expected.size}`);
+      if (actual !== expected.sha256) throw contentMismatch(expected, `SHA-256 ${actual}`);
+      this.#moveIntoPlace(tmp, this.#path(expected.sha256));
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw writeError(err, tmp);
+    }
+    return { sha256: expected.sha256, size: expected.size ?? (await stat(this.#path(expected.sha256))).size, linked: true };
   }
 
   /**

@@ -49,6 +49,13 @@ export interface Pool {
    * putBlobs in put-blobs.ts).
    */
   putMany?(blobs: readonly PoolBlob[], signal?: AbortSignal): Promise<PoolEntry[]>;
+  /**
+   * Stores the local file at `path` as `put` would (same checks, never a partial or wrong
+   * file), by hard link where the pool is on the same filesystem, so importing a large pool
+   * costs no copy. Optional: callers fall back to `put` of the file's bytes (see putLocalFile
+   * in put-local-file.ts).
+   */
+  putFile?(path: string, expected: PoolExpectation, signal?: AbortSignal): Promise<PoolEntry & { readonly linked: boolean }>;
   /** Reads a stored file; `start`/`end` (inclusive) select a byte range. */
   open(sha256: string, range?: { readonly start: number; readonly end: number }): Promise<Readable>;
   delete(sha256: string): Promise<void>;
