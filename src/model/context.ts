@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { FsPool } from '../pool/fs-pool.js';
 import type { Pool } from '../pool/pool.js';
+import { importLegacyKeys } from '../keys/legacy-keys.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { StoreLocks } from './store-locks.js';
@@ -31,6 +32,13 @@ export async function openEmbeddedContext(dataDir: string, database?: string): P
     throw new DebstashError('DEBSTASH_E_DATA_DIR', `data dir ${dataDir} cannot be used as a directory (${code})`, { path: dataDir, reason: code }, { cause: err });
   });
   const store = await openStore({ dataDir, database });
+  try {
+    // Keys made before they lived in the store: copied in once, so an old data dir keeps signing.
+    await importLegacyKeys(store, dataDir);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const pool = await FsPool.open(join(dataDir, 'pool'));
   return { dataDir, store, locks: new StoreLocks(store), pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };
 }
