@@ -53,6 +53,15 @@ type Db = Database.Database;
 
 const OWNER_ONLY = 0o600;
 
+/** Closes the file to others; a file another user owns (shared through its group) is left as it is. */
+function narrowMode(file: string): void {
+  try {
+    chmodSync(file, OWNER_ONLY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
+}
+
 const sqliteCode = (err: unknown): string | undefined =>
   err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_') ? err.code : undefined;
 
@@ -598,7 +607,7 @@ export class SqliteStore extends ForwardingReader implements Store {
       // The file holds the signing keys: owner-only, as DATA_DIR/keys/ was (created so, never a
       // moment readable by others; SQLite gives its -wal and -shm files the database's mode).
       closeSync(openSync(file, 'a', OWNER_ONLY));
-      chmodSync(file, OWNER_ONLY);
+      narrowMode(file);
       const writeDb = new Database(file);
       // First: switching to WAL and migrating take the write lock another process may hold.
       writeDb.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
