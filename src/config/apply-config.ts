@@ -46,12 +46,12 @@ async function makeSnapshot(ctx: Context, step: PlanStep & { action: 'snapshot' 
 
 async function ensureKey(ctx: Context, config: DebstashConfig, step: PlanStep, passphrase: string | undefined): Promise<void> {
   if (step.action === 'generate-key') {
-    await generateKey(ctx.dataDir, { algorithm: step.algorithm, ...(config.keys.name ? { name: config.keys.name } : {}), ...(config.keys.email ? { email: config.keys.email } : {}), ...(passphrase ? { passphrase } : {}) });
+    await generateKey(ctx.store, { algorithm: step.algorithm, ...(config.keys.name ? { name: config.keys.name } : {}), ...(config.keys.email ? { email: config.keys.email } : {}), ...(passphrase ? { passphrase } : {}) });
   } else if (step.action === 'import-key') {
     const bytes = await readFile(step.file).catch((err: unknown) => {
       throw keyError('DEBSTASH_E_KEY_INVALID', `keys.import: cannot read ${step.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { path: step.file }, err);
     });
-    await importKey(ctx.dataDir, bytes, passphrase ? { passphrase } : {});
+    await importKey(ctx.store, bytes, passphrase ? { passphrase } : {});
   }
 }
 

@@ -30,7 +30,7 @@ export type PendingChange = 'changed' | 'unknown';
 export const ownedBy = (label: string, description: string): boolean => description.startsWith(`for publish ${label}: `);
 
 export async function planKeys(ctx: Context, config: DebstashConfig): Promise<PlanStep[]> {
-  if ((await storedFingerprints(ctx.dataDir)).length > 0) return [];
+  if ((await storedFingerprints(ctx.store)).length > 0) return [];
   return [config.keys.import !== undefined ? { action: 'import-key', file: config.keys.import } : { action: 'generate-key', algorithm: config.keys.generate ?? 'ed25519' }];
 }
 

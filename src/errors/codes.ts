@@ -185,7 +185,7 @@ export const ERROR_CODES = {
   DEBSTASH_E_KEY_STORE: {
     exit: 1,
     status: 500,
-    hint: "Check that the data dir's keys/ directory is readable and writable by the user debstash runs as and not full; do not edit its files by hand.",
+    hint: 'A key in the store, or a file of DATA_DIR/keys/ being imported into it, is unreadable or damaged; move a damaged file out of DATA_DIR/keys/ and import the key again with "debstash key import".',
   },
   DEBSTASH_E_PUBLISH_NAME_INVALID: {
     exit: 2,

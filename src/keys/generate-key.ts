@@ -1,5 +1,6 @@
 import { encryptKey, enums, generateKey as generateOpenPgpKey, type PartialConfig } from 'openpgp';
 import { DebstashError } from '../errors/debstash-error.js';
+import type { Store } from '../store/store.js';
 import type { KeyInfo } from './key-info.js';
 import { checkSigningKey } from './key-policy.js';
 import { storeKey } from './key-store.js';
@@ -39,9 +40,9 @@ function usage(message: string, details: Record<string, string> = {}): DebstashE
 
 /**
  * Makes a signing key (a primary key that signs, no subkeys, no expiry) and adds it to the
- * data dir's key store; the first key becomes the default.
+ * key store; the first key becomes the default.
  */
-export async function generateKey(dataDir: string, options: GenerateKeyOptions = {}): Promise<KeyInfo> {
+export async function generateKey(store: Store, options: GenerateKeyOptions = {}): Promise<KeyInfo> {
   const name = options.name ?? DEFAULT_KEY_NAME;
   const algorithm = options.algorithm ?? 'ed25519';
   if (name.trim() === '' || /[<>\p{Cc}]/u.test(name)) throw usage(`invalid key name ${JSON.stringify(name)}: no "<", ">" or control characters`, { name });
@@ -63,5 +64,5 @@ export async function generateKey(dataDir: string, options: GenerateKeyOptions =
   await checkSigningKey(privateKey);
   await probeSigning(privateKey);
   const stored = options.passphrase === undefined ? privateKey : await encryptKey({ privateKey, passphrase: options.passphrase, config: KEY_CONFIG });
-  return storeKey(dataDir, stored);
+  return storeKey(store, stored);
 }

@@ -1,4 +1,5 @@
 import { encryptKey, readPrivateKeys, type PrivateKey } from 'openpgp';
+import type { Store } from '../store/store.js';
 import { KEY_CONFIG } from './generate-key.js';
 import type { KeyInfo } from './key-info.js';
 import { checkSigningKey, needsPassphrase } from './key-policy.js';
@@ -59,16 +60,16 @@ async function parseSecretKey(input: Uint8Array | string): Promise<PrivateKey> {
 
 /**
  * Adds an existing secret key (armored or binary, as `gpg --export-secret-keys` writes it) to the
- * data dir's key store, if apt would accept its signatures. A protected key needs its
+ * key store, if apt would accept its signatures. A protected key needs its
  * passphrase (checked here, and the key is stored still protected by it); an unprotected one is
  * stored protected by `passphrase` when one is given. Nothing is written unless every check
  * passes: DEBSTASH_E_KEY_INVALID (not a usable secret key), DEBSTASH_E_KEY_REFUSED (a key apt
  * would refuse), DEBSTASH_E_KEY_PASSPHRASE, DEBSTASH_E_KEY_EXISTS.
  */
-export async function importKey(dataDir: string, input: Uint8Array | string, options: ImportKeyOptions = {}): Promise<KeyInfo> {
+export async function importKey(store: Store, input: Uint8Array | string, options: ImportKeyOptions = {}): Promise<KeyInfo> {
   const key = await parseSecretKey(input);
   const fingerprint = key.getFingerprint().toUpperCase();
-  if ((await storedFingerprints(dataDir)).includes(fingerprint)) {
+  if ((await storedFingerprints(store)).includes(fingerprint)) {
     throw keyError('DEBSTASH_E_KEY_EXISTS', `key ${fingerprint} is already in the key store`, { fingerprint });
   }
   await checkSigningKey(key, options.now);
@@ -76,5 +77,5 @@ export async function importKey(dataDir: string, input: Uint8Array | string, opt
   await probeSigning(unlocked, options.now);
   const protect = !needsPassphrase(key) && options.passphrase !== undefined && options.passphrase !== '';
   const stored = protect ? await encryptKey({ privateKey: unlocked, passphrase: options.passphrase, config: KEY_CONFIG }) : key;
-  return storeKey(dataDir, stored);
+  return storeKey(store, stored);
 }

@@ -24,7 +24,7 @@ export async function clientConfig(ctx: Context, dist: string, options: ClientCo
   if (options.keyPath !== undefined) {
     signedBy = ` ${options.keyPath}`;
   } else {
-    const { armored } = await exportPublicKey(ctx.dataDir, p.keyFingerprint);
+    const { armored } = await exportPublicKey(ctx.store, p.keyFingerprint);
     // deb822 folds the key: every line indented, empty lines written as " .".
     signedBy = `\n${armored
       .trim()

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openPool } from '../pool/open-pool.js';
 import type { Pool } from '../pool/pool.js';
+import { importLegacyKeys } from '../keys/legacy-keys.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { StoreLocks } from './store-locks.js';
@@ -37,6 +38,14 @@ export async function openEmbeddedContext(dataDir: string, database?: string, op
     pool.close?.();
     throw err;
   });
+  try {
+    // Keys made before they lived in the store: copied in once, so an old data dir keeps signing.
+    await importLegacyKeys(store, dataDir);
+  } catch (err) {
+    await store.close();
+    pool.close?.();
+    throw err;
+  }
   return { dataDir, store, locks: new StoreLocks(store), pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };
 }
 

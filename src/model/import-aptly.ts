@@ -116,7 +116,7 @@ export async function importAptly(ctx: Context, options: ImportAptlyOptions = {}
   }));
 
   // The signing key is opened before anything is stored: no import that cannot publish.
-  if (publishes.length > 0) await (await import('../keys/open-signer.js')).openSigner(ctx.dataDir, options.passphrase !== undefined ? { passphrase: options.passphrase } : {});
+  if (publishes.length > 0) await (await import('../keys/open-signer.js')).openSigner(ctx.store, options.passphrase !== undefined ? { passphrase: options.passphrase } : {});
 
   // Every file is in debstash's pool, verified, before any record names it.
   const files = new Map<string, { path: string; size: number; name: string }>();

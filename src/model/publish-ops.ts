@@ -77,7 +77,7 @@ async function write(
 ): Promise<PublishRecord> {
   const packages = await sourcePackages(ctx, record.source);
   // The key is unlocked and checked before anything is written.
-  const signer = await openSigner(ctx.dataDir, { fingerprint: record.keyFingerprint, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+  const signer = await openSigner(ctx.store, { fingerprint: record.keyFingerprint, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
   const result = await publishTree({
     root: ctx.publicDir,
     prefix: record.prefix,
@@ -129,7 +129,7 @@ export async function publish(ctx: Context, source: PublishRecord['source'], opt
   return withPublishLocks(ctx, prefix, options.dist, source, options.signal, async () => {
     if ((await ctx.store.getPublish(prefix, options.dist)) !== undefined) throw publishExists(prefix, options.dist);
     const packages = await sourcePackages(ctx, source);
-    const signer = await openSigner(ctx.dataDir, { ...(options.keyFingerprint ? { fingerprint: options.keyFingerprint } : {}), ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+    const signer = await openSigner(ctx.store, { ...(options.keyFingerprint ? { fingerprint: options.keyFingerprint } : {}), ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
     const meta: PublishMeta = {
       origin: options.origin ?? 'debstash',
       label: options.label ?? (prefix ? `${prefix} ${options.dist}` : options.dist),

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { forEachSliced } from '../concurrency/for-each-sliced.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { checkedBlobs, putVerified, writeError } from '../files/put-verified.js';
+import { checkedBlobs, ContentCheck, putVerified, writeError } from '../files/put-verified.js';
 import { checkSha256, SHA256_HEX, sha256Of } from '../files/sha256.js';
 import type { Pool, PoolBlob, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
 import { syncFilesystem } from './sync-filesystem.js';
@@ -106,16 +106,12 @@ export class FsPool implements Pool {
       throw writeError(err, tmp);
     }
     try {
-      const hash = createHash('sha256');
-      let size = 0;
+      const check = new ContentCheck(expected);
       for await (const chunk of createReadStream(tmp) as AsyncIterable<Buffer>) {
         signal?.throwIfAborted();
-        size += chunk.byteLength;
-        hash.update(chunk);
+        check.update(chunk);
       }
-      const actual = hash.digest('hex');
-      if (expected.size !== undefined && size !== expected.size) throw contentMismatch(expected, `${size} bytes instead of ${expected.size}`);
-      if (actual !== expected.sha256) throw contentMismatch(expected, `SHA-256 ${actual}`);
+      check.finish();
       this.#moveIntoPlace(tmp, this.#path(expected.sha256));
     } catch (err) {
       rmSync(tmp, { force: true });

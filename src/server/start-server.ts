@@ -150,7 +150,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     }
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);
     else if (path === '/key.asc') {
-      const key = await exportPublicKey(ctx.dataDir).catch(() => undefined);
+      const key = await exportPublicKey(ctx.store).catch(() => undefined);
       if (key) text(res, ex, 200, key.armored, 'application/pgp-keys');
       else text(res, ex, 404, 'no signing key yet\n');
     } else await clientSources(req, res, path, ex);

@@ -12,6 +12,8 @@ export interface CopyResult {
   readonly snapshots: number;
   readonly publishes: number;
   readonly tokens: number;
+  /** Signing keys. */
+  readonly keys: number;
   readonly poolViewFiles: number;
   /** SHA-256 of the contents both stores hold (see contentsDigest). */
   readonly digest: string;
@@ -26,7 +28,7 @@ const digestOf = (packages: readonly PackageEntry[]): string => {
 /**
  * One SHA-256 over everything a store holds that `db migrate` copies: every mirror, repo,
  * snapshot (their records and the identity, component and stanza of every package), publish,
- * token and published pool path. Two stores with one digest hold the same contents. Locks and
+ * token, signing key (and the default) and published pool path. Two stores with one digest hold the same contents. Locks and
  * tasks belong to running processes and are not part of it.
  */
 export async function contentsDigest(store: StoreReader): Promise<{ digest: string; empty: boolean; counts: Omit<CopyResult, 'copied' | 'digest'> }> {
@@ -48,8 +50,10 @@ export async function contentsDigest(store: StoreReader): Promise<{ digest: stri
   }
   const tokens = await store.listTokens();
   put(tokens);
-  const counts = { mirrors: mirrors.length, repos: repos.length, snapshots: snapshots.length, publishes: publishes.length, tokens: tokens.length, poolViewFiles };
-  return { digest: h.digest('hex'), empty: mirrors.length + repos.length + snapshots.length + publishes.length + tokens.length === 0, counts };
+  const keys = await store.listSigningKeys();
+  put([keys, (await store.defaultSigningKey()) ?? null]);
+  const counts = { mirrors: mirrors.length, repos: repos.length, snapshots: snapshots.length, publishes: publishes.length, tokens: tokens.length, keys: keys.length, poolViewFiles };
+  return { digest: h.digest('hex'), empty: mirrors.length + repos.length + snapshots.length + publishes.length + tokens.length + keys.length === 0, counts };
 }
 
 /**
@@ -85,6 +89,9 @@ export async function copyStore(source: Store, target: Store): Promise<CopyResul
     for (const p of publishes) await tx.savePublish(p);
     for (const prefix of new Set(publishes.map((p) => p.prefix))) await tx.putPoolView(prefix, await source.poolView(prefix));
     for (const t of await source.listTokens()) await tx.createToken(t);
+    for (const k of await source.listSigningKeys()) await tx.addSigningKey(k);
+    const defaultKey = await source.defaultSigningKey();
+    if (defaultKey !== undefined) await tx.setDefaultSigningKey(defaultKey);
     const done = await contentsDigest(tx);
     if (done.digest !== want.digest) {
       throw new DebstashError('DEBSTASH_E_STORE', `the copy in ${target.location} does not match the source (digest ${done.digest} against ${want.digest}); nothing was committed`, {

@@ -9,6 +9,7 @@ import type {
 } from './records.js';
 import type { TaskRecord } from './coordination-records.js';
 import type { PoolViewFile, StoreReader } from './store.js';
+import type { SigningKeyRecord } from './signing-key-record.js';
 import type { TokenRecord } from './token-record.js';
 
 /**
@@ -75,6 +76,15 @@ export abstract class ForwardingReader implements StoreReader {
   }
   listTokens(): Promise<TokenRecord[]> {
     return this.reader.listTokens();
+  }
+  listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.reader.listSigningKeys();
+  }
+  getSigningKey(fingerprint: string): Promise<SigningKeyRecord | undefined> {
+    return this.reader.getSigningKey(fingerprint);
+  }
+  defaultSigningKey(): Promise<string | undefined> {
+    return this.reader.defaultSigningKey();
   }
   poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined> {
     return this.reader.poolViewFile(prefix, path);

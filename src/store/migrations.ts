@@ -139,6 +139,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX packages_listing ON packages (id, kind, name, version, architecture);
   `,
+  // 7 (issue 13): signing keys in the store, not in DATA_DIR/keys/, so replicas that share no
+  // disk sign with one key. The secret is the armored key as handed in (encrypted when it has
+  // a passphrase). Settings hold single values such as the default key's fingerprint.
+  `
+  CREATE TABLE keys (
+    fingerprint TEXT PRIMARY KEY,
+    secret_armored TEXT NOT NULL,
+    public_armored TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];
 
 export type SqlDialect = 'sqlite' | 'postgres';

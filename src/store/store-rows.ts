@@ -5,6 +5,7 @@
 import { compareVersions } from '../deb/version.js';
 import type { MirrorConfig, MirrorRecord, MirrorSyncState, PackageEntry, PackageFile, PackageKind } from './records.js';
 import type { LockRecord, StoreOwner, TaskRecord, TaskState } from './coordination-records.js';
+import type { SigningKeyRecord } from './signing-key-record.js';
 export interface MirrorRow {
   id: number;
   name: string;
@@ -191,3 +192,27 @@ export function mergePackageRows(rows: readonly RawPackageRow[], fileRows: reado
   }
   return entries;
 }
+
+export interface KeyRow {
+  fingerprint: string;
+  secret_armored: string;
+  public_armored: string;
+  algorithm: string;
+  user_id: string;
+  created_at: string;
+}
+
+export const KEY_COLUMNS = 'fingerprint, secret_armored, public_armored, algorithm, user_id, created_at';
+/** The settings row that names the default signing key. */
+export const DEFAULT_KEY_SETTING = 'default_key';
+
+export const toSigningKey = (r: KeyRow): SigningKeyRecord => ({
+  fingerprint: r.fingerprint,
+  secretArmored: r.secret_armored,
+  publicArmored: r.public_armored,
+  algorithm: r.algorithm,
+  userId: r.user_id,
+  createdAt: r.created_at,
+});
+
+export const keyColumns = (k: SigningKeyRecord): string[] => [k.fingerprint, k.secretArmored, k.publicArmored, k.algorithm, k.userId, k.createdAt];

@@ -12,6 +12,7 @@ import type {
   UnresolvedDependency,
 } from './records.js';
 import type { LockAttempt, LockRecord, StoreOwner, TaskRecord } from './coordination-records.js';
+import type { SigningKeyRecord } from './signing-key-record.js';
 import type { TokenRecord } from './token-record.js';
 
 /**
@@ -67,6 +68,11 @@ export interface StoreReader {
   listPublishes(): Promise<PublishRecord[]>;
   /** Every API token (hashes only), by name. */
   listTokens(): Promise<TokenRecord[]>;
+  /** Every signing key, by fingerprint. */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  getSigningKey(fingerprint: string): Promise<SigningKeyRecord | undefined>;
+  /** The fingerprint recorded as the default key, if any. */
+  defaultSigningKey(): Promise<string | undefined>;
   /** The file published at `path` (`pool/...`) under `prefix`: one lookup by key. */
   poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined>;
   /** Every file of the published pool of `prefix`, sorted by path. */
@@ -107,6 +113,10 @@ export interface StoreWriter extends StoreReader {
   createToken(record: TokenRecord): Promise<void>;
   /** Deletes the token: requests with its secret fail from now on. */
   revokeToken(name: string): Promise<void>;
+  /** Adds the key; false (and the stored one left as it was) when the store has it already. */
+  addSigningKey(record: SigningKeyRecord): Promise<boolean>;
+  /** Records `fingerprint` as the default key (the caller checked the key is there). */
+  setDefaultSigningKey(fingerprint: string): Promise<void>;
   /** Publishes these files in the pool of `prefix` (a path already there gets the new file). */
   putPoolView(prefix: string, files: readonly PoolViewFile[]): Promise<PoolViewChange>;
   /** Unpublishes these paths of `prefix` (absent ones are fine), or every path; returns how many went. */

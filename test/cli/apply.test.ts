@@ -82,7 +82,7 @@ test('apply --plan on an empty data dir prints the golden plan and changes nothi
   const ctx = await openEmbeddedContext(data);
   try {
     assert.deepEqual(await ctx.store.listMirrors(), []);
-    assert.deepEqual(await storedFingerprints(data), [], 'no key made by a plan');
+    assert.deepEqual(await storedFingerprints(ctx.store), [], 'no key made by a plan');
   } finally {
     await closeContext(ctx);
   }
@@ -261,7 +261,7 @@ test('keys: import a key once (its fingerprint signs the publish); a passphrase 
   const withPass = await loadConfig(await f.writeConfig(`keys:\n  passphrase_env: TEST_PASS\n${f.configText()}`));
   await assert.rejects(applyConfig(protectedCtx, withPass, { client: f.client, env: {} }), isCode('DEBSTASH_E_KEY_PASSPHRASE', /keys\.passphrase_env: environment variable TEST_PASS is not set/));
   await applyConfig(protectedCtx, withPass, { client: f.client, env: { TEST_PASS: 'correct horse battery' } });
-  await assert.rejects(openSigner(protectedCtx.dataDir), isCode('DEBSTASH_E_KEY_PASSPHRASE'), 'the generated key is stored protected');
+  await assert.rejects(openSigner(protectedCtx.store), isCode('DEBSTASH_E_KEY_PASSPHRASE'), 'the generated key is stored protected');
 });
 
 test('a publish from a mirror and a repo merges both; a package added to the repo makes the next apply snapshot and switch', async () => {

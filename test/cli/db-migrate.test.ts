@@ -53,12 +53,12 @@ describe('db migrate --to postgres://', { skip: postgresMissing() }, () => {
     const url = await pg.createDatabase('migrate_target');
 
     const first = await ok(cli(data, {}, 'db', 'migrate', '--to', url));
-    assert.match(first, /^copied 0 mirrors, 1 repo, 1 snapshot, 1 publish, 1 token into postgres:\/\/debstash:\*\*\*@/);
+    assert.match(first, /^copied 0 mirrors, 1 repo, 1 snapshot, 1 publish, 1 token, 1 signing key into postgres:\/\/debstash:\*\*\*@/);
     assert.ok(!first.includes(pg.password));
     assert.match(await ok(cli(data, {}, 'db', 'migrate', '--to', url)), /holds this store already .*nothing to do/);
 
     // The same answers from either store, in the same (dpkg) order.
-    for (const args of [['snapshot', 'show', 's', '--json'], ['repo', 'show', 'r', '--json'], ['publish', 'list'], ['token', 'list']]) {
+    for (const args of [['snapshot', 'show', 's', '--json'], ['repo', 'show', 'r', '--json'], ['publish', 'list'], ['token', 'list'], ['key', 'list']]) {
       assert.equal(await ok(cli(data, { DEBSTASH_DATABASE_URL: url }, ...args)), await ok(cli(data, {}, ...args)), args.join(' '));
     }
 

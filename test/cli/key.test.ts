@@ -9,7 +9,7 @@ import type { KeyInfo } from '../../src/keys/key-info.js';
 import { openSigner } from '../../src/keys/open-signer.js';
 import { GpgHome, gpgv } from '../helpers/gpg-home.js';
 import { projectRoot } from '../helpers/project-root.js';
-import { tempDir, writeKeyring } from '../keys/key-fixtures.js';
+import { tempDir, writeKeyring, keyStore } from '../keys/key-fixtures.js';
 
 const bin = join(projectRoot, 'bin/debstash.js');
 
@@ -94,7 +94,7 @@ describe('debstash key (CLI)', () => {
 
     // What a client does with the exported key: gpgv (as apt runs it) accepts what the store signs.
     const keyring = await writeKeyring(exported.stdout, join(tmp.dir, 'exported.gpg'));
-    const signer = await openSigner(dataDir);
+    const signer = await openSigner(await keyStore(dataDir));
     await writeFile(join(tmp.dir, 'InRelease'), await signer.clearsign('Origin: cli\n'));
     assert.ok((await gpgv(keyring, join(tmp.dir, 'InRelease'))).ok);
 
@@ -140,7 +140,7 @@ describe('debstash key (CLI)', () => {
     assertKeyError(await cli(dataDir, ['--json', 'key', 'export']), 'DEBSTASH_E_KEY_NOT_FOUND', /no signing key/);
     const human = await cli(dataDir, ['key', 'export', '0123456789ABCDEF']);
     assert.notEqual(human.status, 0);
-    assert.match(human.stderr, /^debstash: DEBSTASH_E_\w+: no key 0123456789ABCDEF in .*keys/);
+    assert.match(human.stderr, /^debstash: DEBSTASH_E_\w+: no key 0123456789ABCDEF in the key store/);
     assert.equal(human.stdout, '');
     assert.match((await cli(dataDir, ['key', 'list'])).stdout, /no signing keys; make one with "debstash key generate"/);
     assertKeyError(await cli(dataDir, ['--json', 'key', 'import', join(tmp.dir, 'absent.key')]), 'DEBSTASH_E_KEY_INVALID', /cannot read the key file .*ENOENT/);

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateKey as generateOpenPgpKey } from 'openpgp';
 import { importKey } from '../../src/keys/import-key.js';
-import { keysDir, listKeys } from '../../src/keys/key-store.js';
+import { listKeys } from '../../src/keys/key-store.js';
 import { openSigner } from '../../src/keys/open-signer.js';
 import { GpgHome } from '../helpers/gpg-home.js';
-import { assertVerifiesEverywhere, isKeyCode, tempDir } from './key-fixtures.js';
+import { assertVerifiesEverywhere, isKeyCode, tempDir, keyStore } from './key-fixtures.js';
 
 const TEXT = 'Origin: imported\nLabel: imported\nSHA256:\n 00 1 main/Packages\n';
 
-/** Nothing at all was written: no key dir, or an empty one. */
+/** Nothing at all was written: no key in the store, no default. */
 async function assertNothingWritten(dataDir: string): Promise<void> {
-  const names = await readdir(keysDir(dataDir)).catch(() => []);
-  assert.deepEqual(names, []);
+  const store = await keyStore(dataDir);
+  assert.deepEqual(await store.listSigningKeys(), []);
+  assert.equal(await store.defaultSigningKey(), undefined);
 }
 
 async function fingerprintOf(home: GpgHome, uid: string): Promise<string> {
@@ -41,13 +41,13 @@ describe('importKey', () => {
   test('a gpg Ed25519 secret key (binary export) signs what gpgv, sqv and verify-release accept', async () => {
     const fpr = await home.generateKey('Ed Gpg <ed@example.org>', 'ed25519');
     const dir = dataDir();
-    const info = await importKey(dir, await home.exportSecretKey(fpr));
+    const info = await importKey(await keyStore(dir), await home.exportSecretKey(fpr));
     assert.equal(info.fingerprint, fpr);
     assert.equal(info.algorithm, 'ed25519');
     assert.deepEqual(info.userIds, ['Ed Gpg <ed@example.org>']);
     assert.equal(info.default, true);
     assert.equal(info.passphrase, false);
-    const signer = await openSigner(dir);
+    const signer = await openSigner(await keyStore(dir));
     assert.equal(signer.fingerprint, fpr);
     await assertVerifiesEverywhere(signer, TEXT, tmp.dir);
   });
@@ -59,9 +59,9 @@ describe('importKey', () => {
     const armored = (await home.gpg(['--armor', '--export-secret-keys', fpr])).toString('utf8');
     const dir = dataDir();
     // Text before the armored block (a note, a mail) is skipped, as gpg does.
-    const info = await importKey(dir, `Here is the repository key:\n\n${armored}`);
+    const info = await importKey(await keyStore(dir), `Here is the repository key:\n\n${armored}`);
     assert.equal(info.algorithm, 'rsa4096');
-    await assertVerifiesEverywhere(await openSigner(dir, { fingerprint: fpr }), TEXT, tmp.dir);
+    await assertVerifiesEverywhere(await openSigner(await keyStore(dir), { fingerprint: fpr }), TEXT, tmp.dir);
   });
 
   test('a protected gpg key needs its passphrase: none or a wrong one writes nothing; the right one stores it still protected', async () => {
@@ -71,26 +71,26 @@ describe('importKey', () => {
     const fpr = await fingerprintOf(home, uid);
     const secret = await home.gpg(['--passphrase', 'open sesame', '--armor', '--export-secret-keys', fpr]);
     const dir = dataDir();
-    await assert.rejects(importKey(dir, secret), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE', /none was given/));
+    await assert.rejects(importKey(await keyStore(dir), secret), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE', /none was given/));
     await assertNothingWritten(dir);
-    await assert.rejects(importKey(dir, secret, { passphrase: 'open says me' }), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE', /does not unlock/));
+    await assert.rejects(importKey(await keyStore(dir), secret, { passphrase: 'open says me' }), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE', /does not unlock/));
     await assertNothingWritten(dir);
 
-    const info = await importKey(dir, secret, { passphrase: 'open sesame' });
+    const info = await importKey(await keyStore(dir), secret, { passphrase: 'open sesame' });
     assert.equal(info.passphrase, true);
-    await assert.rejects(openSigner(dir), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
-    await assertVerifiesEverywhere(await openSigner(dir, { passphrase: 'open sesame' }), TEXT, tmp.dir);
+    await assert.rejects(openSigner(await keyStore(dir)), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
+    await assertVerifiesEverywhere(await openSigner(await keyStore(dir), { passphrase: 'open sesame' }), TEXT, tmp.dir);
   });
 
   test('an unprotected key imported with a passphrase is stored protected by it', async () => {
     const fpr = await home.generateKey('Plain <plain@example.org>', 'ed25519');
     const dir = dataDir();
-    const info = await importKey(dir, await home.exportSecretKey(fpr), { passphrase: 'new lock' });
+    const info = await importKey(await keyStore(dir), await home.exportSecretKey(fpr), { passphrase: 'new lock' });
     assert.equal(info.passphrase, true);
-    assert.equal((await listKeys(dir))[0].passphrase, true);
-    await assert.rejects(openSigner(dir), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
-    await assert.rejects(openSigner(dir, { passphrase: 'old lock' }), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
-    assert.equal((await openSigner(dir, { passphrase: 'new lock' })).fingerprint, fpr);
+    assert.equal((await listKeys(await keyStore(dir)))[0].passphrase, true);
+    await assert.rejects(openSigner(await keyStore(dir)), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
+    await assert.rejects(openSigner(await keyStore(dir), { passphrase: 'old lock' }), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
+    assert.equal((await openSigner(await keyStore(dir), { passphrase: 'new lock' })).fingerprint, fpr);
   });
 
   test('a key that signs with a subkey while the primary secret stays offline (gpg --export-secret-subkeys)', async () => {
@@ -99,18 +99,18 @@ describe('importKey', () => {
     const fpr = await fingerprintOf(home, uid);
     await home.gpg(['--quick-add-key', fpr, 'ed25519', 'sign', 'never']);
     const dir = dataDir();
-    const info = await importKey(dir, await home.gpg(['--export-secret-subkeys', fpr]));
+    const info = await importKey(await keyStore(dir), await home.gpg(['--export-secret-subkeys', fpr]));
     assert.equal(info.fingerprint, fpr);
-    const signer = await openSigner(dir);
+    const signer = await openSigner(await keyStore(dir));
     assert.equal(signer.fingerprint, fpr);
     // gpgv's VALIDSIG names the subkey that signed and, last, the primary: checked there.
     await assertVerifiesEverywhere(signer, TEXT, tmp.dir);
 
     // Protecting such a key leaves the stub alone and locks the subkey.
     const locked = dataDir();
-    assert.equal((await importKey(locked, await home.gpg(['--export-secret-subkeys', fpr]), { passphrase: 'sub' })).passphrase, true);
-    await assert.rejects(openSigner(locked), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
-    await assertVerifiesEverywhere(await openSigner(locked, { passphrase: 'sub' }), TEXT, tmp.dir);
+    assert.equal((await importKey(await keyStore(locked), await home.gpg(['--export-secret-subkeys', fpr]), { passphrase: 'sub' })).passphrase, true);
+    await assert.rejects(openSigner(await keyStore(locked)), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
+    await assertVerifiesEverywhere(await openSigner(await keyStore(locked), { passphrase: 'sub' }), TEXT, tmp.dir);
   });
 
   test('a stub whose signing secret is missing is refused as invalid', async () => {
@@ -119,7 +119,7 @@ describe('importKey', () => {
     const fpr = await fingerprintOf(home, uid);
     await home.gpg(['--quick-add-key', fpr, 'cv25519', 'encr', 'never']);
     const dir = dataDir();
-    await assert.rejects(importKey(dir, await home.gpg(['--export-secret-subkeys', fpr])), isKeyCode('DEBSTASH_E_KEY_INVALID', /secret part of its signing key/));
+    await assert.rejects(importKey(await keyStore(dir), await home.gpg(['--export-secret-subkeys', fpr])), isKeyCode('DEBSTASH_E_KEY_INVALID', /secret part of its signing key/));
     await assertNothingWritten(dir);
   });
 
@@ -148,7 +148,7 @@ describe('importKey', () => {
     ];
     for (const c of cases) {
       const dir = dataDir();
-      await assert.rejects(importKey(dir, await c.secret()), isKeyCode('DEBSTASH_E_KEY_REFUSED', c.message), c.what);
+      await assert.rejects(importKey(await keyStore(dir), await c.secret()), isKeyCode('DEBSTASH_E_KEY_REFUSED', c.message), c.what);
       await assertNothingWritten(dir);
     }
   });
@@ -166,7 +166,7 @@ describe('importKey', () => {
     ];
     for (const [what, input, message] of cases) {
       const dir = dataDir();
-      await assert.rejects(importKey(dir, input), isKeyCode('DEBSTASH_E_KEY_INVALID', message), what);
+      await assert.rejects(importKey(await keyStore(dir), input), isKeyCode('DEBSTASH_E_KEY_INVALID', message), what);
       await assertNothingWritten(dir);
     }
   });
@@ -175,10 +175,10 @@ describe('importKey', () => {
     const first = await home.generateKey('First <first@example.org>', 'ed25519');
     const second = await home.generateKey('Second <second@example.org>', 'ed25519');
     const dir = dataDir();
-    await importKey(dir, await home.exportSecretKey(first));
-    await assert.rejects(importKey(dir, await home.exportSecretKey(first)), isKeyCode('DEBSTASH_E_KEY_EXISTS'));
-    const info = await importKey(dir, await home.exportSecretKey(second));
+    await importKey(await keyStore(dir), await home.exportSecretKey(first));
+    await assert.rejects(importKey(await keyStore(dir), await home.exportSecretKey(first)), isKeyCode('DEBSTASH_E_KEY_EXISTS'));
+    const info = await importKey(await keyStore(dir), await home.exportSecretKey(second));
     assert.equal(info.default, false);
-    assert.equal((await openSigner(dir)).fingerprint, first);
+    assert.equal((await openSigner(await keyStore(dir))).fingerprint, first);
   });
 });

@@ -1,11 +1,11 @@
 /**
- * Shared by the key tests: temporary data dirs, a matcher for the key store's error codes, and
+ * Shared by the key tests: temporary data dirs and their stores, a matcher for the key store's error codes, and
  * the check that what a Signer makes verifies with gpgv (as apt on Debian 12 runs it), with sqv
  * (as newer apt runs it) when it is installed, and with our own apt-strict verifier.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,15 +14,43 @@ import { splitClearsigned } from '../../src/deb/clearsigned.js';
 import { DebstashError } from '../../src/errors/debstash-error.js';
 import type { KeyErrorCode } from '../../src/keys/key-error.js';
 import type { Signer } from '../../src/publish/signer.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
 import { keyringOf } from '../../src/upstream/keyring.js';
 import { verifyDetachedRelease, verifyInRelease } from '../../src/upstream/verify-release.js';
 import { gpgv } from '../helpers/gpg-home.js';
 
 const run = promisify(execFile);
 
+const stores = new Map<string, Promise<Store>>();
+
+/** The store of `dataDir` (as the CLI opens it), opened once per test process; tempDir's close closes it. */
+export function keyStore(dataDir: string): Promise<Store> {
+  let store = stores.get(dataDir);
+  if (store === undefined) {
+    store = mkdir(dataDir, { recursive: true }).then(() => openStore({ dataDir }));
+    stores.set(dataDir, store);
+  }
+  return store;
+}
+
+async function closeStoresUnder(dir: string): Promise<void> {
+  for (const [dataDir, store] of [...stores]) {
+    if (!dataDir.startsWith(`${dir}/`)) continue;
+    stores.delete(dataDir);
+    await (await store).close();
+  }
+}
+
 export async function tempDir(prefix = 'debstash-keys-'): Promise<{ dir: string; close: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, close: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    close: async () => {
+      await closeStoresUnder(dir);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A DebstashError with the key store's `code` (and a message matching `pattern`). */

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readPrivateKey } from 'openpgp';
 import { generateKey } from '../../src/keys/generate-key.js';
-import { listKeys, secretKeyPath } from '../../src/keys/key-store.js';
+import { listKeys } from '../../src/keys/key-store.js';
 import { openSigner } from '../../src/keys/open-signer.js';
 import { PASSPHRASE_ENV, PASSPHRASE_FILE_ENV, readPassphraseFile, resolvePassphrase } from '../../src/keys/passphrase.js';
 import { GpgHome, gpgv } from '../helpers/gpg-home.js';
-import { assertVerifiesEverywhere, isKeyCode, tempDir } from './key-fixtures.js';
+import { assertVerifiesEverywhere, isKeyCode, tempDir, keyStore } from './key-fixtures.js';
 
 describe('passphrase sources', () => {
   let tmp: { dir: string; close: () => Promise<void> };
@@ -66,25 +66,32 @@ describe('a key protected by a passphrase', () => {
     dataDir = join(tmp.dir, 'data');
     await writeFile(join(tmp.dir, 'right'), `${passphrase}\n`);
     await writeFile(join(tmp.dir, 'wrong'), 'incorrect horse\n');
-    fingerprint = (await generateKey(dataDir, { passphrase: await resolvePassphrase({ file: join(tmp.dir, 'right') }) })).fingerprint;
+    fingerprint = (await generateKey(await keyStore(dataDir), { passphrase: await resolvePassphrase({ file: join(tmp.dir, 'right') }) })).fingerprint;
   });
   after(() => tmp.close());
+  const storedSecret = async (): Promise<string> => {
+    const record = await (await keyStore(dataDir)).getSigningKey(fingerprint);
+    assert.ok(record);
+    return record.secretArmored;
+  };
 
   test('is stored encrypted, in a form gpg 2.2 reads (version 4 key, iterated+salted S2K, no AEAD)', async () => {
-    const armored = await readFile(secretKeyPath(dataDir, fingerprint), 'utf8');
+    const armored = await storedSecret();
     const key = await readPrivateKey({ armoredKey: armored });
     assert.equal(key.isDecrypted(), false);
     const packet = key.keyPacket as unknown as { s2k: { type: string }; s2kUsage: number };
     assert.equal(packet.s2k.type, 'iterated');
     assert.equal(packet.s2kUsage, 254);
-    assert.equal((await listKeys(dataDir))[0].passphrase, true);
+    assert.equal((await listKeys(await keyStore(dataDir)))[0].passphrase, true);
   });
 
   test('gpg 2.2 imports it and signs with it given the same passphrase, not another one', async () => {
     const home = await GpgHome.create();
     try {
       // GpgHome passes an empty --passphrase first; gpg takes the last one given.
-      await home.gpg(['--passphrase', passphrase, '--import', secretKeyPath(dataDir, fingerprint)]);
+      const exported = join(home.dir, 'secret.asc');
+      await writeFile(exported, await storedSecret());
+      await home.gpg(['--passphrase', passphrase, '--import', exported]);
       const data = join(home.dir, 'data');
       await writeFile(data, 'Origin: gpg\n');
       const sign = (p: string, out: string) => home.gpg(['--passphrase', p, '--local-user', `${fingerprint}!`, '--detach-sign', '--output', join(home.dir, out), data]);
@@ -100,29 +107,27 @@ describe('a key protected by a passphrase', () => {
 
   test('opens with the passphrase from DEBSTASH_KEY_PASSPHRASE and from a file, and signs', async () => {
     const fromEnv = await resolvePassphrase({ env: { [PASSPHRASE_ENV]: passphrase } });
-    const signer = await openSigner(dataDir, { ...(fromEnv !== undefined ? { passphrase: fromEnv } : {}) });
+    const signer = await openSigner(await keyStore(dataDir), { ...(fromEnv !== undefined ? { passphrase: fromEnv } : {}) });
     assert.equal(signer.fingerprint, fingerprint);
     await assertVerifiesEverywhere(signer, 'Origin: protected\n', tmp.dir);
 
     const fromFile = await resolvePassphrase({ env: { [PASSPHRASE_FILE_ENV]: join(tmp.dir, 'right') } });
-    assert.equal((await openSigner(dataDir, { ...(fromFile !== undefined ? { passphrase: fromFile } : {}) })).fingerprint, fingerprint);
+    assert.equal((await openSigner(await keyStore(dataDir), { ...(fromFile !== undefined ? { passphrase: fromFile } : {}) })).fingerprint, fingerprint);
   });
 
   test('a wrong or missing passphrase is DEBSTASH_E_KEY_PASSPHRASE, and the store is left as it was', async () => {
-    const before = await readdir(join(dataDir, 'keys'));
-    const secret = await readFile(secretKeyPath(dataDir, fingerprint));
+    const before = await (await keyStore(dataDir)).listSigningKeys();
     const wrong = await resolvePassphrase({ file: join(tmp.dir, 'wrong') });
-    await assert.rejects(openSigner(dataDir, { ...(wrong !== undefined ? { passphrase: wrong } : {}) }), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE', /does not unlock key/));
-    await assert.rejects(openSigner(dataDir), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE', /none was given/));
+    await assert.rejects(openSigner(await keyStore(dataDir), { ...(wrong !== undefined ? { passphrase: wrong } : {}) }), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE', /does not unlock key/));
+    await assert.rejects(openSigner(await keyStore(dataDir)), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE', /none was given/));
     // With the trailing newline kept, the passphrase is wrong: the file rule matters.
-    await assert.rejects(openSigner(dataDir, { passphrase: `${passphrase}\n` }), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
-    assert.deepEqual(await readdir(join(dataDir, 'keys')), before);
-    assert.deepEqual(await readFile(secretKeyPath(dataDir, fingerprint)), secret);
+    await assert.rejects(openSigner(await keyStore(dataDir), { passphrase: `${passphrase}\n` }), isKeyCode('DEBSTASH_E_KEY_PASSPHRASE'));
+    assert.deepEqual(await (await keyStore(dataDir)).listSigningKeys(), before);
   });
 
   test('a passphrase given for a key without one is not needed and does no harm', async () => {
     const plain = join(tmp.dir, 'plain');
-    await generateKey(plain);
-    await openSigner(plain, { passphrase: 'anything' });
+    await generateKey(await keyStore(plain));
+    await openSigner(await keyStore(plain), { passphrase: 'anything' });
   });
 });

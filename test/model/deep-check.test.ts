@@ -20,7 +20,7 @@ describe('db check --deep', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'debstash-deep-'));
     ctx = await openEmbeddedContext(join(dir, 'data'));
-    await generateKey(ctx.dataDir, { name: 'Deep Check' });
+    await generateKey(ctx.store, { name: 'Deep Check' });
     const a = await buildDeb(join(dir, 'debs'), { name: 'a', version: '1', architecture: 'amd64' }, { compression: 'gzip' });
     const b = await buildDeb(join(dir, 'debs'), { name: 'b', version: '1', architecture: 'amd64' }, { compression: 'gzip' });
     await createRepo(ctx, 'r');

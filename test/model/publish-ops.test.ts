@@ -24,7 +24,7 @@ describe('mirror → snapshot → publish → serve → apt', () => {
   before(async () => {
     fx = await mirrorFixture();
     ctx = await fx.context();
-    await generateKey(ctx.dataDir, { name: 'Test Publisher' });
+    await generateKey(ctx.store, { name: 'Test Publisher' });
     await createMirror(ctx, 'm', { url: fx.server.url, dist: 'testing', components: ['main', 'contrib'], architectures: ['amd64', 'i386'], filter: FILTER, withDeps: true, keyrings: [fx.key.keyring] }, { architectures: ['amd64'], keyrings: [] });
     await updateMirror(ctx, 'm', { client: fx.client });
     server = await startServer(ctx, { host: '127.0.0.1', port: 0 });

@@ -167,7 +167,7 @@ describe('work that scales with the change', () => {
   });
 
   test('a republish after one .deb was added shows the indexes a publish from scratch shows', async () => {
-    await generateKey(ctx.dataDir, { name: 'Scale Test' });
+    await generateKey(ctx.store, { name: 'Scale Test' });
     await createRepo(ctx, 'local');
     const debs = join(dir, 'local-debs');
     // Non-ASCII text and an Architecture: all package among them.

@@ -37,7 +37,7 @@ describe('serving a damaged tree', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'debstash-damaged-'));
     ctx = await openEmbeddedContext(join(dir, 'data'));
-    await generateKey(ctx.dataDir, { name: 'Damage' });
+    await generateKey(ctx.store, { name: 'Damage' });
     const a = await buildDeb(join(dir, 'debs'), { name: 'a', version: '1', architecture: 'amd64' }, { compression: 'gzip' });
     await createRepo(ctx, 'r');
     await addToRepo(ctx, 'r', [a]);

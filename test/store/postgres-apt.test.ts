@@ -28,7 +28,7 @@ describe('mirror → snapshot → publish → apt with the metadata in PostgreSQ
 
   test('a real apt-get installs from a publish whose metadata is in PostgreSQL', async () => {
     assert.equal(ctx.store.kind, 'postgres');
-    await generateKey(ctx.dataDir, { name: 'Test Publisher' });
+    await generateKey(ctx.store, { name: 'Test Publisher' });
     await createMirror(ctx, 'm', { url: fx.server.url, dist: 'testing', components: ['main', 'contrib'], architectures: ['amd64', 'i386'], filter: FILTER, withDeps: true, keyrings: [fx.key.keyring] }, { architectures: ['amd64'], keyrings: [] });
     const updated = await updateMirror(ctx, 'm', { client: fx.client });
     assert.ok(((await ctx.store.getMirror('m'))?.packageCount ?? 0) > 0, JSON.stringify(updated));

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MirrorConfig } from '../../src/store/records.js';
 import type { PackageEntry } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { SigningKeyRecord } from '../../src/store/signing-key-record.js';
 import type { Store } from '../../src/store/store.js';
 import { isCode } from '../helpers/coded-error.js';
 import { STORE_BACKENDS, stopStoreBackends } from '../helpers/store-backends.js';
@@ -165,6 +166,42 @@ for (const backend of STORE_BACKENDS) {
       assert.equal((await store.getPublish('', 'stable'))?.source.name, 's2');
       await store.transaction((tx) => tx.dropPublish('', 'stable'));
       assert.equal(await store.getPublish('', 'stable'), undefined);
+    });
+
+    test('signing keys: added once, kept byte for byte, listed by fingerprint; one default, seen by a second connection', async () => {
+      const key = (c: string): SigningKeyRecord => ({
+        fingerprint: c.repeat(40),
+        // What an encrypted armored key looks like to the store: text kept exactly, newlines and all.
+        secretArmored: `-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n${c}ü\r\n-----END PGP PRIVATE KEY BLOCK-----\n`,
+        publicArmored: `-----BEGIN PGP PUBLIC KEY BLOCK-----\n${c}\n`,
+        algorithm: 'ed25519',
+        userId: `Key ${c} <${c}@example.org>`,
+        createdAt: '2026-12-06T00:00:00.000Z',
+      });
+      const other = await stores.open('two');
+      assert.deepEqual(await store.listSigningKeys(), []);
+      assert.equal(await store.defaultSigningKey(), undefined);
+      assert.equal(await store.transaction((tx) => tx.addSigningKey(key('B'))), true);
+      assert.equal(await store.transaction((tx) => tx.addSigningKey(key('A'))), true);
+      assert.equal(await store.transaction((tx) => tx.addSigningKey({ ...key('A'), userId: 'changed' })), false);
+      assert.deepEqual(await other.listSigningKeys(), [key('A'), key('B')]);
+      assert.deepEqual(await other.getSigningKey('A'.repeat(40)), key('A'));
+      assert.equal(await other.getSigningKey('C'.repeat(40)), undefined);
+      await store.transaction((tx) => tx.setDefaultSigningKey('B'.repeat(40)));
+      assert.equal(await other.defaultSigningKey(), 'B'.repeat(40));
+      await store.transaction((tx) => tx.setDefaultSigningKey('A'.repeat(40)));
+      assert.equal(await other.defaultSigningKey(), 'A'.repeat(40));
+      // A failed transaction adds nothing and leaves the default.
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.addSigningKey(key('C'));
+          await tx.setDefaultSigningKey('C'.repeat(40));
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      assert.equal(await other.getSigningKey('C'.repeat(40)), undefined);
+      assert.equal(await other.defaultSigningKey(), 'A'.repeat(40));
     });
   });
 }

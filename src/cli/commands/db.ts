@@ -75,7 +75,7 @@ export function dbCommand(): Command {
         const target = await openDatabase(o.to, '--to');
         try {
           const r = await copyStore(ctx.store, target);
-          const what = `${plural(r.mirrors, 'mirror')}, ${plural(r.repos, 'repo')}, ${plural(r.snapshots, 'snapshot')}, ${plural(r.publishes, 'publish', 'publishes')}, ${plural(r.tokens, 'token')}`;
+          const what = `${plural(r.mirrors, 'mirror')}, ${plural(r.repos, 'repo')}, ${plural(r.snapshots, 'snapshot')}, ${plural(r.publishes, 'publish', 'publishes')}, ${plural(r.tokens, 'token')}, ${plural(r.keys, 'signing key')}`;
           emit(opts, r.copied ? `copied ${what} into ${target.location} (contents digest ${r.digest})` : `${target.location} holds this store already (${what}): nothing to do`, r);
         } finally {
           await target.close();

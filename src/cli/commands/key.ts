@@ -6,7 +6,8 @@ import type { KeyInfo } from '../../keys/key-info.js';
 import { keyError, why } from '../../keys/key-error.js';
 import { exportPublicKey, listKeys, setDefaultKey } from '../../keys/key-store.js';
 import { PASSPHRASE_ENV, PASSPHRASE_FILE_ENV, resolvePassphrase } from '../../keys/passphrase.js';
-import { emit, globalOptions, result } from '../output.js';
+import { emit, result } from '../output.js';
+import { withContext } from '../with-context.js';
 
 const PASSPHRASE_HELP = `read the key's passphrase from FILE (else env ${PASSPHRASE_FILE_ENV} or ${PASSPHRASE_ENV}; never an argument)`;
 
@@ -40,21 +41,22 @@ export function keyCommand(): Command {
 
   key
     .command('generate')
-    .description('make a signing key (Ed25519, or RSA 4096 with --rsa) and keep it in the data dir; the first key becomes the default')
+    .description('make a signing key (Ed25519, or RSA 4096 with --rsa) and keep it in the store; the first key becomes the default')
     .option('--name <name>', 'name in the key\'s user ID (default "debstash signing key")')
     .option('--email <email>', 'email address in the key\'s user ID')
     .option('--rsa', 'RSA 4096 instead of Ed25519')
     .option('--passphrase-file <file>', PASSPHRASE_HELP)
     .action(async (o: { name?: string; email?: string; rsa?: boolean; passphraseFile?: string }, cmd: Command) => {
-      const opts = globalOptions(cmd);
       const passphrase = await resolvePassphrase({ ...(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {}) });
-      const k = await generateKey(opts.dataDir, {
-        ...(o.name !== undefined ? { name: o.name } : {}),
-        ...(o.email !== undefined ? { email: o.email } : {}),
-        algorithm: o.rsa === true ? 'rsa4096' : 'ed25519',
-        ...(passphrase !== undefined ? { passphrase } : {}),
+      await withContext(cmd, async (ctx, opts) => {
+        const k = await generateKey(ctx.store, {
+          ...(o.name !== undefined ? { name: o.name } : {}),
+          ...(o.email !== undefined ? { email: o.email } : {}),
+          algorithm: o.rsa === true ? 'rsa4096' : 'ed25519',
+          ...(passphrase !== undefined ? { passphrase } : {}),
+        });
+        emit(opts, added('generated', k), k);
       });
-      emit(opts, added('generated', k), k);
     });
 
   key
@@ -63,19 +65,22 @@ export function keyCommand(): Command {
     .argument('<file>')
     .option('--passphrase-file <file>', PASSPHRASE_HELP)
     .action(async (file: string, o: { passphraseFile?: string }, cmd: Command) => {
-      const opts = globalOptions(cmd);
       const passphrase = await resolvePassphrase({ ...(o.passphraseFile !== undefined ? { file: o.passphraseFile } : {}) });
-      const k = await importKey(opts.dataDir, await readKeyFile(file), { ...(passphrase !== undefined ? { passphrase } : {}) });
-      emit(opts, added('imported', k), k);
+      const bytes = await readKeyFile(file);
+      await withContext(cmd, async (ctx, opts) => {
+        const k = await importKey(ctx.store, bytes, { ...(passphrase !== undefined ? { passphrase } : {}) });
+        emit(opts, added('imported', k), k);
+      });
     });
 
   key
     .command('list')
     .description('list the signing keys')
     .action(async (_o: unknown, cmd: Command) => {
-      const opts = globalOptions(cmd);
-      const all = await listKeys(opts.dataDir);
-      result(opts, all.length === 0 ? 'no signing keys; make one with "debstash key generate"' : all.map(describe), all);
+      await withContext(cmd, async (ctx, opts) => {
+        const all = await listKeys(ctx.store);
+        result(opts, all.length === 0 ? 'no signing keys; make one with "debstash key generate"' : all.map(describe), all);
+      });
     });
 
   key
@@ -83,11 +88,12 @@ export function keyCommand(): Command {
     .description('print a public key, armored (default: the default key): what clients put in Signed-By')
     .argument('[keyid]', 'fingerprint or key ID')
     .action(async (keyId: string | undefined, _o: unknown, cmd: Command) => {
-      const opts = globalOptions(cmd);
-      const { fingerprint, armored } = await exportPublicKey(opts.dataDir, keyId);
-      // The key is the output itself: --quiet does not hide it.
-      if (opts.json) emit(opts, '', { fingerprint, publicKey: armored });
-      else process.stdout.write(armored);
+      await withContext(cmd, async (ctx, opts) => {
+        const { fingerprint, armored } = await exportPublicKey(ctx.store, keyId);
+        // The key is the output itself: --quiet does not hide it.
+        if (opts.json) emit(opts, '', { fingerprint, publicKey: armored });
+        else process.stdout.write(armored);
+      });
     });
 
   key
@@ -95,9 +101,10 @@ export function keyCommand(): Command {
     .description('make a key the default signing key')
     .argument('<keyid>', 'fingerprint or key ID')
     .action(async (keyId: string, _o: unknown, cmd: Command) => {
-      const opts = globalOptions(cmd);
-      const k = await setDefaultKey(opts.dataDir, keyId);
-      emit(opts, `the default signing key is now ${k.fingerprint}`, k);
+      await withContext(cmd, async (ctx, opts) => {
+        const k = await setDefaultKey(ctx.store, keyId);
+        emit(opts, `the default signing key is now ${k.fingerprint}`, k);
+      });
     });
 
   return key;

@@ -37,7 +37,13 @@ import {
   toMirror,
   toTask,
   type TaskRow,
+  DEFAULT_KEY_SETTING,
+  KEY_COLUMNS,
+  keyColumns,
+  type KeyRow,
+  toSigningKey,
 } from '../store-rows.js';
+import type { SigningKeyRecord } from '../signing-key-record.js';
 import type { TokenRecord } from '../token-record.js';
 import { pgStoreError } from './pg-errors.js';
 import { ClientSql, isConnectionFault, PoolSql, type Sql } from './pg-sql.js';
@@ -238,6 +244,19 @@ class PgReader implements StoreReader {
     return rows.map((r) => ({ name: r.name, scope: r.scope, sha256: r.sha256, createdAt: r.created_at }));
   }
 
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return (await this.sql.rows<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys ORDER BY fingerprint`)).map(toSigningKey);
+  }
+
+  async getSigningKey(fingerprint: string): Promise<SigningKeyRecord | undefined> {
+    const row = (await this.sql.rows<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE fingerprint = $1`, [fingerprint]))[0];
+    return row === undefined ? undefined : toSigningKey(row);
+  }
+
+  async defaultSigningKey(): Promise<string | undefined> {
+    return (await this.sql.rows<{ value: string }>('SELECT value FROM settings WHERE name = $1', [DEFAULT_KEY_SETTING]))[0]?.value;
+  }
+
   async poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined> {
     return (await this.sql.rows<PoolViewFile>('SELECT path, sha256, size FROM pool_view WHERE prefix = $1 AND path = $2', [prefix, path]))[0];
   }
@@ -431,6 +450,14 @@ class PgWriter extends PgReader implements StoreWriter {
     if ((await this.sql.run('DELETE FROM tokens WHERE name = $1', [name])) === 0) {
       throw new DebstashError('DEBSTASH_E_TOKEN_NOT_FOUND', `no token named "${name}"`, { token: name });
     }
+  }
+
+  async addSigningKey(record: SigningKeyRecord): Promise<boolean> {
+    return (await this.sql.run(`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (fingerprint) DO NOTHING`, keyColumns(record))) > 0;
+  }
+
+  async setDefaultSigningKey(fingerprint: string): Promise<void> {
+    await this.sql.run('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [DEFAULT_KEY_SETTING, fingerprint]);
   }
 
   async putPoolView(prefix: string, files: readonly PoolViewFile[]): Promise<PoolViewChange> {

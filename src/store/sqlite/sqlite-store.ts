@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DebstashError } from '../../errors/debstash-error.js';
@@ -19,6 +19,7 @@ import type {
 import type { LockAttempt, LockRecord, StoreOwner, TaskRecord } from '../coordination-records.js';
 import { ForwardingReader } from '../forwarding-reader.js';
 import type { PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
+import type { SigningKeyRecord } from '../signing-key-record.js';
 import type { TokenRecord } from '../token-record.js';
 import {
   byNameArchVersion,
@@ -40,10 +41,26 @@ import {
   toMirror,
   toTask,
   type TaskRow,
+  DEFAULT_KEY_SETTING,
+  KEY_COLUMNS,
+  keyColumns,
+  type KeyRow,
+  toSigningKey,
 } from '../store-rows.js';
 import { MIGRATIONS, migrationSql } from '../migrations.js';
 
 type Db = Database.Database;
+
+const OWNER_ONLY = 0o600;
+
+/** Closes the file to others; a file another user owns (shared through its group) is left as it is. */
+function narrowMode(file: string): void {
+  try {
+    chmodSync(file, OWNER_ONLY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
+}
 
 const sqliteCode = (err: unknown): string | undefined =>
   err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_') ? err.code : undefined;
@@ -278,6 +295,19 @@ class SqliteReader implements StoreReader {
       .prepare<[], { name: string; scope: TokenRecord['scope']; sha256: string; created_at: string }>('SELECT * FROM tokens ORDER BY name')
       .all()
       .map((r) => ({ name: r.name, scope: r.scope, sha256: r.sha256, createdAt: r.created_at }));
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.db.prepare<[], KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys ORDER BY fingerprint`).all().map(toSigningKey);
+  }
+
+  async getSigningKey(fingerprint: string): Promise<SigningKeyRecord | undefined> {
+    const row = this.db.prepare<[string], KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE fingerprint = ?`).get(fingerprint);
+    return row === undefined ? undefined : toSigningKey(row);
+  }
+
+  async defaultSigningKey(): Promise<string | undefined> {
+    return this.db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?').get(DEFAULT_KEY_SETTING)?.value;
   }
 
   async mirrorUnresolved(name: string): Promise<UnresolvedDependency[]> {
@@ -535,6 +565,14 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
       throw new DebstashError('DEBSTASH_E_TOKEN_NOT_FOUND', `no token named "${name}"`, { token: name });
     }
   }
+
+  async addSigningKey(record: SigningKeyRecord): Promise<boolean> {
+    return this.db.prepare(`INSERT INTO keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING`).run(...keyColumns(record)).changes > 0;
+  }
+
+  async setDefaultSigningKey(fingerprint: string): Promise<void> {
+    this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(DEFAULT_KEY_SETTING, fingerprint);
+  }
 }
 
 /**
@@ -566,6 +604,10 @@ export class SqliteStore extends ForwardingReader implements Store {
   static open(file: string): SqliteStore {
     try {
       mkdirSync(dirname(file), { recursive: true });
+      // The file holds the signing keys: owner-only, as DATA_DIR/keys/ was (created so, never a
+      // moment readable by others; SQLite gives its -wal and -shm files the database's mode).
+      closeSync(openSync(file, 'a', OWNER_ONLY));
+      narrowMode(file);
       const writeDb = new Database(file);
       // First: switching to WAL and migrating take the write lock another process may hold.
       writeDb.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

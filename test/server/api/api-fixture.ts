@@ -51,7 +51,7 @@ export interface ApiFixture {
 export async function apiFixture(options: Partial<ServerOptions> & { readonly configuredTokens?: readonly ConfiguredToken[] } = {}): Promise<ApiFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'debstash-api-'));
   const ctx = await openEmbeddedContext(join(dir, 'data'));
-  await generateKey(ctx.dataDir, { name: 'API Test Publisher' });
+  await generateKey(ctx.store, { name: 'API Test Publisher' });
   const secrets = {
     read: (await createToken(ctx, { scope: 'read', name: 'reader' })).secret,
     write: (await createToken(ctx, { scope: 'write', name: 'writer' })).secret,

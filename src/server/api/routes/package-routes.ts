@@ -24,7 +24,7 @@ export const PACKAGE_AND_KEY_ROUTES: readonly ApiRoute[] = [
     scope: 'read',
     tag: 'keys',
     summary: 'List the signing keys (public information only)',
-    handler: async ({ services }) => ok(await listKeys(services.ctx.dataDir)),
+    handler: async ({ services }) => ok(await listKeys(services.ctx.store)),
   }),
   route({
     method: 'GET',
@@ -34,7 +34,7 @@ export const PACKAGE_AND_KEY_ROUTES: readonly ApiRoute[] = [
     summary: 'Export a public key, armored ("default" for the default key); secret keys never leave the server',
     handler: async ({ params, services }) => {
       const keyId = params.keyId === 'default' ? undefined : params.keyId;
-      const { fingerprint, armored } = await exportPublicKey(services.ctx.dataDir, keyId);
+      const { fingerprint, armored } = await exportPublicKey(services.ctx.store, keyId);
       return ok({ fingerprint, publicKey: armored });
     },
   }),
