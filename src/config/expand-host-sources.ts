@@ -47,6 +47,8 @@ export async function expandHostSources(config: DebstashConfig, root = '/'): Pro
       components: settings.components ?? [up.components[0] ?? 'main'],
       ...(keyring !== undefined ? { keyring } : {}),
       deps_from: [...(m === base ? [] : [base]), ...settings.deps_from.map(rename).filter((d) => d !== m)],
+      // A security fix of a library the base took only as a dependency matches no filter.
+      update_deps_from: settings.update_deps_from || m !== base,
     };
   }
 

@@ -14,6 +14,7 @@ import type { DebSpec } from '../helpers/build-deb.js';
 import { FaultServer } from '../helpers/fault-server.js';
 import { buildArchive, makeTestKey, type TestKey } from '../helpers/fixture-archive.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const arch = hostArchitecture();
 /** Priority required: what the embedded default's seed filter selects. */
@@ -24,8 +25,12 @@ const dep = (name: string, version: string): DebSpec => ({ name, version, archit
 const BASE = [seed('hello', '1.0-1', { Depends: 'libhello1 (>= 1.0)' }), seed('tool', '1.0-1'), dep('libhello1', '1.0-1'), dep('unrelated', '1.0-1')];
 /** The point release: tool's update needs a library only the base has; unrelated is outside the filter. */
 const UPDATES = [seed('tool', '1.1-1', { Depends: 'libhello1 (>= 1.0)' }), dep('unrelated', '1.1-1')];
-/** The security suite, at another URI path: a fix of hello. */
-const SECURITY = [seed('hello', '1.0-1+deb12u1', { Depends: 'libhello1 (>= 1.0)' })];
+/**
+ * The security suite, at another URI path: a fix of hello, one of libhello1 (which the filter
+ * does not name: the base holds it as a dependency, so its fix is wanted all the same), and a
+ * library the mirror holds nowhere (not wanted).
+ */
+const SECURITY = [seed('hello', '1.0-1+deb12u1'), dep('libhello1', '1.0-1+deb12u1'), dep('libother1', '2.0-1+deb12u1')];
 
 /** One archive of `codename` built by reprepro, its root returned. */
 async function suite(dir: string, codename: string, key: TestKey, packages: readonly DebSpec[]): Promise<string> {
@@ -67,10 +72,10 @@ test('the embedded default mirrors and publishes every suite of the host, and ap
 
     const config = await embeddedDefaultConfig(root);
     assert.deepEqual(Object.keys(config.mirrors), ['bookworm-main', 'bookworm-updates-main', 'bookworm-security-main']);
-    assert.deepEqual(Object.values(config.mirrors).map((m) => [m.url, m.dist, m.deps_from]), [
-      [`${upstream.url}debian`, 'bookworm', []],
-      [`${upstream.url}debian`, 'bookworm-updates', ['bookworm-main']],
-      [`${upstream.url}debian-security`, 'bookworm-security', ['bookworm-main']],
+    assert.deepEqual(Object.values(config.mirrors).map((m) => [m.url, m.dist, m.deps_from, m.update_deps_from]), [
+      [`${upstream.url}debian`, 'bookworm', [], false],
+      [`${upstream.url}debian`, 'bookworm-updates', ['bookworm-main'], true],
+      [`${upstream.url}debian-security`, 'bookworm-security', ['bookworm-main'], true],
     ]);
     assert.deepEqual(config.publishes.map((p) => [p.prefix, p.dist, p.from]), [
       ['', 'bookworm', [{ mirror: 'bookworm-main' }]],
@@ -84,15 +89,19 @@ test('the embedded default mirrors and publishes every suite of the host, and ap
       const client = new UpstreamClient({ retries: 1, retryBaseDelayMs: 5, retryMaxDelayMs: 20, headersTimeoutMs: 5000, bodyIdleTimeoutMs: 5000, downloadAttempts: 2 });
       const applied = await applyConfig(ctx, config, { client });
       assert.deepEqual(applied.publishes.map((p) => p.dist).sort(), ['bookworm', 'bookworm-security', 'bookworm-updates']);
-      // Each update suite holds its own packages only; their dependencies are the base's.
+      // Each update suite holds its own packages only (and its fixes of what the base holds); their dependencies are the base's.
       const names = async (m: string): Promise<string[]> => (await ctx.store.mirrorPackages(m)).map((p) => `${p.name}=${p.version}`).sort();
       assert.deepEqual(await names('bookworm-main'), ['hello=1.0-1', 'libhello1=1.0-1', 'tool=1.0-1']);
       assert.deepEqual(await names('bookworm-updates-main'), ['tool=1.1-1']);
-      assert.deepEqual(await names('bookworm-security-main'), ['hello=1.0-1+deb12u1']);
+      assert.deepEqual(await names('bookworm-security-main'), ['hello=1.0-1+deb12u1', 'libhello1=1.0-1+deb12u1']);
 
       const { text } = await configuredClientSources(ctx, config, server.url);
       assert.equal(text.match(/^Types:/gm)?.length, 1, `one stanza:\n${text}`);
       assert.match(text, /^Suites: bookworm bookworm-updates bookworm-security$/m);
+      // `client-config` with the dists prints the same stanza.
+      const cli = await runCli(join(dir, 'data'), ['client-config', 'bookworm', 'bookworm-updates', 'bookworm-security', '--url', server.url]);
+      assert.equal(cli.status, 0, cli.text);
+      assert.equal(cli.text, text);
 
       apt = await IsolatedApt.create(text);
       const update = await apt.aptGet('update');
@@ -103,7 +112,7 @@ test('the embedded default mirrors and publishes every suite of the host, and ap
       await writeFile(join(apt.dir, 'var/lib/dpkg/status'), dpkgStatus([...BASE.slice(0, 3), dep('unrelated', '1.0-1')]));
       const upgrade = await apt.aptGet('-s', 'upgrade');
       const proposed = [...upgrade.stdout.matchAll(/^Inst (\S+) \[(\S+)\] \((\S+) /gm)].map((m) => `${m[1]} ${m[2]} -> ${m[3]}`).sort();
-      assert.deepEqual(proposed, ['hello 1.0-1 -> 1.0-1+deb12u1', 'tool 1.0-1 -> 1.1-1']);
+      assert.deepEqual(proposed, ['hello 1.0-1 -> 1.0-1+deb12u1', 'libhello1 1.0-1 -> 1.0-1+deb12u1', 'tool 1.0-1 -> 1.1-1']);
     } finally {
       await server.close();
       await closeContext(ctx);
