@@ -149,7 +149,9 @@ function selectBinaries(
   const all = [...upstream.indexes.deb.packages(), ...upstream.indexes.udeb.packages()];
   if (filter === undefined) return { selected: all, unresolved: [], warnings: [] };
   const roots = all.filter((ip) => upstream.matched.has(ip) || (config.updateDepsFrom === true && updatesOneOf(ip, depsFrom[upstream.placement.get(ip)?.kind ?? 'deb'])));
-  const warnings = filterWarnings(filter.unmatched(), config, [upstream.indexes.deb, upstream.indexes.udeb]);
+  // An update suite carries only what changed since the base: most terms match nothing there,
+  // and saying so (or failing strict_filter) would be noise about the normal case.
+  const warnings = config.updateDepsFrom === true ? [] : filterWarnings(filter.unmatched(), config, [upstream.indexes.deb, upstream.indexes.udeb]);
   if (!config.withDeps) return { selected: roots, unresolved: [], warnings };
   const selected: IndexedPackage[] = [];
   const unresolved: UnresolvedDependency[] = [];

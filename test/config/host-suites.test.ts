@@ -89,6 +89,8 @@ test('the embedded default mirrors and publishes every suite of the host, and ap
       const client = new UpstreamClient({ retries: 1, retryBaseDelayMs: 5, retryMaxDelayMs: 20, headersTimeoutMs: 5000, bodyIdleTimeoutMs: 5000, downloadAttempts: 2 });
       const applied = await applyConfig(ctx, config, { client });
       assert.deepEqual(applied.publishes.map((p) => p.dist).sort(), ['bookworm', 'bookworm-security', 'bookworm-updates']);
+      // The seed filter's terms mostly match nothing in an update suite: that is no news.
+      assert.deepEqual([...new Set(applied.warnings.map((w) => w.mirror))], ['bookworm-main']);
       // Each update suite holds its own packages only (and its fixes of what the base holds); their dependencies are the base's.
       const names = async (m: string): Promise<string[]> => (await ctx.store.mirrorPackages(m)).map((p) => `${p.name}=${p.version}`).sort();
       assert.deepEqual(await names('bookworm-main'), ['hello=1.0-1', 'libhello1=1.0-1', 'tool=1.0-1']);
