@@ -97,9 +97,13 @@ test('the embedded default mirrors and publishes every suite of the host, and ap
       assert.deepEqual(await names('bookworm-updates-main'), ['tool=1.1-1']);
       assert.deepEqual(await names('bookworm-security-main'), ['hello=1.0-1+deb12u1', 'libhello1=1.0-1+deb12u1']);
 
-      const { text } = await configuredClientSources(ctx, config, server.url);
+      const { text, urls } = await configuredClientSources(ctx, config, server.url);
       assert.equal(text.match(/^Types:/gm)?.length, 1, `one stanza:\n${text}`);
       assert.match(text, /^Suites: bookworm bookworm-updates bookworm-security$/m);
+      // The server offers the same stanza, as `up` says.
+      assert.deepEqual(urls, [`${server.url}/client/bookworm,bookworm-updates,bookworm-security.sources`]);
+      assert.equal(await (await fetch(urls[0] ?? '')).text(), text);
+      assert.equal((await fetch(`${server.url}/client/bookworm,nope.sources`)).status, 404);
       // `client-config` with the dists prints the same stanza.
       const cli = await runCli(join(dir, 'data'), ['client-config', 'bookworm', 'bookworm-updates', 'bookworm-security', '--url', server.url]);
       assert.equal(cli.status, 0, cli.text);

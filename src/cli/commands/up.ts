@@ -76,7 +76,7 @@ export function upCommand(): Command {
         const sources = await configuredClientSources(ctx, found.config, client.url);
         if (sources.text !== '') {
           if (client.note !== undefined) say(client.note);
-          say(`a client needs this in /etc/apt/sources.list.d/debstash.sources (${sources.urls.length === 1 ? 'also at' : 'each publish alone at'} ${sources.urls.join(', ')}):\n`);
+          say(`a client needs this in /etc/apt/sources.list.d/debstash.sources (also at ${sources.urls.join(', ')}):\n`);
           process.stdout.write(`${sources.text}\n`);
         }
         say(`ready${every > 0 ? `; applying again every ${o.refresh ?? found.config.schedule.refresh}` : ''}`);
