@@ -20,8 +20,14 @@ export function checkConfig(config: DebstashConfig, source: ConfigSourceMap): vo
       throw err;
     }
   };
+  let hostMirror: string | undefined;
   for (const [m, settings] of Object.entries(config.mirrors)) {
     name('mirror', 'mirrors', m);
+    if (settings.host_sources) {
+      if (hostMirror !== undefined) fail(['mirrors', m, 'host_sources'], `mirrors.${hostMirror} takes the host's sources already (their mirrors are named SUITE-COMPONENT, so there can be one such entry)`);
+      hostMirror = m;
+      if (settings.url?.trim() || settings.dist?.trim()) fail(['mirrors', m, settings.url?.trim() ? 'url' : 'dist'], 'a host_sources mirror takes url and dist from each host source: leave them out');
+    }
     if (settings.url?.trim() && !settings.dist?.trim()) fail(['mirrors', m, 'url'], 'a mirror with a url needs its dist too (only a mirror without url takes the host\'s)');
     if (settings.filter !== undefined && settings.filter.trim() !== '') {
       try {
@@ -47,6 +53,9 @@ export function checkConfig(config: DebstashConfig, source: ConfigSourceMap): vo
       if ('mirror' in s && !(s.mirror in config.mirrors)) fail(['publishes', i, 'from', j, 'mirror'], `"${s.mirror}" is not a mirror of this file (mirrors: ${Object.keys(config.mirrors).join(', ') || 'none'})`);
       if ('repo' in s && !(s.repo in config.repos)) fail(['publishes', i, 'from', j, 'repo'], `"${s.repo}" is not a repo of this file (repos: ${Object.keys(config.repos).join(', ') || 'none'})`);
     });
+    if (p.dist.includes('{suite}') && !p.from.some((s) => 'mirror' in s && config.mirrors[s.mirror]?.host_sources === true)) {
+      fail(['publishes', i, 'dist'], 'dist "{suite}" needs a host_sources mirror in from (one publish per host suite)');
+    }
     const bad = unknownPlaceholders(p.snapshot_name);
     if (bad.length > 0) fail(['publishes', i, 'snapshot_name'], `unknown placeholder {${bad[0]}}: use {publish} {mirror} {repo} {date} {n}`);
     const where = `${normalizePrefix(p.prefix) || '/'} ${p.dist}`;

@@ -38,7 +38,9 @@ const mirror = z.strictObject({
   with_sources: z.boolean().default(false),
   with_udebs: z.boolean().default(false),
   deps_from: list.default([]).describe('other mirrors whose packages may satisfy dependencies'),
+  update_deps_from: z.boolean().default(false).describe('also take this upstream\'s newer versions of the packages the deps_from mirrors hold (an update or security suite\'s fixes of the base\'s dependencies)'),
   strict_filter: z.boolean().optional().describe('a filter term that matches no package fails the update instead of warning; default: the top-level strict_filter'),
+  host_sources: z.boolean().default(false).describe('true: one mirror per suite of the host\'s apt "deb" sources (e.g. bookworm, bookworm-updates, bookworm-security), named SUITE-COMPONENT, each update suite taking dependencies from the first; a publish with dist "{suite}" naming this mirror is made once per suite'),
 });
 
 const repo = z.strictObject({ comment: z.string().default('') });
@@ -46,7 +48,7 @@ const repo = z.strictObject({ comment: z.string().default('') });
 const source = z.union([z.strictObject({ mirror: z.string() }), z.strictObject({ repo: z.string() })], { error: 'expected { mirror: NAME } or { repo: NAME }' });
 
 const publish = z.strictObject({
-  dist: z.string().min(1).describe('distribution clients put in Suites'),
+  dist: z.string().min(1).describe('distribution clients put in Suites; "{suite}" with a host_sources mirror: one publish per host suite'),
   prefix: z.string().default('').describe('path under the server root; "" is the root'),
   from: z.array(source).min(1).describe('mirrors and repos merged into each snapshot'),
   component: z.string().min(1).default('main'),

@@ -39,6 +39,7 @@ export async function desiredMirrorConfig(name: string, settings: MirrorSettings
         withUdebs: settings.with_udebs,
         keyrings,
         depsFrom: settings.deps_from,
+        updateDepsFrom: settings.update_deps_from,
       },
       { architectures, keyrings },
     );
@@ -67,6 +68,7 @@ const SETTING_OF: Readonly<Record<keyof MirrorConfig, string>> = {
   withUdebs: 'with_udebs',
   keyrings: 'keyring',
   depsFrom: 'deps_from',
+  updateDepsFrom: 'update_deps_from',
 };
 
 /** The debstash.yaml names of the settings where the stored mirror differs from the wanted one. */

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { configSchema, type DebstashConfig } from './config-schema.js';
 import { embeddedDefaultConfig } from './embedded-default.js';
+import { expandHostSources } from './expand-host-sources.js';
 import { loadConfig } from './load-config.js';
 
 export interface FoundConfig {
@@ -20,12 +21,13 @@ async function configFile(explicit: string | undefined, cwd: string | undefined)
 
 /**
  * The configuration to use: `--config FILE` / DEBSTASH_CONFIG (given as `explicit`), else
- * ./debstash.yaml if present, else the embedded default.
+ * ./debstash.yaml if present, else the embedded default. A `host_sources` mirror is expanded
+ * here into the mirrors and publishes of the host's suites.
  */
 export async function findConfig(explicit: string | undefined, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<FoundConfig> {
   const env = options.env ?? process.env;
   const file = await configFile(explicit, options.cwd);
-  if (file !== undefined) return { config: await loadConfig(file, { env }), origin: file, file };
+  if (file !== undefined) return { config: await expandHostSources(await loadConfig(file, { env })), origin: file, file };
   return { config: await embeddedDefaultConfig(), origin: 'the built-in default (no --config, DEBSTASH_CONFIG or ./debstash.yaml)' };
 }
 

@@ -12,27 +12,40 @@ export interface ClientConfigOptions {
 }
 
 /**
- * The deb822 `.sources` stanza a client drops into /etc/apt/sources.list.d/: apt's current
- * way, trusting only this publish's key (no apt-key, no global keyring).
+ * The deb822 `.sources` a client drops into /etc/apt/sources.list.d/: apt's current way,
+ * trusting only the publishes' key (no apt-key, no global keyring). Several dists under one
+ * prefix share the URI, so they are one stanza (`Suites: bookworm bookworm-updates …`) when
+ * they also share components and key, as deb822 requires of the suites of one stanza;
+ * otherwise each group of alike ones gets its own stanza.
  */
-export async function clientConfig(ctx: Context, dist: string, options: ClientConfigOptions): Promise<string> {
-  const p = await requirePublish(ctx, options.prefix, dist);
-  const components = (await publishedComponents(ctx, p.source.kind, p.source.name, p.component)).join(' ');
+export async function clientConfig(ctx: Context, dist: string | readonly string[], options: ClientConfigOptions): Promise<string> {
   const base = options.url.replace(/\/+$/, '');
-  const uri = p.prefix ? `${base}/${p.prefix}` : base;
-  let signedBy: string;
-  if (options.keyPath !== undefined) {
-    signedBy = ` ${options.keyPath}`;
-  } else {
-    const { armored } = await exportPublicKey(ctx.store, p.keyFingerprint);
-    // deb822 folds the key: every line indented, empty lines written as " .".
-    signedBy = `\n${armored
-      .trim()
-      .split('\n')
-      .map((line) => (line.trim() === '' ? ' .' : ` ${line}`))
-      .join('\n')}`;
+  const stanzas = new Map<string, { suites: string[]; uri: string; components: string; fingerprint: string }>();
+  for (const d of typeof dist === 'string' ? [dist] : dist) {
+    const p = await requirePublish(ctx, options.prefix, d);
+    const components = (await publishedComponents(ctx, p.source.kind, p.source.name, p.component)).join(' ');
+    const uri = p.prefix ? `${base}/${p.prefix}` : base;
+    const key = JSON.stringify([uri, components, p.keyFingerprint]);
+    const alike = stanzas.get(key);
+    if (alike !== undefined) alike.suites.push(p.dist);
+    else stanzas.set(key, { suites: [p.dist], uri, components, fingerprint: p.keyFingerprint });
   }
-  return `Types: deb\nURIs: ${uri}\nSuites: ${p.dist}\nComponents: ${components}\nSigned-By:${signedBy}\n`;
+  const out: string[] = [];
+  for (const s of stanzas.values()) {
+    out.push(`Types: deb\nURIs: ${s.uri}\nSuites: ${s.suites.join(' ')}\nComponents: ${s.components}\nSigned-By:${await signedByField(ctx, s.fingerprint, options.keyPath)}\n`);
+  }
+  return out.join('\n');
+}
+
+async function signedByField(ctx: Context, fingerprint: string, keyPath: string | undefined): Promise<string> {
+  if (keyPath !== undefined) return ` ${keyPath}`;
+  const { armored } = await exportPublicKey(ctx.store, fingerprint);
+  // deb822 folds the key: every line indented, empty lines written as " .".
+  return `\n${armored
+    .trim()
+    .split('\n')
+    .map((line) => (line.trim() === '' ? ' .' : ` ${line}`))
+    .join('\n')}`;
 }
 
 async function publishedComponents(ctx: Context, kind: 'snapshot' | 'repo', name: string, override: string | undefined): Promise<string[]> {

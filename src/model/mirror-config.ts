@@ -11,4 +11,5 @@ export interface MirrorConfigInput {
   readonly withUdebs?: boolean;
   readonly keyrings?: readonly string[];
   readonly depsFrom?: readonly string[];
+  readonly updateDepsFrom?: boolean;
 }

@@ -6,6 +6,7 @@
 import { parseDeb822Parallel } from '../workers/parse-deb822-parallel.js';
 import type { ReleaseFile } from '../deb/release.js';
 import { sourceOf } from '../deb/source-of.js';
+import { compareVersions } from '../deb/version.js';
 import { DebstashError } from '../errors/debstash-error.js';
 import { queryTargetFromParagraph, type TalliedFilter, tallyFilter } from '../query/index.js';
 import { type IndexedPackage, PackageIndex } from '../resolve/package-index.js';
@@ -133,6 +134,11 @@ async function depsFromIndexes(ctx: Context, config: MirrorConfig): Promise<Reco
   return out;
 }
 
+/** Whether `ip` is a newer version of a package (same name and architecture) one of `lent` holds. */
+function updatesOneOf(ip: IndexedPackage, lent: readonly PackageIndex[]): boolean {
+  return lent.some((index) => index.byName(ip.name).some((held) => held.architecture === ip.architecture && compareVersions(ip.version, held.version) > 0));
+}
+
 function selectBinaries(
   config: MirrorConfig,
   upstream: UpstreamPackages,
@@ -142,8 +148,10 @@ function selectBinaries(
   // In index order, as when the filter ran over the finished indexes: the same roots, the same answer.
   const all = [...upstream.indexes.deb.packages(), ...upstream.indexes.udeb.packages()];
   if (filter === undefined) return { selected: all, unresolved: [], warnings: [] };
-  const roots = all.filter((ip) => upstream.matched.has(ip));
-  const warnings = filterWarnings(filter.unmatched(), config, [upstream.indexes.deb, upstream.indexes.udeb]);
+  const roots = all.filter((ip) => upstream.matched.has(ip) || (config.updateDepsFrom === true && updatesOneOf(ip, depsFrom[upstream.placement.get(ip)?.kind ?? 'deb'])));
+  // An update suite carries only what changed since the base: most terms match nothing there,
+  // and saying so (or failing strict_filter) would be noise about the normal case.
+  const warnings = config.updateDepsFrom === true ? [] : filterWarnings(filter.unmatched(), config, [upstream.indexes.deb, upstream.indexes.udeb]);
   if (!config.withDeps) return { selected: roots, unresolved: [], warnings };
   const selected: IndexedPackage[] = [];
   const unresolved: UnresolvedDependency[] = [];

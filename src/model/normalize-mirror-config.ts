@@ -45,5 +45,6 @@ export function normalizeMirrorConfig(input: MirrorConfigInput, defaults: { read
     withUdebs: input.withUdebs ?? false,
     keyrings: [...(input.keyrings ?? defaults.keyrings)],
     depsFrom: [...new Set(input.depsFrom ?? [])],
+    ...(input.updateDepsFrom === true ? { updateDepsFrom: true } : {}),
   };
 }

@@ -156,15 +156,20 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     } else await clientSources(req, res, path, ex);
   };
 
+  const notFound = (err: unknown): boolean => isDebstashError(err) && err.code === 'DEBSTASH_E_PUBLISH_NOT_FOUND';
   const clientSources = async (req: IncomingMessage, res: ServerResponse, path: string, ex: Exchange): Promise<void> => {
     const client = /^\/client\/(?:(.+)\/)?([^/]+)\.sources$/.exec(path);
     const sources =
       client === null
         ? undefined
-        : await clientConfig(ctx, client[2] ?? '', { url: baseUrl(req), ...(client[1] ? { prefix: client[1] } : {}) }).catch((err: unknown) => {
-            if (isDebstashError(err) && err.code === 'DEBSTASH_E_PUBLISH_NOT_FOUND') return undefined;
-            throw err;
-          });
+        : await clientConfig(ctx, client[2] ?? '', { url: baseUrl(req), ...(client[1] ? { prefix: client[1] } : {}) })
+            // `a,b,c.sources`: those dists in one stanza, as `up` prints them (a dist may hold
+            // a comma, so the whole name is asked first).
+            .catch((err: unknown) => (notFound(err) && client[2]?.includes(',') ? clientConfig(ctx, client[2].split(','), { url: baseUrl(req), ...(client[1] ? { prefix: client[1] } : {}) }) : Promise.reject(err)))
+            .catch((err: unknown) => {
+              if (notFound(err)) return undefined;
+              throw err;
+            });
     if (sources) text(res, ex, 200, sources);
     else text(res, ex, 404, 'no such publish\n');
   };

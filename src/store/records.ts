@@ -14,6 +14,12 @@ export interface MirrorConfig {
   readonly keyrings: readonly string[];
   /** Other mirrors whose packages may satisfy this one's dependencies (e.g. security → main). */
   readonly depsFrom: readonly string[];
+  /**
+   * Also take this upstream's newer versions of packages the depsFrom mirrors hold, whatever
+   * the filter says: an update suite's fix of a library the base took as a dependency. Absent
+   * when false, so mirrors stored before it existed compare equal.
+   */
+  readonly updateDepsFrom?: boolean;
 }
 
 export type PackageKind = 'deb' | 'udeb' | 'source';

@@ -35,7 +35,7 @@ export async function readHostAptSources(root = '/'): Promise<AptSource[]> {
   return sources;
 }
 
-/** The upstream the embedded default mirrors: the first enabled binary (`deb`) source. */
+/** One suite of the host's apt configuration, as a mirror takes it. */
 export interface HostUpstream {
   readonly uri: string;
   readonly suite: string;
@@ -44,21 +44,37 @@ export interface HostUpstream {
   readonly origin: string;
 }
 
-export async function firstHostUpstream(root = '/'): Promise<HostUpstream> {
-  const sources = await readHostAptSources(root);
-  const src = sources.find((s) => s.enabled && s.types.includes('deb'));
-  const uri = src?.uris[0];
-  const suite = src?.suites[0];
-  if (src === undefined || uri === undefined || suite === undefined) {
-    throw new DebstashError('DEBSTASH_E_NO_APT_SOURCE', `no enabled "deb" source in ${join(root, 'etc/apt')}`, {
-      root,
-    });
+/**
+ * Every suite of the host's enabled binary (`deb`) sources, in apt's order: the first is the
+ * base (e.g. bookworm), the rest are what the host adds to it (bookworm-updates,
+ * bookworm-security, a vendor's suite). A suite named twice keeps its first source (a second
+ * one is an alternative location of the same suite); flat repositories (`./`) have no suite
+ * name a publish could take and are left out.
+ */
+export async function hostUpstreams(root = '/'): Promise<HostUpstream[]> {
+  const out: HostUpstream[] = [];
+  for (const src of await readHostAptSources(root)) {
+    const uri = src.uris[0];
+    if (!src.enabled || !src.types.includes('deb') || uri === undefined) continue;
+    for (const suite of src.suites) {
+      if (suite.endsWith('/') || out.some((u) => u.suite === suite)) continue;
+      out.push({
+        uri: uri.replace(/\/+$/, ''),
+        suite,
+        components: src.components,
+        ...(src.signedBy !== undefined ? { signedBy: src.signedBy } : {}),
+        origin: src.origin,
+      });
+    }
   }
-  return {
-    uri: uri.replace(/\/+$/, ''),
-    suite,
-    components: src.components,
-    ...(src.signedBy !== undefined ? { signedBy: src.signedBy } : {}),
-    origin: src.origin,
-  };
+  if (out.length === 0) {
+    throw new DebstashError('DEBSTASH_E_NO_APT_SOURCE', `no enabled "deb" source in ${join(root, 'etc/apt')}`, { root });
+  }
+  return out;
+}
+
+/** The host's base suite: what a mirror without url takes. */
+export async function firstHostUpstream(root = '/'): Promise<HostUpstream> {
+  const [first] = await hostUpstreams(root);
+  return first as HostUpstream;
 }

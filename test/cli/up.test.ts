@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { type ConfigFixture, configFixture } from '../config/config-fixture.js';
 import { FaultServer } from '../helpers/fault-server.js';
 import { reachableHostArchive } from '../helpers/host-archive.js';
+import { hostUpstreams } from '../../src/upstream/host-apt-sources.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
 import { projectRoot } from '../helpers/project-root.js';
 
@@ -184,8 +185,11 @@ test('online: "debstash up" on a fresh data dir mirrors, publishes and serves wh
     await up.until(/debstash: ready/);
     assert.match(up.stderr(), /config: the built-in default/);
     assert.equal((await readyz(url)).status, 200);
-    // What up printed is exactly what /client serves, and all a client needs.
-    const sources = await (await fetch(`${url}/client/${/Suites: (\S+)/.exec(up.stdout())?.[1]}.sources`)).text();
+    // What up printed is one stanza with every suite of the host, exactly what /client
+    // serves for them, and all a client needs.
+    const suites = (/^Suites: (.+)$/m.exec(up.stdout())?.[1] ?? '').split(' ');
+    assert.deepEqual(suites, [...new Set((await hostUpstreams()).map((u) => u.suite))]);
+    const sources = await (await fetch(`${url}/client/${suites.join(',')}.sources`)).text();
     assert.equal(up.stdout().trim(), sources.trim());
     const apt = await IsolatedApt.create(sources);
     try {

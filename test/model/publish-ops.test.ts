@@ -77,6 +77,17 @@ describe('mirror → snapshot → publish → serve → apt', () => {
     await assert.rejects(publish(ctx, { kind: 'snapshot', name: 's3' }, { dist: 'x', prefix: '../escape' }), (e: unknown) => e instanceof Error && /prefix|\.\./i.test(e.message));
   });
 
+  test('several dists of a prefix are one stanza where URI, components and key agree, else one each', async () => {
+    await publish(ctx, { kind: 'snapshot', name: 's3' }, { dist: 'other-updates', prefix: 'custom/path', architectures: ['amd64'] });
+    await publish(ctx, { kind: 'snapshot', name: 's3' }, { dist: 'other-flat', prefix: 'custom/path', architectures: ['amd64'], component: 'flat' });
+    const together = await clientConfig(ctx, ['other', 'other-updates'], { prefix: 'custom/path', url: server.url, keyPath: '/k.gpg' });
+    assert.match(together, /^Types: deb\nURIs: \S+\/custom\/path\nSuites: other other-updates\nComponents: contrib main\nSigned-By: \/k\.gpg\n$/);
+    const apart = await clientConfig(ctx, ['other', 'other-flat', 'other-updates'], { prefix: 'custom/path', url: server.url, keyPath: '/k.gpg' });
+    assert.deepEqual([...apart.matchAll(/^Suites: (.+)\nComponents: (.+)$/gm)].map((m) => [m[1], m[2]]), [['other other-updates', 'contrib main'], ['other-flat', 'flat']]);
+    await dropPublish(ctx, 'other-updates', { prefix: 'custom/path' });
+    await dropPublish(ctx, 'other-flat', { prefix: 'custom/path' });
+  });
+
   test('dose-distcheck on a published snapshot reports the packages "snapshot verify" reports', async (t) => {
     // The fixture's "broken" depends on a package the archive does not have.
     await createSnapshot(ctx, 'checked', { mirror: 'm' });

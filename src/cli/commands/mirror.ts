@@ -143,6 +143,7 @@ export function mirrorCommand(): Command {
           `options:       ${[c.withDeps && 'with-deps', c.withRecommends && 'with-recommends', c.withSources && 'with-sources', c.withUdebs && 'with-udebs'].filter(Boolean).join(', ') || '-'}`,
           `keyrings:      ${c.keyrings.join(', ') || '-'}`,
           ...(c.depsFrom.length > 0 ? [`deps from:     ${c.depsFrom.join(', ')}`] : []),
+          ...(c.updateDepsFrom === true ? ['update deps:   newer versions of what deps-from mirrors hold are taken too'] : []),
           `updated:       ${d.updatedAt ?? 'never'}`,
           `packages:      ${d.packages.length}`,
           ...(opts.verbose ? d.packages.map((p) => `  ${p.name} ${p.version} ${p.architecture}`) : []),

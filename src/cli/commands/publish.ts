@@ -208,12 +208,12 @@ async function configuredUrl(listen: string, opts: GlobalOptions): Promise<strin
 
 export function clientConfigCommand(): Command {
   return new Command('client-config')
-    .argument('<dist>')
+    .argument('<dist...>', 'one or more dists of the prefix; those that can share a stanza do (Suites: a b c)')
     .option('--prefix <prefix>')
     .option('--url <url>', 'where clients reach the server (default: from server.listen of the config, http://127.0.0.1:8080)')
     .option('--key-path <path>', 'refer to the key by path instead of embedding it')
     .description('print the deb822 .sources a client needs (Signed-By included)')
-    .action(async (dist: string, o: { prefix?: string; url?: string; keyPath?: string }, cmd: Command) =>
+    .action(async (dist: string[], o: { prefix?: string; url?: string; keyPath?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const [{ configuredListen }, { clientConfig }] = await Promise.all([import('../../config/find-config.js'), import('../../model/client-config.js')]);
         const url = o.url ?? (await configuredUrl(await configuredListen(opts.config), opts));

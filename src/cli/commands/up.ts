@@ -6,9 +6,9 @@ import { formatPlan } from '../../config/format-plan.js';
 import { intervalMs, parseRefreshOption } from '../../config/parse-interval.js';
 import { Refresher } from '../../config/refresher.js';
 import { DebstashError } from '../../errors/debstash-error.js';
-import { clientBaseUrl, clientConfig } from '../../model/client-config.js';
+import { clientBaseUrl } from '../../model/client-config.js';
+import { configuredClientSources } from '../../config/client-sources.js';
 import { type Context, closeContext, openEmbeddedContext } from '../../model/context.js';
-import { normalizePrefix } from '../../model/require-publish.js';
 import { Metrics } from '../../server/metrics.js';
 import { serverLogger } from '../../server/server-logger.js';
 import { type RunningServer, startServer } from '../../server/start-server.js';
@@ -29,19 +29,6 @@ async function listen(ctx: Context, found: FoundConfig, option: string | undefin
   const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
   return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv() });
-}
-
-/** The deb822 .sources of every configured publish, as a client needs them, with where the server offers each. */
-async function clientSources(ctx: Context, found: FoundConfig, url: string): Promise<{ text: string; urls: string[] }> {
-  const out: string[] = [];
-  const urls: string[] = [];
-  for (const p of found.config.publishes) {
-    const prefix = normalizePrefix(p.prefix);
-    if ((await ctx.store.getPublish(prefix, p.dist)) === undefined) continue;
-    out.push(await clientConfig(ctx, p.dist, { url, ...(p.prefix ? { prefix: p.prefix } : {}) }));
-    urls.push(`${url}/client/${prefix ? `${prefix}/` : ''}${p.dist}.sources`);
-  }
-  return { text: out.join('\n'), urls };
 }
 
 /**
@@ -86,7 +73,7 @@ export function upCommand(): Command {
           cancel.dispose();
         }
         const client = clientBaseUrl(server.host, server.port);
-        const sources = await clientSources(ctx, found, client.url);
+        const sources = await configuredClientSources(ctx, found.config, client.url);
         if (sources.text !== '') {
           if (client.note !== undefined) say(client.note);
           say(`a client needs this in /etc/apt/sources.list.d/debstash.sources (also at ${sources.urls.join(', ')}):\n`);
