@@ -77,7 +77,7 @@ export function importCommand(): Command {
           yaml: yamlPath,
           warnings: r.warnings,
         });
-      });
+      }, { debstashConfig: false });
     });
   return cmd;
 }
