@@ -18,6 +18,19 @@ interface Gauge {
   readonly values: Map<string, { readonly labels: PromLabels; value: number }>;
 }
 
+/**
+ * The counters of requests one process answered, as plain data: what a worker of `serve
+ * --workers` reports to the primary, whose /metrics shows their sum.
+ */
+export interface RequestCounters {
+  /** [route, status, count] */
+  readonly requests: readonly (readonly [string, number, number])[];
+  /** [route, bytes] */
+  readonly bytes: readonly (readonly [string, number])[];
+  /** [errno, count] */
+  readonly treeOpenErrors: readonly (readonly [string, number])[];
+}
+
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /**
@@ -35,10 +48,14 @@ export class Metrics {
 
   /** One HTTP request answered: route is a template ("/api/mirrors/:name"), not the raw path. */
   observeRequest(route: string, status: number, bytes: number): void {
+    this.countRequests(route, status, 1);
+    this.bytes.set(route, (this.bytes.get(route) ?? 0) + bytes);
+  }
+
+  private countRequests(route: string, status: number, n: number): void {
     let byStatus = this.requests.get(route);
     if (byStatus === undefined) this.requests.set(route, (byStatus = new Map()));
-    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-    this.bytes.set(route, (this.bytes.get(route) ?? 0) + bytes);
+    byStatus.set(status, (byStatus.get(status) ?? 0) + n);
   }
 
   /** A file of the tree could not be opened for a reason other than its absence (EMFILE, EACCES...). */
@@ -67,17 +84,37 @@ export class Metrics {
     g.values.set(key, { labels, value });
   }
 
-  /** The Prometheus text exposition, including what is read from the store at scrape time. */
-  async render(ctx: Context): Promise<string> {
+  /** Adds counters of another process (a worker that ended) to this one's. */
+  addCounters(c: RequestCounters): void {
+    for (const [route, status, n] of c.requests) this.countRequests(route, status, n);
+    for (const [route, n] of c.bytes) this.bytes.set(route, (this.bytes.get(route) ?? 0) + n);
+    for (const [errno, n] of c.treeOpenErrors) this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + n);
+  }
+
+  /** This process's request counters, to be summed elsewhere. */
+  counters(): RequestCounters {
+    const requests: [string, number, number][] = [];
+    for (const [route, byStatus] of this.requests) for (const [status, n] of byStatus) requests.push([route, status, n]);
+    return { requests, bytes: [...this.bytes], treeOpenErrors: [...this.treeOpenErrors] };
+  }
+
+  /**
+   * The Prometheus text exposition, including what is read from the store at scrape time;
+   * the request counters are this process's plus those of `peers` (the workers it serves with).
+   */
+  async render(ctx: Context, peers: readonly RequestCounters[] = []): Promise<string> {
+    const all = [this.counters(), ...peers];
     const out: string[] = [];
     out.push(...promHeader('debstash_http_requests_total', 'HTTP requests answered, by route template and status.', 'counter'));
-    for (const [route, byStatus] of this.requests) {
-      for (const [status, n] of byStatus) out.push(promSample('debstash_http_requests_total', { route, status: String(status) }, n));
+    const requests = sumBy(all.flatMap((c) => c.requests.map(([route, status, n]) => [`${route}\0${status}`, n] as const)));
+    for (const [key, n] of requests) {
+      const [route = '', status = ''] = key.split('\0');
+      out.push(promSample('debstash_http_requests_total', { route, status }, n));
     }
     out.push(...promHeader('debstash_http_response_bytes_total', 'Response body bytes sent, by route template.', 'counter'));
-    for (const [route, n] of this.bytes) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
+    for (const [route, n] of sumBy(all.flatMap((c) => c.bytes))) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
     out.push(...promHeader('debstash_tree_open_errors_total', 'Files of the APT tree that exist but could not be opened (answered 403 or 503), by errno.', 'counter'));
-    for (const [errno, n] of this.treeOpenErrors) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
+    for (const [errno, n] of sumBy(all.flatMap((c) => c.treeOpenErrors))) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {
@@ -99,6 +136,13 @@ export class Metrics {
     }
     return `${out.join('\n')}\n`;
   }
+}
+
+/** Sums the counts of equal keys, in the order keys first appear. */
+function sumBy(entries: readonly (readonly [string, number])[]): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const [key, n] of entries) sums.set(key, (sums.get(key) ?? 0) + n);
+  return sums;
 }
 
 /** What the store holds now; a store that does not answer shows as debstash_store_up 0. */

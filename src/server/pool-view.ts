@@ -7,10 +7,10 @@ import type { Pool } from '../pool/pool.js';
 import type { PoolViewFile, StoreReader } from '../store/store.js';
 import type { Exchange } from './exchange.js';
 import { type FileIdentity, representPoolFile } from './file-representation.js';
-import { answerFile } from './serve-file.js';
+import { answerFile, SEND_SLICE } from './serve-file.js';
 
-/** Large reads per chunk, as for files of the tree. */
-const STREAM_CHUNK = 2 ** 20;
+/** Large reads for hashing: nothing waits on them but the first answer about a file version. */
+const HASH_CHUNK = 2 ** 20;
 /** Lookups remembered; a hit costs no store query. */
 const LOOKUP_LIMIT = 10_000;
 /** Pool file versions remembered as checked against their SHA-256. */
@@ -87,7 +87,7 @@ export class PoolView {
       const identity: FileIdentity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
       if (!(await this.check(file.sha256, identity, handle))) return this.broken(res, ex, file, relative, 'another SHA-256 in the pool');
       await answerFile(req, res, representPoolFile(relative, file.sha256, identity, lookedAtMs), ex, (start, end) =>
-        handle.createReadStream({ start, end, highWaterMark: STREAM_CHUNK, autoClose: false }),
+        handle.createReadStream({ start, end, highWaterMark: SEND_SLICE, autoClose: false }),
       );
     } finally {
       await handle.close();
@@ -134,14 +134,14 @@ export class PoolView {
 
   private broken(res: ServerResponse, ex: Exchange, file: PoolViewFile, relative: string, why: string): void {
     this.logger.error({ reqId: ex.id, code: 'DEBSTASH_E_POOL_VIEW_BROKEN', path: relative, sha256: file.sha256, size: file.size }, `published pool file ${relative}: ${why}`);
-    res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', 'X-Request-Id', ex.id]);
+    res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', ...ex.stamp]);
     res.end('internal error: the pool file is missing or damaged\n');
   }
 }
 
 async function hashOf(handle: FileHandle): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of handle.createReadStream({ start: 0, highWaterMark: STREAM_CHUNK, autoClose: false })) hash.update(chunk as Buffer);
+  for await (const chunk of handle.createReadStream({ start: 0, highWaterMark: HASH_CHUNK, autoClose: false })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
