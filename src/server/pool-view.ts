@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { Pool } from '../pool/pool.js';
 import type { PoolViewFile, StoreReader } from '../store/store.js';
 import type { Exchange } from './exchange.js';
-import { type FileIdentity, representPoolFile } from './file-representation.js';
+import { FileCache, type FileCacheOptions } from './file-cache.js';
+import { type FileIdentity, representFile, representPoolFile } from './file-representation.js';
 import { answerFile, SEND_SLICE } from './serve-file.js';
 
 /** Large reads for hashing: nothing waits on them but the first answer about a file version. */
@@ -44,12 +45,22 @@ export class PoolView {
   private readonly verified = new Map<string, string>();
   private readonly verifying = new Map<string, Promise<boolean>>();
 
+  /** Hot pool files in memory, by their path in the pool (relative to /). */
+  private readonly hot: FileCache;
+
   constructor(
     private readonly store: StoreReader,
     private readonly pool: Pool,
     private readonly logger: Logger,
-    private readonly recheckMs: number,
-  ) {}
+    cacheOptions: FileCacheOptions,
+  ) {
+    this.recheckMs = cacheOptions.immutableRecheckMs;
+    // Stat'ed at every request, not once a second: no byte of a pool file changed in place
+    // (damaged) is sent once its version differs from the one whose SHA-256 was checked.
+    this.hot = new FileCache('', { ...cacheOptions, immutableRecheckMs: 0 }, true);
+  }
+
+  private readonly recheckMs: number;
 
   /** Answers for a pool path; resolves false (nothing sent) when the view does not have it. */
   async serve(req: IncomingMessage, res: ServerResponse, where: { readonly prefix: string; readonly path: string }, relative: string, ex: Exchange): Promise<boolean> {
@@ -73,8 +84,15 @@ export class PoolView {
   }
 
   private async serveLocal(req: IncomingMessage, res: ServerResponse, file: PoolViewFile, local: string, relative: string, ex: Exchange): Promise<void> {
-    let handle: FileHandle;
     const lookedAtMs = Date.now();
+    // In memory only once its SHA-256 was checked (below), and served from there only while
+    // the pool file is still that version (device, inode, size, mtime, ctime).
+    const key = local.slice(1);
+    const cached = this.hot.lookup(key);
+    if (cached?.body !== undefined && cached.size === file.size) {
+      return answerFile(req, res, representPoolFile(relative, file.sha256, cached.identity, lookedAtMs, cached.body), ex);
+    }
+    let handle: FileHandle;
     try {
       handle = await open(local, 'r');
     } catch {
@@ -86,6 +104,11 @@ export class PoolView {
       if (st.size !== file.size) return this.broken(res, ex, file, relative, `${st.size} bytes in the pool, not ${file.size}`);
       const identity: FileIdentity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
       if (!(await this.check(file.sha256, identity, handle))) return this.broken(res, ex, file, relative, 'another SHA-256 in the pool');
+      const body = this.hot.wants(key, st.size) ? await handle.readFile().catch(() => undefined) : undefined;
+      if (body !== undefined && body.length === st.size) {
+        this.hot.store(key, representFile(key, st, lookedAtMs, body));
+        return await answerFile(req, res, representPoolFile(relative, file.sha256, identity, lookedAtMs, body), ex);
+      }
       await answerFile(req, res, representPoolFile(relative, file.sha256, identity, lookedAtMs), ex, (start, end) =>
         handle.createReadStream({ start, end, highWaterMark: SEND_SLICE, autoClose: false }),
       );

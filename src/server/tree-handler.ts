@@ -31,7 +31,7 @@ export type TreeHandler = (req: IncomingMessage, res: ServerResponse, path: stri
  */
 export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHandler {
   const tree = new StaticTree(ctx.publicDir, { logger: options.logger, metrics: options.metrics }, options.fileCache);
-  const poolView = new PoolView(ctx.store, ctx.pool, options.logger, options.fileCache.immutableRecheckMs);
+  const poolView = new PoolView(ctx.store, ctx.pool, options.logger, options.fileCache);
   const policy = { public: options.public, tokens: options.tokens };
   return (req, res, path, ex) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
