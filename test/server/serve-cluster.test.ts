@@ -65,6 +65,7 @@ describe('serve --workers 2: worker processes serve the tree, the primary the re
   let dir: string;
   let dataDir: string;
   let deb: Buffer;
+  let largeDeb: Buffer;
   let serve: ServeProcess;
   const pids = new Set<number>();
 
@@ -75,9 +76,12 @@ describe('serve --workers 2: worker processes serve the tree, the primary the re
     const cli = (...args: string[]): Promise<unknown> => run(process.execPath, [bin, '-q', ...args], { env });
     const hello = await buildDeb(join(dir, 'debs'), { name: 'hello', version: '1.0', architecture: 'amd64', files: { 'usr/share/doc/hello/README': 'hello\n' } }, { compression: 'gzip' });
     deb = await readFile(hello);
+    // Over the 256 KiB slice: from memory (its second request on) it is sent slice by slice.
+    const large = await buildDeb(join(dir, 'debs'), { name: 'large', version: '1.0', architecture: 'amd64', files: { 'usr/share/large/blob': { randomBytes: 2 ** 20 } } }, { compression: 'none' });
+    largeDeb = await readFile(large);
     await cli('key', 'generate');
     await cli('repo', 'create', 'main');
-    await cli('repo', 'add', 'main', hello);
+    await cli('repo', 'add', 'main', hello, large);
     await cli('publish', 'repo', 'main', '--dist', 'stable');
     serve = await startServeProcess(dataDir, { args: ['--workers', '2'] });
     for (const n of [1, 2]) pids.add(await waitFor(() => workerPid(serve, n), 5000, `worker ${n}'s pid`));
@@ -113,6 +117,27 @@ describe('serve --workers 2: worker processes serve the tree, the primary the re
     } finally {
       await apt.close();
     }
+  });
+
+  test('a file larger than a slice: whole and in ranges, from disk and from memory, the same bytes', async () => {
+    const url = `${serve.url}/pool/main/l/large/large_1.0_amd64.deb`;
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    // Each worker reads it from disk, then keeps it (second request), then sends it from memory.
+    for (let i = 0; i < 6; i++) {
+      const r = await fetchOnce(url);
+      assert.equal(r.status, 200);
+      assert.equal(sha(r.body), sha(largeDeb));
+    }
+    const from = 300_000;
+    const part = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      get(url, { agent: false, headers: { Range: `bytes=${from}-` } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    assert.equal(part.status, 206);
+    assert.equal(sha(part.body), sha(largeDeb.subarray(from)));
   });
 
   test('/metrics sums the requests every worker answered', async () => {
