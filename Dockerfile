@@ -23,7 +23,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
            node_modules/better-sqlite3/build/deps node_modules/better-sqlite3/deps
 COPY tsconfig.json ./
 COPY src src
-RUN npx tsc -p . \
+COPY ui ui
+RUN npx tsc -p . && npx tsc -p ui && npx vite build --config ui/vite.config.ts \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${BASE}
@@ -37,6 +38,7 @@ WORKDIR /opt/debstash
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist/src dist/src
+COPY --from=build /src/dist/ui dist/ui
 COPY bin bin
 COPY deploy/debstash.yaml /etc/debstash/debstash.yaml
 RUN ln -s /opt/debstash/bin/debstash.js /usr/local/bin/debstash

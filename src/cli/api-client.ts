@@ -91,9 +91,20 @@ export class ApiClient {
     throw fromErrorBody(error);
   }
 
-  /** A JSON call: the answer's body. */
+  /**
+   * A JSON call: the answer's body. A 429 (the server's rate limit) is waited out and tried
+   * again, a few times: the request was refused before it did anything, so it is safe to repeat.
+   */
   async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, json?: unknown): Promise<T> {
-    return this.#answer<T>(await this.#send(method, path, json !== undefined ? { json } : undefined));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#answer<T>(await this.#send(method, path, json !== undefined ? { json } : undefined));
+      } catch (err) {
+        const wait = err instanceof DebstashError && err.code === 'DEBSTASH_E_RATE_LIMITED' ? Number(err.details.retryAfter) : NaN;
+        if (!(wait > 0 && wait <= 30) || attempt >= 4) throw err;
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      }
+    }
   }
 
   /**

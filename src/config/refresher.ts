@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DebstashError } from '../errors/debstash-error.js';
 import type { Context } from '../model/context.js';
+import { lockKey } from '../model/store-locks.js';
 import { normalizePrefix } from '../model/require-publish.js';
 import { type ApplyOptions, type ApplyResult, applyConfig } from './apply-config.js';
 import type { DebstashConfig } from './config-schema.js';
@@ -61,6 +63,25 @@ export class Refresher {
         this.#gauges();
       });
     return this.#running;
+  }
+
+  /**
+   * A scheduled refresh, under the store's refresh lease: when another process on the same
+   * store (a replica) is applying, this round is skipped, and the holder is returned instead
+   * of a result. The lease is a store lock, so it expires when its holder dies.
+   */
+  async applyScheduled(options: ApplyOptions = {}): Promise<ApplyResult | { readonly skipped: string }> {
+    try {
+      return await this.ctx.locks.with([lockKey.refresh()], () => this.apply(options), { mode: 'fail', what: 'run the scheduled refresh' });
+    } catch (err) {
+      if (err instanceof DebstashError && err.code === 'DEBSTASH_E_BUSY' && err.details.resource === lockKey.refresh()) return { skipped: err.message };
+      throw err;
+    }
+  }
+
+  /** The first apply of `up`: waits for a replica's refresh to end rather than running beside it. */
+  applyFirst(options: ApplyOptions = {}): Promise<ApplyResult> {
+    return this.ctx.locks.with([lockKey.refresh()], () => this.apply(options), { mode: 'wait', ...(options.signal ? { signal: options.signal } : {}) });
   }
 
   #gauges(): void {

@@ -438,6 +438,56 @@ export const ERROR_CODES = {
     hint: 'The worker processes of serve --workers did not start (the log says why): check that the machine allows more processes and memory, or serve with --workers 1.',
   },
   // -- fair, multi-core serving (issue 12) codes go above this line --
+  DEBSTASH_E_RATE_LIMITED: {
+    exit: 1,
+    status: 429,
+    hint: 'Too many write or search requests from this address or token: wait the Retry-After seconds and retry. Operators set the limits with DEBSTASH_RATE_WRITE and DEBSTASH_RATE_SEARCH (requests per second, "/BURST" optional, 0 for none).',
+  },
+  DEBSTASH_E_TOO_MANY_CONNECTIONS: {
+    exit: 1,
+    status: 503,
+    hint: 'One address holds more open connections than the server allows (DEBSTASH_MAX_CONNECTIONS_PER_ADDRESS, default 256): close idle connections, or raise the limit for a proxy that carries many clients.',
+  },
+  // -- hostile clients (issue 14) codes go above this line --
+  DEBSTASH_E_UPSTREAM_LIMIT: {
+    exit: 1,
+    status: 502,
+    hint: 'The upstream sent more (or slower, or stranger) than debstash accepts, so the update stopped and changed nothing. If the archive is genuine and that large or slow, raise the limit with the environment variable the message names (docs/limits.md).',
+  },
+  // -- hostile upstream (issue 14) codes go above this line --
+  DEBSTASH_E_TREE_DAMAGED: {
+    exit: 1,
+    status: 500,
+    hint: 'A file the server was asked for no longer has the bytes it is published as (changed on disk); it was not served. Run "debstash db check --deep" to list every damaged file; remove a damaged pool file and store it again (mirror update --force, repo add), or drop and publish again for a damaged index.',
+  },
+  // -- integrity (issue 14 item 2) codes go above this line --
+  DEBSTASH_E_UI_NOT_BUILT: {
+    exit: 1,
+    status: 503,
+    hint: 'This debstash was installed without its web UI (dist/ui is missing): run "npm run build" in its source tree, or install a packaged release; the APT tree and the API work without it.',
+  },
+  // -- web UI (issue 15) codes go above this line --
+  DEBSTASH_E_STORE_UNREACHABLE: {
+    exit: 1,
+    status: 503,
+    hint: 'The PostgreSQL server named by DEBSTASH_DATABASE_URL (or database: in debstash.yaml) did not answer: check that it runs, its host and port, and that this machine may reach it.',
+  },
+  DEBSTASH_E_STORE_AUTH: {
+    exit: 1,
+    status: 503,
+    hint: 'PostgreSQL refused the user or password of the database URL: check them (and pg_hba.conf), then try again.',
+  },
+  DEBSTASH_E_CONFIG_DATABASE_URL: {
+    exit: 2,
+    status: 400,
+    hint: 'A database URL is postgres://USER:PASSWORD@HOST:PORT/DATABASE (postgresql:// works too); unset it for the embedded SQLite store.',
+  },
+  DEBSTASH_E_MIGRATE_TARGET: {
+    exit: 1,
+    status: 409,
+    hint: 'db migrate copies into an empty PostgreSQL database, or one it filled from this same store before: give it a new database, or empty that one.',
+  },
+  // -- PostgreSQL store (issue 13) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { FsPool } from '../pool/fs-pool.js';
 import type { Pool } from '../pool/pool.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { StoreLocks } from './store-locks.js';
 
@@ -20,14 +20,17 @@ export interface Context {
   readonly publicDir: string;
 }
 
-/** The embedded layout of a data dir: SQLite metadata, filesystem pool, index cache. */
-export async function openEmbeddedContext(dataDir: string): Promise<Context> {
+/**
+ * The layout of a data dir: metadata in SQLite there, or in the PostgreSQL database that
+ * DEBSTASH_DATABASE_URL or `database` (debstash.yaml) names; filesystem pool, index cache.
+ */
+export async function openEmbeddedContext(dataDir: string, database?: string): Promise<Context> {
   // The path is the user's: a file there (or above) is their mistake, not a debstash bug.
   await mkdir(dataDir, { recursive: true }).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new DebstashError('DEBSTASH_E_DATA_DIR', `data dir ${dataDir} cannot be used as a directory (${code})`, { path: dataDir, reason: code }, { cause: err });
   });
-  const store = SqliteStore.open(join(dataDir, 'debstash.sqlite'));
+  const store = await openStore({ dataDir, database });
   const pool = await FsPool.open(join(dataDir, 'pool'));
   return { dataDir, store, locks: new StoreLocks(store), pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };
 }

@@ -1,4 +1,9 @@
+import { stat } from 'node:fs/promises';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import type { Context } from './context.js';
+import { type DbProblem, sortProblems } from './db-problem.js';
+import { expectedPoolSizes } from './expected-pool-sizes.js';
+import { listPublishedFiles } from './published-files.js';
 
 export interface DbCheckResult {
   /** Files something refers to that the pool lacks (or holds with the wrong size). */
@@ -6,42 +11,95 @@ export interface DbCheckResult {
   /** Pool files nothing refers to any more: what `db cleanup` would delete. */
   readonly unreferenced: readonly string[];
   readonly referenced: number;
+  /** Everything found wrong, each named (pool files that are missing among them). */
+  readonly problems: readonly DbProblem[];
 }
 
-/** `db check`: compares what the store refers to with what the pool holds. */
+/** stats in flight: enough to keep libuv's threads busy on a pool of many small files. */
+const STAT_CONCURRENCY = 16;
+
+/** Where a pool file is, for people: its local path, or its hash where the pool has none. */
+export function poolFileName(ctx: Context, sha256: string): string {
+  return ctx.pool.localPath(sha256) ?? sha256;
+}
+
+/**
+ * `db check`: compares what the store refers to with what the pool holds, and what the
+ * publishes list with what their trees hold, by metadata only (presence and size: one stat a
+ * file). `db check --deep` (deep-check.ts) reads every byte.
+ */
 export async function checkDb(ctx: Context): Promise<DbCheckResult> {
   const referenced = await ctx.store.referencedFiles();
+  const sizes = await expectedPoolSizes(ctx);
   const missing: string[] = [];
-  for (const sha256 of referenced) if (!(await ctx.pool.has(sha256))) missing.push(sha256);
+  const problems: DbProblem[] = [];
+  await forEachConcurrent(referenced, STAT_CONCURRENCY, async (sha256) => {
+    const entry = await ctx.pool.stat(sha256);
+    const expected = sizes.get(sha256);
+    if (entry === undefined) {
+      missing.push(sha256);
+      problems.push({ kind: 'pool-missing', path: poolFileName(ctx, sha256), expected: 'present', found: 'absent' });
+    } else if (expected !== undefined && entry.size !== expected) {
+      problems.push({ kind: 'pool-size', path: poolFileName(ctx, sha256), expected: `size:${expected}`, found: `size:${entry.size}` });
+    }
+  });
   const unreferenced: string[] = [];
   for await (const sha256 of ctx.pool.list()) if (!referenced.has(sha256)) unreferenced.push(sha256);
-  return { missing: missing.sort(), unreferenced, referenced: referenced.size };
+  const published = await listPublishedFiles(ctx);
+  problems.push(...published.unreadableStates.map((path): DbProblem => ({ kind: 'unreadable', path, expected: 'publish state', found: 'damaged' })));
+  await forEachConcurrent(published.files, STAT_CONCURRENCY, async (f) => {
+    const st = await stat(f.path).catch((err: unknown) => (err as NodeJS.ErrnoException).code ?? 'error');
+    if (typeof st === 'string') {
+      problems.push(st === 'ENOENT' ? { kind: 'published-missing', path: f.path, expected: 'present', found: 'absent' } : { kind: 'unreadable', path: f.path, expected: 'present', found: st });
+    } else if (f.size !== undefined && st.size !== f.size) {
+      // By size alone: --deep tells stale from damaged by the hash.
+      const stale = f.older?.some((o) => o.size === st.size) === true;
+      problems.push({ kind: stale ? 'published-stale' : 'published-size', path: f.path, expected: `size:${f.size}`, found: `size:${st.size}` });
+    }
+  });
+  return { missing: missing.sort(), unreferenced, referenced: referenced.size, problems: sortProblems(problems) };
 }
 
 /** Files stored more recently than this are kept by default: an update may be about to commit them. */
 export const DEFAULT_CLEANUP_MIN_AGE_MS = 60 * 60 * 1000;
 
+export interface CleanupResult {
+  /** Files removed; with `dryRun`, the files that would be. */
+  readonly deleted: number;
+  /** Their bytes: what the pool frees (or would). */
+  readonly bytes: number;
+  /** Unreferenced files left because they were stored within `minAgeMs`. */
+  readonly keptRecent: number;
+  /** The SHA-256 of each file removed (or that would be), in pool order. */
+  readonly files: readonly string[];
+  readonly dryRun: boolean;
+}
+
 /**
  * `db cleanup`: deletes pool files nothing refers to. References are read again after the
  * pool was listed, so a file committed meanwhile stays. A file an update or upload has stored
  * but not committed yet is not referenced either; it was stored (or stored again) recently,
- * so files younger than `minAgeMs` stay.
+ * so files younger than `minAgeMs` stay. `dryRun` decides the same way and removes nothing.
  */
-export async function cleanupDb(ctx: Context, options: { readonly minAgeMs?: number; readonly now?: Date } = {}): Promise<{ readonly deleted: number; readonly keptRecent: number }> {
+export async function cleanupDb(ctx: Context, options: { readonly minAgeMs?: number; readonly now?: Date; readonly dryRun?: boolean } = {}): Promise<CleanupResult> {
   const { unreferenced } = await checkDb(ctx);
   const referenced = await ctx.store.referencedFiles();
   const cutoff = (options.now ?? new Date()).getTime() - (options.minAgeMs ?? DEFAULT_CLEANUP_MIN_AGE_MS);
-  let deleted = 0;
+  const dryRun = options.dryRun === true;
+  const files: string[] = [];
+  let bytes = 0;
   let keptRecent = 0;
   for (const sha256 of unreferenced) {
     if (referenced.has(sha256)) continue;
-    const storedAt = (await ctx.pool.stat(sha256))?.storedAt;
-    if (storedAt !== undefined && storedAt.getTime() > cutoff) {
+    const entry = await ctx.pool.stat(sha256);
+    if (entry === undefined) continue;
+    if (entry.storedAt !== undefined && entry.storedAt.getTime() > cutoff) {
       keptRecent++;
       continue;
     }
-    await ctx.pool.delete(sha256);
-    deleted++;
+    if (!dryRun) await ctx.pool.delete(sha256);
+    files.push(sha256);
+    bytes += entry.size;
   }
-  return { deleted, keptRecent };
+  return { deleted: files.length, bytes, keptRecent, files, dryRun };
 }

@@ -24,6 +24,8 @@ import { binaryEntry, sourceEntry } from './package-entry.js';
 import { paragraphOf } from './package-match.js';
 import { type ProgressSink, silentProgress } from './progress.js';
 import { formatBytes, plural } from './human-units.js';
+import type { Paragraph } from '../deb/paragraph.js';
+import { limitExceeded, type UpstreamLimits } from '../upstream/upstream-limits.js';
 
 type BinaryKind = 'deb' | 'udeb';
 
@@ -48,6 +50,25 @@ interface UpstreamPackages {
 }
 
 /**
+ * The stanzas of one index, within the limits: a stanza larger than `stanzaBytes` or more than
+ * `indexStanzas` of them end the update (DEBSTASH_E_UPSTREAM_LIMIT) before they fill memory.
+ */
+async function* limitedStanzas(text: AsyncIterable<Uint8Array>, path: string, limits: UpstreamLimits): AsyncGenerator<Paragraph, void, undefined> {
+  let count = 0;
+  try {
+    for await (const p of parseDeb822Parallel(text, { source: path, maxParagraphBytes: limits.stanzaBytes })) {
+      if (++count > limits.indexStanzas) throw limitExceeded('indexStanzas', limits, `${path}: the stanzas`, `more than ${limits.indexStanzas}`);
+      yield p;
+    }
+  } catch (err) {
+    if (err instanceof DebstashError && err.code === 'DEBSTASH_E_DEB822_TOO_LARGE') {
+      throw limitExceeded('stanzaBytes', limits, `${path}: line ${String(err.details.line)}`, `a stanza of more than ${limits.stanzaBytes} bytes`);
+    }
+    throw err;
+  }
+}
+
+/**
  * Reads the indexes, matching each package against `filter` as it is parsed: a match is a root,
  * selected whatever the closure adds, so `onMatch` may start its download at once.
  */
@@ -55,6 +76,7 @@ async function readUpstreamPackages(
   config: MirrorConfig,
   release: ReleaseFile,
   fetch: (path: string) => Promise<AsyncIterable<Uint8Array>>,
+  limits: UpstreamLimits,
   progress: ProgressSink,
   filter: TalliedFilter | undefined,
   onMatch: (ip: IndexedPackage, component: string, kind: BinaryKind) => Promise<void>,
@@ -62,16 +84,15 @@ async function readUpstreamPackages(
   const indexes = { deb: new PackageIndex(), udeb: new PackageIndex() };
   const placement = new Map<IndexedPackage, { component: string; kind: BinaryKind }>();
   const matched = new Set<IndexedPackage>();
-  // Architecture: all packages are listed in every binary-ARCH index; keep one of each. Only
-  // they can repeat, so only they pay for a key (a third of a big index is `all`).
-  const seenAll = new Set<string>();
+  // One of each package, version and architecture per kind: Architecture: all packages are
+  // listed in every binary-ARCH index, and an index that repeats a stanza (a hostile one, by
+  // the million) must not store it twice.
+  const seen = { deb: new Set<string>(), udeb: new Set<string>() };
   const read = async (path: string, component: string, kind: BinaryKind): Promise<void> => {
-    for await (const p of parseDeb822Parallel(await fetch(path), { source: path })) {
-      if (config.architectures.length > 1 && p.get('Architecture') === 'all') {
-        const key = `${p.get('Package')} ${p.get('Version')} ${p.get('SHA256')}`;
-        if (seenAll.has(key)) continue;
-        seenAll.add(key);
-      }
+    for await (const p of limitedStanzas(await fetch(path), path, limits)) {
+      const key = `${p.get('Package')} ${p.get('Version')} ${p.get('Architecture')}`;
+      if (seen[kind].has(key)) continue;
+      seen[kind].add(key);
       const ip = indexes[kind].add(p);
       placement.set(ip, { component, kind });
       if (filter === undefined || filter.matches(queryTargetFromParagraph(p, kind))) {
@@ -144,6 +165,7 @@ async function selectSources(
   release: ReleaseFile,
   binaries: readonly PackageEntry[],
   fetch: (path: string) => Promise<AsyncIterable<Uint8Array>>,
+  limits: UpstreamLimits,
   progress: ProgressSink,
 ): Promise<{ sources: PackageEntry[]; unresolved: UnresolvedDependency[] }> {
   // Source "name version" → the binaries built from it (several, as a rule).
@@ -163,7 +185,7 @@ async function selectSources(
       progress({ type: 'warning', message: `the upstream Release lists no ${path}; no source packages from ${component}` });
       continue;
     }
-    for await (const p of parseDeb822Parallel(await fetch(path), { source: path })) {
+    for await (const p of limitedStanzas(await fetch(path), path, limits)) {
       const key = `${p.get('Package')} ${p.get('Version')}`;
       if (!wanted.has(key)) continue;
       wanted.delete(key);
@@ -264,7 +286,7 @@ export async function syncMirror(
         })
       ).text;
     const filter = config.filter === undefined ? undefined : tallyFilter(config.filter);
-    const upstream = await readUpstreamPackages(config, release, fetch, progress, filter, async (ip, component, kind) => {
+    const upstream = await readUpstreamPackages(config, release, fetch, client.limits, progress, filter, async (ip, component, kind) => {
       if (early) await downloads.want(binaryEntry(ip.paragraph, component, kind));
     });
     const depsFrom = await depsFromIndexes(ctx, config);
@@ -279,7 +301,7 @@ export async function syncMirror(
     });
     const unresolved = [...chosen.unresolved];
     if (config.withSources) {
-      const src = await selectSources(config, release, entries, fetch, progress);
+      const src = await selectSources(config, release, entries, fetch, client.limits, progress);
       entries.push(...src.sources);
       unresolved.push(...src.unresolved);
     }

@@ -104,11 +104,14 @@ export async function pullIntoSnapshot(ctx: Context, base: string, src: string, 
 }
 
 export interface SnapshotDiff {
-  readonly added: readonly { name: string; architecture: string; version: string }[];
-  readonly removed: readonly { name: string; architecture: string; version: string }[];
-  readonly upgraded: readonly { name: string; architecture: string; from: string; to: string }[];
-  readonly downgraded: readonly { name: string; architecture: string; from: string; to: string }[];
+  /** `size`, `fromSize`, `toSize`: bytes of the package's files (the .deb; a source package's all). */
+  readonly added: readonly { name: string; architecture: string; version: string; size: number }[];
+  readonly removed: readonly { name: string; architecture: string; version: string; size: number }[];
+  readonly upgraded: readonly { name: string; architecture: string; from: string; to: string; fromSize: number; toSize: number }[];
+  readonly downgraded: readonly { name: string; architecture: string; from: string; to: string; fromSize: number; toSize: number }[];
 }
+
+const bytesOf = (p: PackageEntry): number => p.files.reduce((sum, f) => sum + f.size, 0);
 
 /** `snapshot diff A B`: what changes going from A to B, per package name and architecture. */
 export async function diffSnapshots(ctx: Context, a: string, b: string): Promise<SnapshotDiff> {
@@ -125,14 +128,15 @@ export async function diffSnapshots(ctx: Context, a: string, b: string): Promise
   };
   for (const [key, p] of right) {
     const before = left.get(key);
-    if (before === undefined) diff.added.push({ name: p.name, architecture: p.architecture, version: p.version });
+    if (before === undefined) diff.added.push({ name: p.name, architecture: p.architecture, version: p.version, size: bytesOf(p) });
     else {
       const c = compareVersions(p.version, before.version);
-      if (c > 0) diff.upgraded.push({ name: p.name, architecture: p.architecture, from: before.version, to: p.version });
-      if (c < 0) diff.downgraded.push({ name: p.name, architecture: p.architecture, from: before.version, to: p.version });
+      const change = { name: p.name, architecture: p.architecture, from: before.version, to: p.version, fromSize: bytesOf(before), toSize: bytesOf(p) };
+      if (c > 0) diff.upgraded.push(change);
+      if (c < 0) diff.downgraded.push(change);
     }
   }
-  for (const [key, p] of left) if (!right.has(key)) diff.removed.push({ name: p.name, architecture: p.architecture, version: p.version });
+  for (const [key, p] of left) if (!right.has(key)) diff.removed.push({ name: p.name, architecture: p.architecture, version: p.version, size: bytesOf(p) });
   return diff;
 }
 

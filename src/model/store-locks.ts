@@ -44,6 +44,8 @@ export const lockKey = {
   source: (source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): string => `${source.kind}:${source.name}`,
   /** `prefix` normalized (see normalizePrefix). */
   publish: (prefix: string, dist: string): string => `publish:/${prefix}${prefix ? '/' : ''}${dist}`,
+  /** The lease of `up`'s refresh: one replica applies the config at a time. */
+  refresh: (): string => 'refresh:config',
 };
 
 export const describeOwner = (owner: StoreOwner): string => (owner.host === hostname() ? `pid ${owner.pid}` : `pid ${owner.pid} on ${owner.host}`);

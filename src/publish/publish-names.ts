@@ -7,6 +7,8 @@ import { publishError } from './publish-error.js';
  */
 const SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,99}$/;
 const RESERVED_PREFIX_SEGMENTS = new Set(['dists', 'pool']);
+/** The server answers these paths itself (web UI, REST API, client stanzas): a tree there would be unreachable. */
+const RESERVED_FIRST_SEGMENTS = new Set(['ui', 'api', 'client']);
 const ARCHITECTURE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 function bad(what: string, value: string, why: string): never {
@@ -30,6 +32,8 @@ export function checkPrefix(prefix: string): string {
   if (prefix === '') return prefix;
   if (prefix.length > 500) bad('prefix', prefix, 'is too long');
   checkSegments('prefix', prefix, RESERVED_PREFIX_SEGMENTS);
+  const first = prefix.split('/', 1)[0] ?? '';
+  if (RESERVED_FIRST_SEGMENTS.has(first)) bad('prefix', prefix, `starts with "${first}", a path the server answers itself (/${first}/)`);
   return prefix;
 }
 

@@ -17,6 +17,7 @@ import { lockPublisher } from './publish-lock.js';
 import { checkArchitecture, checkComponent, checkDist, checkPrefix, checkReleaseValue } from './publish-names.js';
 import { publishError, throwIfCancelled } from './publish-error.js';
 import { binaryIndexPath, planPublish } from './publish-plan.js';
+import { byHashPaths } from './by-hash-paths.js';
 import { readPreviousIndexes } from './previous-index.js';
 import { readPoolListing, readState, reconcile, removeUnusedListings, sha256Hex, stateDirOf, writePoolListing, writeState, type Generation } from './publish-state.js';
 import { indexReleaseText, releaseText, type FileDigest, type ReleaseMeta } from './release-text.js';
@@ -142,15 +143,6 @@ function checkOptions(o: PublishTreeOptions): { meta: ReleaseMeta; keep: number 
       ...(m.description !== undefined ? { description: checkReleaseValue('Description', m.description) } : {}),
     },
   };
-}
-
-/**
- * Where a file listed in the Release is also found by its hash. apt asks for the strongest hash
- * the Release lists (SHA512 here), so both names exist, as hard links of one file.
- */
-function byHashPaths(distDir: string, path: string, digest: FileDigest): { sha256: string; sha512: string } {
-  const dir = join(distDir, path.slice(0, path.lastIndexOf('/')), 'by-hash');
-  return { sha256: join(dir, 'SHA256', digest.sha256), sha512: join(dir, 'SHA512', digest.sha512) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Agent, type IncomingMessage, type OutgoingHttpHeaders, request, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
+import { CLIENT_ADDRESS_HEADER } from './client-address.js';
 import { type Exchange, setStamp } from './exchange.js';
 import { text } from './plain-answer.js';
 
@@ -20,6 +21,9 @@ export function primaryForwarder(socketPath: string, logger: Logger): (req: Inco
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && name !== 'connection' && name !== 'keep-alive') headers[name] = value;
     headers['x-request-id'] = ex.id;
+    // The primary sees the worker on its socket; it trusts this header there, and only there.
+    if (req.socket.remoteAddress !== undefined) headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress;
+    else delete headers[CLIENT_ADDRESS_HEADER];
     const upstream = request({ socketPath, agent, method: req.method, path: req.url, headers }, (answer) => {
       setStamp(res, ex);
       res.writeHead(answer.statusCode ?? 502, endToEnd(answer.rawHeaders));

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Context } from '../model/context.js';
 import { promSample, type PromLabels, promHeader } from './prometheus-text.js';
 
@@ -29,6 +30,10 @@ export interface RequestCounters {
   readonly bytes: readonly (readonly [string, number])[];
   /** [errno, count] */
   readonly treeOpenErrors: readonly (readonly [string, number])[];
+  /** [route, count] */
+  readonly treeDamaged: readonly (readonly [string, number])[];
+  /** Connections refused because their address held too many (counted per process). */
+  readonly refusedConnections: number;
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -43,7 +48,13 @@ export class Metrics {
   private readonly bytes = new Map<string, number>();
   /** errno → files of the tree that exist but could not be opened. */
   private readonly treeOpenErrors = new Map<string, number>();
+  /** route → files refused because their bytes no longer match (tree-damaged.ts). */
+  private readonly treeDamaged = new Map<string, number>();
   private readonly tasks = new Map<string, TaskSeries>();
+  /** Connections closed at once because their address held too many. */
+  private refusedConnections = 0;
+  /** How late the event loop runs timers: every request waits at least that long. Unref'd, costs one timer. */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly gauges = new Map<string, Gauge>();
 
   /** One HTTP request answered: route is a template ("/api/mirrors/:name"), not the raw path. */
@@ -61,6 +72,20 @@ export class Metrics {
   /** A file of the tree could not be opened for a reason other than its absence (EMFILE, EACCES...). */
   observeTreeOpenError(errno: string): void {
     this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + 1);
+  }
+
+  constructor() {
+    this.loopDelay.enable();
+  }
+
+  /** A connection was refused: its address already held the most it may. */
+  observeRefusedConnection(): void {
+    this.refusedConnections++;
+  }
+
+  /** A file was not served because its bytes are not what it is published as. */
+  observeTreeDamaged(route: string): void {
+    this.treeDamaged.set(route, (this.treeDamaged.get(route) ?? 0) + 1);
   }
 
   /** A task (mirror update, publish) finished. */
@@ -89,13 +114,21 @@ export class Metrics {
     for (const [route, status, n] of c.requests) this.countRequests(route, status, n);
     for (const [route, n] of c.bytes) this.bytes.set(route, (this.bytes.get(route) ?? 0) + n);
     for (const [errno, n] of c.treeOpenErrors) this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + n);
+    for (const [route, n] of c.treeDamaged) this.treeDamaged.set(route, (this.treeDamaged.get(route) ?? 0) + n);
+    this.refusedConnections += c.refusedConnections;
   }
 
   /** This process's request counters, to be summed elsewhere. */
   counters(): RequestCounters {
     const requests: [string, number, number][] = [];
     for (const [route, byStatus] of this.requests) for (const [status, n] of byStatus) requests.push([route, status, n]);
-    return { requests, bytes: [...this.bytes], treeOpenErrors: [...this.treeOpenErrors] };
+    return {
+      requests,
+      bytes: [...this.bytes],
+      treeOpenErrors: [...this.treeOpenErrors],
+      treeDamaged: [...this.treeDamaged],
+      refusedConnections: this.refusedConnections,
+    };
   }
 
   /**
@@ -115,6 +148,16 @@ export class Metrics {
     for (const [route, n] of sumBy(all.flatMap((c) => c.bytes))) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
     out.push(...promHeader('debstash_tree_open_errors_total', 'Files of the APT tree that exist but could not be opened (answered 403 or 503), by errno.', 'counter'));
     for (const [errno, n] of sumBy(all.flatMap((c) => c.treeOpenErrors))) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
+    out.push(...promHeader('debstash_connections_refused_total', 'Connections answered 503 at once because their address held DEBSTASH_MAX_CONNECTIONS_PER_ADDRESS open.', 'counter'));
+    out.push(promSample('debstash_connections_refused_total', {}, all.reduce((sum, c) => sum + c.refusedConnections, 0)));
+    // The delay of the process that answers /metrics (the primary with --workers): workers
+    // only serve files, so theirs is not where requests wait on store work.
+    out.push(...promHeader('debstash_event_loop_delay_seconds', 'Event-loop delay of this process since it started (p50, p99, max).', 'gauge'));
+    for (const [quantile, ns] of [['0.5', this.loopDelay.percentile(50)], ['0.99', this.loopDelay.percentile(99)], ['1', this.loopDelay.max]] as const) {
+      out.push(promSample('debstash_event_loop_delay_seconds', { quantile }, ns / 1e9));
+    }
+    out.push(...promHeader('debstash_tree_damaged_total', 'Requests answered 500 because the file\'s bytes no longer match its published size or hash, by route template.', 'counter'));
+    for (const [route, n] of sumBy(all.flatMap((c) => c.treeDamaged))) out.push(promSample('debstash_tree_damaged_total', { route }, n));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {

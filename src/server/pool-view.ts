@@ -1,21 +1,17 @@
-import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
-import type { Logger } from 'pino';
 import type { Pool } from '../pool/pool.js';
 import type { PoolViewFile, StoreReader } from '../store/store.js';
+import { ContentCheck } from './content-check.js';
 import type { Exchange } from './exchange.js';
 import { FileCache, type FileCacheOptions } from './file-cache.js';
 import { type FileIdentity, representFile, representPoolFile } from './file-representation.js';
 import { answerFile, SEND_SLICE } from './serve-file.js';
+import { answerTreeDamaged, type DamageReporting } from './tree-damaged.js';
 
-/** Large reads for hashing: nothing waits on them but the first answer about a file version. */
-const HASH_CHUNK = 2 ** 20;
 /** Lookups remembered; a hit costs no store query. */
 const LOOKUP_LIMIT = 10_000;
-/** Pool file versions remembered as checked against their SHA-256. */
-const VERIFIED_LIMIT = 10_000;
 
 /** A published pool path split into its prefix and its path under the prefix (`pool/...`). */
 export function splitPoolPath(relative: string): { readonly prefix: string; readonly path: string } | undefined {
@@ -36,31 +32,30 @@ export function splitPoolPath(relative: string): { readonly prefix: string; read
  *   client of a served Release needs. Misses are not remembered: a path a publish just added
  *   is found at once.
  * - The bytes are the pool file's, checked before any is sent: its size against the view's at
- *   every request, its SHA-256 once per file version (device, inode, size, mtime). A file that
- *   is missing or differs is a 500 and a log line coded DEBSTASH_E_POOL_VIEW_BROKEN, never a
- *   200 of bytes apt would reject.
+ *   every request, its SHA-256 once per file version (ContentCheck: device, inode, size,
+ *   mtime, ctime). A missing file is a 500 and a log line coded DEBSTASH_E_POOL_VIEW_BROKEN;
+ *   one of another size or hash a 500 coded DEBSTASH_E_TREE_DAMAGED, logged and counted
+ *   (tree-damaged.ts); never a 200 of bytes apt would reject.
  */
 export class PoolView {
   private readonly lookups = new Map<string, { readonly file: PoolViewFile; readonly at: number }>();
-  private readonly verified = new Map<string, string>();
-  private readonly verifying = new Map<string, Promise<boolean>>();
 
   /** Hot pool files in memory, by their path in the pool (relative to /). */
   private readonly hot: FileCache;
+  private readonly recheckMs: number;
 
   constructor(
     private readonly store: StoreReader,
     private readonly pool: Pool,
-    private readonly logger: Logger,
+    private readonly reporting: DamageReporting,
     cacheOptions: FileCacheOptions,
+    private readonly contentCheck = new ContentCheck(),
   ) {
     this.recheckMs = cacheOptions.immutableRecheckMs;
     // Stat'ed at every request, not once a second: no byte of a pool file changed in place
     // (damaged) is sent once its version differs from the one whose SHA-256 was checked.
     this.hot = new FileCache('', { ...cacheOptions, immutableRecheckMs: 0 }, true);
   }
-
-  private readonly recheckMs: number;
 
   /** Answers for a pool path; resolves false (nothing sent) when the view does not have it. */
   async serve(req: IncomingMessage, res: ServerResponse, where: { readonly prefix: string; readonly path: string }, relative: string, ex: Exchange): Promise<boolean> {
@@ -101,9 +96,10 @@ export class PoolView {
     try {
       // The descriptor's own stat: what is checked and sent is this file, whatever the name becomes.
       const st = await handle.stat();
-      if (st.size !== file.size) return this.broken(res, ex, file, relative, `${st.size} bytes in the pool, not ${file.size}`);
+      if (st.size !== file.size) return this.damaged(res, ex, file, relative, `${st.size} bytes in the pool, not ${file.size}`);
       const identity: FileIdentity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
-      if (!(await this.check(file.sha256, identity, handle))) return this.broken(res, ex, file, relative, 'another SHA-256 in the pool');
+      const verified = this.contentCheck.verify({ algorithm: 'sha256', digest: file.sha256 }, identity, handle);
+      if (verified !== true && !(await verified)) return this.damaged(res, ex, file, relative, `the pool file ${local} has another SHA-256`);
       const body = this.hot.wants(key, st.size) ? await handle.readFile().catch(() => undefined) : undefined;
       if (body !== undefined && body.length === st.size) {
         this.hot.store(key, representFile(key, st, lookedAtMs, body));
@@ -121,7 +117,7 @@ export class PoolView {
   private async serveRemote(req: IncomingMessage, res: ServerResponse, file: PoolViewFile, relative: string, ex: Exchange): Promise<void> {
     const entry = await this.pool.stat(file.sha256);
     if (entry === undefined) return this.broken(res, ex, file, relative, 'missing from the pool');
-    if (entry.size !== file.size) return this.broken(res, ex, file, relative, `${entry.size} bytes in the pool, not ${file.size}`);
+    if (entry.size !== file.size) return this.damaged(res, ex, file, relative, `${entry.size} bytes in the pool, not ${file.size}`);
     const storedAtMs = entry.storedAt?.getTime() ?? 0;
     const identity: FileIdentity = { dev: 0, ino: 0, size: entry.size, mtimeMs: storedAtMs, ctimeMs: storedAtMs };
     // answerFile wants the stream at once; a pass-through is fed once the pool answers.
@@ -135,37 +131,15 @@ export class PoolView {
     });
   }
 
-  /** Whether the file version `identity` of `sha256` hashes to it; read once per version. */
-  private async check(sha256: string, identity: FileIdentity, handle: FileHandle): Promise<boolean> {
-    const version = `${identity.dev}:${identity.ino}:${identity.size}:${identity.mtimeMs}`;
-    if (this.verified.get(sha256) === version) return true;
-    const key = `${sha256}\0${version}`;
-    let pending = this.verifying.get(key);
-    if (pending === undefined) {
-      pending = hashOf(handle).then(
-        (actual) => {
-          if (actual === sha256) remember(this.verified, sha256, version, VERIFIED_LIMIT);
-          return actual === sha256;
-        },
-        () => false,
-      );
-      this.verifying.set(key, pending);
-      void pending.finally(() => this.verifying.delete(key));
-    }
-    return pending;
-  }
-
   private broken(res: ServerResponse, ex: Exchange, file: PoolViewFile, relative: string, why: string): void {
-    this.logger.error({ reqId: ex.id, code: 'DEBSTASH_E_POOL_VIEW_BROKEN', path: relative, sha256: file.sha256, size: file.size }, `published pool file ${relative}: ${why}`);
-    res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', ...ex.stamp]);
-    res.end('internal error: the pool file is missing or damaged\n');
+    this.reporting.logger.error({ reqId: ex.id, code: 'DEBSTASH_E_POOL_VIEW_BROKEN', path: relative, sha256: file.sha256, size: file.size }, `published pool file ${relative}: ${why}`);
+    res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', 'X-Request-Id', ex.id]);
+    res.end('DEBSTASH_E_POOL_VIEW_BROKEN: the pool file is missing\n');
   }
-}
 
-async function hashOf(handle: FileHandle): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of handle.createReadStream({ start: 0, highWaterMark: HASH_CHUNK, autoClose: false })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  private damaged(res: ServerResponse, ex: Exchange, file: PoolViewFile, relative: string, why: string): void {
+    answerTreeDamaged(res, ex, this.reporting, { path: relative, expected: `sha256:${file.sha256} size:${file.size}`, why });
+  }
 }
 
 /** Sets `key` as the newest entry, dropping the oldest past `limit` (a Map keeps insertion order). */

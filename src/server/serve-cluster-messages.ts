@@ -1,4 +1,5 @@
 import type { ConfiguredToken } from '../auth/configured-token.js';
+import type { ClientLimits } from './client-limits.js';
 import type { FileCacheOptions } from './file-cache.js';
 import type { RequestCounters } from './metrics.js';
 
@@ -11,6 +12,8 @@ export interface WorkerSetup {
   /** 1..N, kept by a worker started in place of one that died; sent as `X-Debstash-Worker`. */
   readonly index: number;
   readonly dataDir: string;
+  /** The primary's database URL (a secret: its password), as it opened its store with it. */
+  readonly database?: string;
   readonly host: string;
   readonly port: number;
   /** The primary's unix socket, where everything but the tree is forwarded. */
@@ -18,6 +21,8 @@ export interface WorkerSetup {
   readonly public: boolean;
   readonly tokens: readonly ConfiguredToken[];
   readonly fileCache: FileCacheOptions;
+  /** The connection limits apply in each worker, which holds the connections (counted per worker). */
+  readonly clientLimits?: ClientLimits;
   readonly quiet: boolean;
   readonly verbose: boolean;
 }

@@ -17,6 +17,8 @@ export interface ClusterOptions extends ServerOptions {
   /** The workers log as the primary does. */
   readonly quiet: boolean;
   readonly verbose: boolean;
+  /** The database URL the primary's store was opened with, for the workers to open the same. */
+  readonly database?: string | undefined;
 }
 
 /** How long a worker may take from fork to listening. */
@@ -48,6 +50,7 @@ export async function startServeCluster(ctx: Context, options: ClusterOptions): 
     type: 'setup',
     index,
     dataDir: ctx.dataDir,
+    ...(options.database !== undefined ? { database: options.database } : {}),
     host: options.host,
     port: options.port,
     socketPath,
@@ -57,6 +60,7 @@ export async function startServeCluster(ctx: Context, options: ClusterOptions): 
     fileCache: { ...fileCache, budgetBytes: Math.floor(fileCache.budgetBytes / options.workers) },
     quiet: options.quiet,
     verbose: options.verbose,
+    ...(options.clientLimits !== undefined ? { clientLimits: options.clientLimits } : {}),
   });
   const workers = new ServeWorkers(setup, logger);
   let primary: RunningServer | undefined;

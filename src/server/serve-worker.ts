@@ -4,6 +4,8 @@ import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeContext, type Context, openEmbeddedContext } from '../model/context.js';
+import { acceptClientAddress } from './client-address.js';
+import { applyConnectionLimits, connectionServerOptions } from './connection-guard.js';
 import { newExchange } from './exchange.js';
 import { primaryForwarder } from './forward-to-primary.js';
 import { gracefulClose } from './graceful-close.js';
@@ -23,7 +25,7 @@ async function runWorker(setup: WorkerSetup): Promise<void> {
   const { logger, flush } = serverLogger({ quiet: setup.quiet, verbose: setup.verbose, sharedStderr: true });
   let ctx: Context;
   try {
-    ctx = await openEmbeddedContext(setup.dataDir);
+    ctx = await openEmbeddedContext(setup.dataDir, setup.database);
   } catch (err) {
     tell({ type: 'failed', message: `cannot open the data dir: ${err instanceof Error ? err.message : String(err)}` });
     process.exit(1);
@@ -34,7 +36,9 @@ async function runWorker(setup: WorkerSetup): Promise<void> {
   const nextId = requestIds();
   const stamp = ['X-Debstash-Worker', String(setup.index)];
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(connectionServerOptions(setup.clientLimits), (req, res) => {
+    // Only the forwarder names the client, and only to the primary.
+    acceptClientAddress(req, false);
     const ex = newExchange(nextId(req.headers['x-request-id']), stamp);
     const path = requestPath(req);
     if (nonTreeRoute(path) !== undefined) return forward(req, res, ex);
@@ -50,6 +54,7 @@ async function runWorker(setup: WorkerSetup): Promise<void> {
       failed(err);
     }
   });
+  if (setup.clientLimits !== undefined) applyConnectionLimits(server, setup.clientLimits, metrics);
   const close = gracefulClose(server);
 
   process.on('message', (m: unknown) => {

@@ -10,6 +10,9 @@ import { clientConfig } from '../model/client-config.js';
 import type { Context } from '../model/context.js';
 import { apiState, stopTasks } from './api/api-state.js';
 import { handleApi } from './api/handle-api.js';
+import { RateLimiter } from './api/rate-limiter.js';
+import type { ClientLimits } from './client-limits.js';
+import { applyConnectionLimits, connectionServerOptions } from './connection-guard.js';
 import { Metrics } from './metrics.js';
 import type { ConfiguredToken } from '../auth/configured-token.js';
 import { type Exchange, newExchange, setStamp } from './exchange.js';
@@ -19,7 +22,9 @@ import type { RequestCounters } from './metrics.js';
 import { methodNotAllowed, text } from './plain-answer.js';
 import { requestIds } from './request-id.js';
 import { recordWhenDone } from './request-log.js';
+import { acceptClientAddress } from './client-address.js';
 import { nonTreeRoute, requestPath, treeHandler } from './tree-handler.js';
+import { isUiPath, WebUi } from './web-ui.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -44,11 +49,17 @@ export interface ServerOptions {
   readonly listenSetting?: string;
   /**
    * Listen on this unix socket instead of host:port (the primary of `serve --workers`, which
-   * its workers forward to); host and port still make the URLs it gives out.
+   * its workers forward to); host and port still make the URLs it gives out. Requests on it
+   * are trusted to name their client (X-Debstash-Client-Address), and the connection limits
+   * of clientLimits are the workers' to apply, not its own.
    */
   readonly socketPath?: string;
   /** Counters of other processes that serve for this one (the workers), summed into /metrics. */
   readonly peerCounters?: () => Promise<readonly RequestCounters[]>;
+  /** Rate and connection limits per client (serve and up pass clientLimitsFromEnv()); none by default. */
+  readonly clientLimits?: ClientLimits;
+  /** The built web UI (default: dist/ui of this package). */
+  readonly uiDir?: string;
 }
 
 export interface RunningServer {
@@ -104,9 +115,13 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const metrics = options.metrics ?? new Metrics();
   const tokens = options.tokens ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
-  const serveTree = treeHandler(ctx, { logger, metrics, fileCache: options.fileCache ?? DEFAULT_FILE_CACHE, public: options.public ?? true, tokens });
+  const fileCache = options.fileCache ?? DEFAULT_FILE_CACHE;
+  const serveTree = treeHandler(ctx, { logger, metrics, fileCache, public: options.public ?? true, tokens });
+  const webUi = new WebUi(options.uiDir);
   const peerCounters = options.peerCounters ?? (() => Promise.resolve([]));
   const nextId = requestIds();
+  const limits = options.clientLimits;
+  const rateLimits = limits === undefined ? undefined : { write: new RateLimiter(limits.write), search: new RateLimiter(limits.search) };
   const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
   /** Everything but the tree: few requests, plain setHeader. */
@@ -115,9 +130,19 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     if (path === '/healthz') text(res, ex, 200, 'ok\n');
     else if (path === '/readyz') {
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
+      // Which metadata store this replica uses (a PostgreSQL URL without its password).
+      res.setHeader('X-Debstash-Store', `${ctx.store.kind} ${encodeURI(ctx.store.location)}`);
       text(res, ex, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
     } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx, await peerCounters()), 'text/plain; version=0.0.4; charset=utf-8');
-    else if (ex.route === '/api/*') await handleApi(ctx, req, res, { metrics, tokens, log: logger.child({ reqId: ex.id }), ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}) });
+    else if (ex.route === '/api/*') {
+      await handleApi(ctx, req, res, {
+        metrics,
+        tokens,
+        log: logger.child({ reqId: ex.id }),
+        ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}),
+        ...(rateLimits !== undefined ? { rateLimits } : {}),
+      });
+    }
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);
     else if (path === '/key.asc') {
       const key = await exportPublicKey(ctx.dataDir).catch(() => undefined);
@@ -144,10 +169,20 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
     const special = nonTreeRoute(path);
     if (special === undefined) return serveTree(req, res, path, ex);
     ex.route = special;
+    // The UI before the tree (nonTreeRoute): a publish can have no prefix "ui" (checkPrefix refuses it).
+    if (isUiPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+      setStamp(res, ex);
+      return webUi.serve(res, path, ex);
+    }
     return answerOther(req, res, path, ex);
   };
 
-  const server = createServer((req, res) => {
+  // The primary of `serve --workers` on its unix socket: its only clients are its workers,
+  // which hold the TCP connections and apply the connection limits themselves.
+  const onSocket = options.socketPath !== undefined;
+  const connectionLimits = onSocket ? undefined : limits;
+  const server = createServer(connectionServerOptions(connectionLimits), (req, res) => {
+    acceptClientAddress(req, onSocket);
     const ex = newExchange(nextId(req.headers['x-request-id']));
     recordWhenDone(req, res, ex, logger, metrics);
     handle(req, res, ex).catch((err: unknown) => {
@@ -156,6 +191,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       else text(res, ex, 500, 'internal error\n');
     });
   });
+  if (connectionLimits !== undefined) applyConnectionLimits(server, connectionLimits, metrics);
   const close = gracefulClose(server);
   // Tasks left "running" by a process that died (this one's previous run, a killed replica)
   // are marked failed before anyone lists them: none stays running forever.

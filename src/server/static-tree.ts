@@ -4,11 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sep } from 'node:path';
 import type { Logger } from 'pino';
 import { isErrno } from '../publish/tree-files.js';
+import { byHashDigest } from './by-hash-guard.js';
+import { ContentCheck } from './content-check.js';
 import { endWithBody, type Exchange } from './exchange.js';
 import { DEFAULT_FILE_CACHE, FileCache, type FileCacheOptions } from './file-cache.js';
 import { type FileRepresentation, representFile, sameIdentity } from './file-representation.js';
 import type { Metrics } from './metrics.js';
 import { answerFile, SEND_SLICE } from './serve-file.js';
+import { answerTreeDamaged } from './tree-damaged.js';
 
 /** Seconds a client is asked to wait after a 503: descriptor pressure (EMFILE) passes as downloads end. */
 const RETRY_AFTER_S = 5;
@@ -24,7 +27,9 @@ export interface TreeReporting {
  * from disk. A file is served only when, with symlinks resolved, it lies inside the root (also
  * resolved): a link pointing out of the tree is a 404, never its target. A name that leads to
  * no file is a 404; one the server may not read a 403; any other failure to open it (EMFILE,
- * ENFILE, EIO...) a 503, logged and counted (see unreadable).
+ * ENFILE, EIO...) a 503, logged and counted (see unreadable). A `by-hash/` file is named by
+ * its hash: one whose bytes no longer hash to its name is a 500 (answerTreeDamaged), checked
+ * once per file version (ContentCheck).
  */
 export class StaticTree {
   private readonly cache: FileCache;
@@ -35,6 +40,7 @@ export class StaticTree {
     private readonly root: string,
     private readonly reporting: TreeReporting,
     cacheOptions: FileCacheOptions = DEFAULT_FILE_CACHE,
+    private readonly contentCheck = new ContentCheck(),
   ) {
     this.cache = new FileCache(root, cacheOptions);
   }
@@ -60,6 +66,13 @@ export class StaticTree {
       // even when a publish renames another file over the name meanwhile.
       const st = await handle.stat();
       if (!st.isFile()) return plainAnswer(res, ex, 404, 'not found\n');
+      const expected = byHashDigest(relative);
+      if (expected !== undefined) {
+        const verified = this.contentCheck.verify(expected, st, handle);
+        if (verified !== true && !(await verified)) {
+          return answerTreeDamaged(res, ex, this.reporting, { path: relative, expected: `${expected.algorithm}:${expected.digest}`, why: 'its bytes no longer hash to its by-hash name' });
+        }
+      }
       const rep = representFile(relative, st, lookedAtMs);
       // A version too recent for a Last-Modified is not kept: its cached headers would never gain one.
       const cached = rep.lastModifiedMs !== undefined && this.cache.wants(relative, st.size) ? await this.load(relative, handle, st, lookedAtMs) : undefined;

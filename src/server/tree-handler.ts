@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ConfiguredToken } from '../auth/configured-token.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
 import type { Context } from '../model/context.js';
+import { ContentCheck } from './content-check.js';
 import type { Exchange } from './exchange.js';
 import type { FileCacheOptions } from './file-cache.js';
 import type { Metrics } from './metrics.js';
@@ -11,6 +12,7 @@ import { PoolView, splitPoolPath } from './pool-view.js';
 import { resolveTreePath } from './resolve-tree-path.js';
 import { StaticTree } from './static-tree.js';
 import { treeRoute } from './tree-route.js';
+import { isUiPath } from './web-ui.js';
 
 export interface TreeHandlerOptions {
   readonly logger: Logger;
@@ -30,8 +32,12 @@ export type TreeHandler = (req: IncomingMessage, res: ServerResponse, path: stri
  * so a worker of `serve --workers` runs it with its own Context.
  */
 export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHandler {
-  const tree = new StaticTree(ctx.publicDir, { logger: options.logger, metrics: options.metrics }, options.fileCache);
-  const poolView = new PoolView(ctx.store, ctx.pool, options.logger, options.fileCache);
+  const reporting = { logger: options.logger, metrics: options.metrics };
+  // One memory of verified file versions for pool and by-hash files alike, so its bound holds
+  // for both; one per process (each worker of `serve --workers` checks what it sends).
+  const contentCheck = new ContentCheck();
+  const tree = new StaticTree(ctx.publicDir, reporting, options.fileCache, contentCheck);
+  const poolView = new PoolView(ctx.store, ctx.pool, reporting, options.fileCache, contentCheck);
   const policy = { public: options.public, tokens: options.tokens };
   return (req, res, path, ex) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -62,8 +68,12 @@ export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHand
   }
 }
 
-/** The route template of a path outside the tree, or undefined for a tree path. */
+/**
+ * The route template of a path outside the tree, or undefined for a tree path. The web UI is
+ * outside: few requests, answered by the primary of `serve --workers` (WebUi sets the route).
+ */
 export function nonTreeRoute(path: string): string | undefined {
+  if (isUiPath(path)) return '/ui/*';
   if (path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/key.asc') return path;
   if (path === '/api' || path.startsWith('/api/')) return '/api/*';
   if (path.startsWith('/client/')) return '/client/*';

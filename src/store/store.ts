@@ -131,6 +131,8 @@ export interface StoreWriter extends StoreReader {
  */
 export interface Store extends StoreReader {
   readonly kind: 'sqlite' | 'postgres';
+  /** Where the metadata lives, for people: the SQLite file, or the PostgreSQL URL with its password as `***`. */
+  readonly location: string;
   /**
    * Runs `fn` as one transaction that holds across processes: it starts by taking the write
    * lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: SERIALIZABLE, or SELECT ... FOR UPDATE of the

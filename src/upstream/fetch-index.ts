@@ -10,6 +10,7 @@ import { checkArchivePath } from '../deb/archive-path.js';
 import type { UpstreamClient } from './http-client.js';
 import { IndexCache } from './index-cache.js';
 import { cancelledError } from './upstream-errors.js';
+import { guardedDecompress } from './index-size-guard.js';
 
 export interface FetchIndexOptions {
   readonly client: UpstreamClient;
@@ -142,7 +143,7 @@ export async function fetchIndex(path: string, options: FetchIndexOptions): Prom
   const plain = new URL(variant.path, base).href;
   const urls = release.acquireByHash ? [byHashUrl(base, variant), plain] : [plain];
   const decompress = (bytes: AsyncIterable<Uint8Array>, source: string): AsyncIterable<Uint8Array> =>
-    pipeThrough(bytes, decompressStream(variant.compression, { source }));
+    guardedDecompress(bytes, (b) => pipeThrough(b, decompressStream(variant.compression, { source })), client.limits, source);
 
   if (options.cacheDir !== undefined) {
     const cache = await IndexCache.open(options.cacheDir);

@@ -5,6 +5,7 @@ import { distUrl } from './dist-url.js';
 import type { UpstreamClient } from './http-client.js';
 import type { Keyring } from './keyring.js';
 import type { VerifiedRelease } from './verify-release.js';
+import { limitExceeded } from './upstream-limits.js';
 
 /** What the caller kept from the last successful fetch, for a conditional GET. */
 export interface PreviousRelease {
@@ -62,7 +63,26 @@ export type FetchReleaseResult =
       readonly lastModified?: string;
     };
 
-const MAX_RELEASE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The files a Release lists: the most continuation lines of any one field (MD5Sum, SHA256...).
+ * Counted on the raw bytes, before the signature check and the parser hold a copy and a table
+ * of them.
+ */
+function listedFiles(raw: Uint8Array): number {
+  let most = 0;
+  let current = 0;
+  for (let pos = 0; pos < raw.length; ) {
+    const nl = raw.indexOf(0x0a, pos);
+    const c = raw[pos];
+    if (c === 0x20 || c === 0x09) current++;
+    else current = 0;
+    if (current > most) most = current;
+    if (nl < 0) break;
+    pos = nl + 1;
+  }
+  return most;
+}
 
 function isNotFound(err: unknown): boolean {
   return err instanceof DebstashError && err.code === 'DEBSTASH_E_UPSTREAM_HTTP' && (err.details.status === 404 || err.details.status === 410);
@@ -106,6 +126,10 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
 
   const sha256 = (raw: Buffer): string => createHash('sha256').update(raw).digest('hex');
   const sameBytes = (raw: Buffer): boolean => previous?.sha256 !== undefined && sha256(raw) === previous.sha256;
+  const checkFiles = (url: string, raw: Buffer): void => {
+    const files = listedFiles(raw);
+    if (files > client.limits.releaseFiles) throw limitExceeded('releaseFiles', client.limits, `${url}: the files listed`, files);
+  };
 
   const finish = (via: 'InRelease' | 'Release', url: string, raw: Buffer, verified: VerifiedRelease, etag?: string, lastModified?: string): FetchReleaseResult => {
     const release = parseRelease(verified.text, { source: url });
@@ -127,8 +151,9 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
 
   const inUrl = new URL('InRelease', base).href;
   try {
-    const got = await client.getBuffer(inUrl, { signal, maxBytes: MAX_RELEASE_BYTES, ...conditional('InRelease') });
+    const got = await client.getBuffer(inUrl, { signal, limit: 'releaseBytes', ...conditional('InRelease') });
     if (got.notModified || sameBytes(got.body)) return notModified('InRelease', inUrl);
+    checkFiles(inUrl, got.body);
     const { keyring, verify } = await verifier();
     const verified = await verify.verifyInRelease(got.body, keyring, { source: inUrl, now });
     return finish('InRelease', inUrl, got.body, verified, got.etag, got.lastModified);
@@ -137,11 +162,12 @@ export async function fetchRelease(options: FetchReleaseOptions): Promise<FetchR
   }
 
   const relUrl = new URL('Release', base).href;
-  const got = await client.getBuffer(relUrl, { signal, maxBytes: MAX_RELEASE_BYTES, ...conditional('Release') });
+  const got = await client.getBuffer(relUrl, { signal, limit: 'releaseBytes', ...conditional('Release') });
   if (got.notModified || sameBytes(got.body)) return notModified('Release', relUrl);
+  checkFiles(relUrl, got.body);
   let signature: Buffer;
   try {
-    const sig = await client.getBuffer(`${relUrl}.gpg`, { signal, maxBytes: 1024 * 1024 });
+    const sig = await client.getBuffer(`${relUrl}.gpg`, { signal, limit: 'releaseBytes' });
     if (sig.notModified) throw new Error('unreachable: unconditional GET answered 304');
     signature = sig.body;
   } catch (err) {

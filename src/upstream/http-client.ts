@@ -8,6 +8,8 @@ import { abortableSleep, backoffDelay, parseRetryAfter } from './backoff.js';
 import { fileUrlBody, getFileUrl } from './file-url.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import { cancelledError, httpStatusError, isRetryable, toUpstreamError } from './upstream-errors.js';
+import { TransferRate } from './transfer-rate.js';
+import { limitExceeded, type LimitName, type UpstreamLimits, upstreamLimits } from './upstream-limits.js';
 
 export interface UpstreamClientOptions {
   /** Requests in flight at once, over all downloads of this client. Default 8. */
@@ -30,6 +32,8 @@ export interface UpstreamClientOptions {
   downloadAttempts?: number;
   /** Default "debstash". */
   userAgent?: string;
+  /** Sizes, rates, times and redirects allowed (see upstream-limits.ts). Default: from the environment. */
+  limits?: UpstreamLimits;
 }
 
 export interface GetBufferOptions {
@@ -40,6 +44,8 @@ export interface GetBufferOptions {
   lastModified?: string;
   /** Larger bodies fail with DEBSTASH_E_UPSTREAM_HTTP. Default 64 MiB. */
   maxBytes?: number;
+  /** The limit that bounds the body instead of `maxBytes`: a larger one is DEBSTASH_E_UPSTREAM_LIMIT. */
+  limit?: LimitName;
 }
 
 export type GetBufferResult =
@@ -68,7 +74,6 @@ export interface DownloadOptions {
 setFlagsFromString('--liftoff-only');
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 interface Response {
@@ -138,6 +143,7 @@ export class UpstreamClient {
   readonly #userAgent: string;
   readonly #headersTimeoutMs: number;
   readonly #bodyIdleTimeoutMs: number;
+  readonly #limits: UpstreamLimits;
 
   constructor(options: UpstreamClientOptions = {}) {
     const concurrency = options.concurrency ?? 8;
@@ -149,6 +155,7 @@ export class UpstreamClient {
     this.#userAgent = options.userAgent ?? 'debstash';
     this.#headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
     this.#bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 30_000;
+    this.#limits = options.limits ?? upstreamLimits();
     this.#agent = new Agent({
       connections: concurrency,
       connectTimeout: options.connectTimeoutMs ?? 10_000,
@@ -159,6 +166,11 @@ export class UpstreamClient {
       keepAliveTimeout: 15_000,
       keepAliveMaxTimeout: 60_000,
     });
+  }
+
+  /** The bounds on what the upstream may send; index readers apply them too. */
+  get limits(): UpstreamLimits {
+    return this.#limits;
   }
 
   /** The concurrency limit. */
@@ -173,6 +185,7 @@ export class UpstreamClient {
 
   /** One request, following redirects (never from https to http). The caller owns the body. */
   async #open(url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<Response> {
+    const limits = this.#limits;
     let current = url;
     for (let hop = 0; ; hop++) {
       // Timeouts abort the request through a signal of our own, so the connection is closed
@@ -185,6 +198,11 @@ export class UpstreamClient {
         () => timeouts.abort(new DebstashError('DEBSTASH_E_UPSTREAM_TIMEOUT', `${at}: no answer within ${this.#headersTimeoutMs} ms`, { url: at })),
         this.#headersTimeoutMs,
       );
+      // Headers and body together; unref'd, so a response nobody reads keeps no process alive.
+      const requestTimer = setTimeout(
+        () => timeouts.abort(limitExceeded('requestSeconds', limits, `${at}: the request`, `${limits.requestSeconds} s without its end (still running)`)),
+        limits.requestSeconds * 1000,
+      ).unref();
       let res: Awaited<ReturnType<typeof request>>;
       try {
         res = await request(current, {
@@ -194,6 +212,7 @@ export class UpstreamClient {
           signal: combined,
         });
       } catch (err) {
+        clearTimeout(requestTimer);
         throw failure(err);
       } finally {
         clearTimeout(headersTimer);
@@ -206,29 +225,46 @@ export class UpstreamClient {
           timeouts.abort(new DebstashError('DEBSTASH_E_UPSTREAM_TIMEOUT', `${at}: the body stopped arriving for ${idleMs} ms`, { url: at }));
         const chunks = async function* (): AsyncGenerator<Buffer, void, undefined> {
           let timer = setTimeout(idle, idleMs);
+          // The rate counts only the time spent waiting for the server, not the consumer's.
+          const rate = new TransferRate(limits.minRateBytesPerSecond, limits.rateWindowSeconds, 0);
+          let waited = 0;
+          let mark = Date.now();
           try {
             for await (const chunk of body) {
               clearTimeout(timer);
+              waited += Date.now() - mark;
+              const slow = rate.add((chunk as Buffer).length, waited);
+              if (slow !== undefined) {
+                throw limitExceeded('minRateBytesPerSecond', limits, `${at}: the body`, `${slow.toFixed(1)} bytes/s over ${limits.rateWindowSeconds} s`);
+              }
               yield chunk as Buffer;
+              mark = Date.now();
               timer = setTimeout(idle, idleMs);
             }
           } catch (err) {
             throw failure(err);
           } finally {
             clearTimeout(timer);
+            clearTimeout(requestTimer);
           }
         };
         return { url: current, status: res.statusCode, headers: res.headers, body, chunks };
       }
+      clearTimeout(requestTimer);
       discard(res.body);
-      if (hop >= MAX_REDIRECTS) throw new DebstashError('DEBSTASH_E_UPSTREAM_HTTP', `${url}: more than ${MAX_REDIRECTS} redirects`, { url, status: res.statusCode });
+      if (hop >= limits.redirects) throw limitExceeded('redirects', limits, `${url}: following redirects`, `${hop + 1} redirects`);
       const next = new URL(location, current);
-      // apt refuses to be downgraded from https; an attacker on the path could otherwise.
-      if (new URL(current).protocol === 'https:' && next.protocol !== 'https:') {
-        throw new DebstashError('DEBSTASH_E_UPSTREAM_HTTP', `${current}: redirect to ${next.href} leaves https`, { url: current, status: res.statusCode });
-      }
+      // Never to file: or anything else: a server must not make us read the local disk.
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        throw new DebstashError('DEBSTASH_E_UPSTREAM_HTTP', `${current}: redirect to unsupported URL ${next.href}`, { url: current, status: res.statusCode });
+        throw new DebstashError('DEBSTASH_E_UPSTREAM_LIMIT', `${current}: redirect to ${next.protocol} URL ${next.href} refused: redirects are followed to http and https only`, {
+          url: current,
+          limit: 'redirect scheme',
+          value: next.protocol,
+        });
+      }
+      // apt refuses to be downgraded from https; an attacker on the path could otherwise.
+      if (new URL(current).protocol === 'https:' && next.protocol !== 'https:' && limits.httpsToHttp !== 1) {
+        throw limitExceeded('httpsToHttp', limits, `${current}: redirect to ${next.href} leaves https`, 'a redirect to http');
       }
       current = next.href;
     }
@@ -274,8 +310,9 @@ export class UpstreamClient {
    * conditional GET and `{ notModified: true }` means the caller's copy is current.
    */
   async getBuffer(url: string, options: GetBufferOptions = {}): Promise<GetBufferResult> {
-    const { signal } = options;
-    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const { signal, limit } = options;
+    const limits = this.#limits;
+    const maxBytes = limit !== undefined ? limits[limit] : (options.maxBytes ?? DEFAULT_MAX_BYTES);
     if (signal?.aborted === true) throw cancelledError(url, signal.reason);
     if (url.startsWith('file:')) {
       const release = await this.#semaphore.acquire(signal).catch((err: unknown) => {
@@ -297,7 +334,9 @@ export class UpstreamClient {
         if (res.status < 200 || res.status > 299) throw this.#statusError(res);
         const length = header(res.headers, 'content-length');
         const tooBig = (): DebstashError =>
-          new DebstashError('DEBSTASH_E_UPSTREAM_HTTP', `${res.url}: more than the ${maxBytes} bytes allowed`, { url: res.url, maxBytes });
+          limit !== undefined
+            ? limitExceeded(limit, limits, res.url, `more than ${maxBytes} bytes`)
+            : new DebstashError('DEBSTASH_E_UPSTREAM_HTTP', `${res.url}: more than the ${maxBytes} bytes allowed`, { url: res.url, maxBytes });
         if (length !== undefined && Number(length) > maxBytes) throw tooBig();
         const chunks: Buffer[] = [];
         let size = 0;

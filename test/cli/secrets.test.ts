@@ -16,28 +16,17 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildDeb } from '../helpers/build-deb.js';
 import { projectRoot } from '../helpers/project-root.js';
+import { type CliRun, runCli } from '../helpers/run-cli.js';
 
 const bin = join(projectRoot, 'bin/debstash.js');
-
-interface Run {
-  readonly status: number | null;
-  readonly text: string;
-}
 
 /** Everything a secret must not be found in, with where it came from. */
 const seen: { where: string; text: string }[] = [];
 
-function cli(dataDir: string, args: readonly string[], env: Record<string, string> = {}, record = true): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DEBSTASH_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (text += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (text += s));
-    child.on('close', (status) => {
-      if (record) seen.push({ where: `debstash ${args.join(' ')}`, text });
-      resolve({ status, text });
-    });
-  });
+async function cli(dataDir: string, args: readonly string[], env: Record<string, string> = {}, record = true): Promise<CliRun> {
+  const r = await runCli(dataDir, args, { env });
+  if (record) seen.push({ where: `debstash ${args.join(' ')}`, text: r.text });
+  return r;
 }
 
 /** Every process's command line now: what `ps` and /proc show to any local user. */

@@ -13,13 +13,13 @@ import { compareVersions, parseVersion } from '../../src/deb/version.js';
 import {
   buildDpkgVercmp,
   readAptListVersions,
-  seededRandom,
   type AptVersions,
   type DpkgVercmp,
   type OracleResult,
   type ParseStatus,
 } from '../helpers/dpkg-oracle.js';
 import { fuzzParams } from '../helpers/fuzz-params.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 type Pair = readonly [string, string];
 

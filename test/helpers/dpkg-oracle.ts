@@ -130,15 +130,3 @@ export function readAptListVersions(): AptVersions | Skip {
   if (versions.length < 2) return { skip: `too few versions in ${files.join(', ')}` };
   return { files, versions, byPackage };
 }
-
-/** A small deterministic PRNG (mulberry32), so the chosen pairs are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

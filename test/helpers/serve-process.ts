@@ -20,6 +20,8 @@ export interface ServeProcessOptions {
   readonly args?: readonly string[];
   /** Options for node before the script (e.g. `--import HOOK`). */
   readonly nodeArgs?: readonly string[];
+  /** Extra environment variables (e.g. client limits). */
+  readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for its "serving" line (default 20 s). */
   readonly startMs?: number;
 }
@@ -31,7 +33,7 @@ export interface ServeProcessOptions {
 export async function startServeProcess(dataDir: string, options: ServeProcessOptions = {}): Promise<ServeProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(projectRoot, 'bin/debstash.js'), 'serve', '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])], {
-    env: { ...process.env, DEBSTASH_DATA_DIR: dataDir },
+    env: { ...process.env, ...options.env, DEBSTASH_DATA_DIR: dataDir },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

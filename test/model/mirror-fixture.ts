@@ -48,8 +48,8 @@ export interface MirrorFixture {
   readonly server: FaultServer;
   /** A client that gives up fast: tests exercise failures, not patience. */
   readonly client: UpstreamClient;
-  /** A fresh data dir per call. */
-  context(): Promise<Context>;
+  /** A fresh data dir per call; its metadata in the PostgreSQL database `database` when given. */
+  context(database?: string): Promise<Context>;
   /** Copies the archive to a new directory served by a new server, for tests that damage it. */
   copy(): Promise<{ archive: string; server: FaultServer }>;
   close(): Promise<void>;
@@ -76,8 +76,8 @@ export async function mirrorFixture(): Promise<MirrorFixture> {
     archive,
     server,
     client,
-    async context() {
-      const ctx = await openEmbeddedContext(await mkdtemp(join(dir, 'data-')));
+    async context(database?: string) {
+      const ctx = await openEmbeddedContext(await mkdtemp(join(dir, 'data-')), database);
       contexts.push(ctx);
       return ctx;
     },

@@ -88,7 +88,19 @@ describe('local repos and snapshots', () => {
     assert.deepEqual(names(await ctx.store.snapshotPackages('pulled')), ['app_2.0', 'libapp_2.0']);
     assert.deepEqual(names(await ctx.store.snapshotPackages('s-old')), ['app_1.0', 'libapp_1.0'], 'the base is unchanged');
 
-    assert.deepEqual(await diffSnapshots(ctx, 's-old', 'latest'), {
+    const diff = await diffSnapshots(ctx, 's-old', 'latest');
+    const sizeOf = async (snapshot: string, name: string, version: string): Promise<number> =>
+      (await ctx.store.snapshotPackages(snapshot)).find((p) => p.name === name && p.version === version)?.files.reduce((n, f) => n + f.size, 0) ?? -1;
+    assert.ok(diff.added.every((p) => p.size > 0) && diff.upgraded.every((p) => p.fromSize > 0 && p.toSize > 0), 'sizes of the .debs');
+    assert.equal(diff.upgraded[0]?.toSize, await sizeOf('latest', 'app', '2.0'));
+    assert.equal(diff.upgraded[0]?.fromSize, await sizeOf('s-old', 'app', '1.0'));
+    const plain = {
+      added: diff.added.map(({ size: _s, ...p }) => p),
+      removed: diff.removed,
+      upgraded: diff.upgraded.map(({ fromSize: _f, toSize: _t, ...p }) => p),
+      downgraded: diff.downgraded,
+    };
+    assert.deepEqual(plain, {
       added: [{ name: 'tool', architecture: 'all', version: '1' }],
       removed: [],
       upgraded: [

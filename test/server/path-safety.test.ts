@@ -51,7 +51,9 @@ const HOSTILE = [
   '/%zz',
   '/dists/stable/main',
   '/pool/',
-  '/',
+  '/ui/../../etc/passwd',
+  '/ui/%2e%2e/%2e%2e/etc/passwd',
+  '/ui/assets/..%2f..%2f..%2fpackage.json',
 ];
 
 describe('serve: hostile paths never reach a file outside the tree', () => {

@@ -1,31 +1,84 @@
 import { Command } from 'commander';
-import { checkDb, cleanupDb } from '../../model/db-maintenance.js';
+import { checkDb, cleanupDb, type DbCheckResult } from '../../model/db-maintenance.js';
+import { describeProblem } from '../../model/db-problem.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { intervalMs } from '../../config/parse-interval.js';
 import { emit, result } from '../output.js';
+import { parseConcurrency } from '../parse-concurrency.js';
 import { withContext } from '../with-context.js';
-import { plural } from '../../model/human-units.js';
+import { formatBytes, plural } from '../../model/human-units.js';
+
+/**
+ * A plain index name left at the previous generation (a publish killed between its switch and
+ * relinking them) is reported but does not fail the check: apt reads by-hash names, which are
+ * right, and the next publish of that dist relinks the plain ones. Anything else is damage.
+ */
+function failing(r: DbCheckResult): boolean {
+  return r.problems.some((p) => p.kind !== 'published-stale');
+}
+
+function summary(r: DbCheckResult): string {
+  return `${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing, ${r.unreferenced.length} unreferenced (removed by "db cleanup"), ${plural(r.problems.length, 'problem')}`;
+}
 
 export function dbCommand(): Command {
-  const db = new Command('db').description('consistency of metadata and pool');
+  const db = new Command('db').description('consistency of metadata, pool and published trees');
   db.command('check')
-    .description('find referenced files missing from the pool, and unreferenced ones')
-    .action(async (_o: unknown, cmd: Command) =>
-      withContext(cmd, async (ctx, opts) => {
-        const r = await checkDb(ctx);
-        result(opts, [`${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing, ${r.unreferenced.length} unreferenced (removed by "db cleanup")`, ...r.missing.map((h) => `  missing ${h}`)], r);
-        if (r.missing.length > 0) process.exitCode = 1;
-      }),
-    );
+    .description('find referenced files missing from the pool, unreferenced ones, and published files missing or of the wrong size; --deep re-hashes every byte')
+    .option('--deep', 're-hash every pool file and every published index against the store and the Release (reads everything)')
+    .option('--concurrency <n>', 'files read at once with --deep (default 8)')
+    .action(async (o: { deep?: boolean; concurrency?: string }, cmd: Command) => {
+      const concurrency = parseConcurrency(o.concurrency);
+      if (concurrency !== undefined && o.deep !== true) throw new DebstashError('DEBSTASH_E_USAGE', '--concurrency is for --deep: the fast check only stats files');
+      await withContext(cmd, async (ctx, opts) => {
+        const store = `${ctx.store.kind} ${ctx.store.location}`;
+        if (o.deep === true) {
+          const { deepCheckDb } = await import('../../model/deep-check.js');
+          const r = { store, ...(await deepCheckDb(ctx, concurrency !== undefined ? { concurrency } : {})) };
+          result(opts, [`store: ${store}`, `${summary(r)}; re-hashed ${plural(r.hashedFiles, 'file')}, ${formatBytes(r.hashedBytes)}`, ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
+          if (failing(r)) process.exitCode = 1;
+          return;
+        }
+        const r = { store, ...(await checkDb(ctx)) };
+        result(opts, [`store: ${store}`, summary(r), ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
+        if (failing(r)) process.exitCode = 1;
+      });
+    });
   db.command('cleanup')
     .description('delete pool files nothing refers to')
     .option('--min-age <interval>', 'keep unreferenced files stored more recently than this (an update may be about to use them), e.g. 0, 30m, 1h', '1h')
-    .action(async (o: { minAge: string }, cmd: Command) =>
+    .option('--dry-run', 'list what would be deleted and the bytes it would free; delete nothing')
+    .action(async (o: { minAge: string; dryRun?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const minAgeMs = intervalMs(o.minAge);
         if (minAgeMs === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `--min-age ${JSON.stringify(o.minAge)}: expected 0 or a number with s, m or h, e.g. 1h`);
-        const r = await cleanupDb(ctx, { minAgeMs });
-        emit(opts, `deleted ${r.deleted} unreferenced files${r.keptRecent > 0 ? `, kept ${r.keptRecent} stored within --min-age ${o.minAge}` : ''}`, r);
+        const r = await cleanupDb(ctx, { minAgeMs, dryRun: o.dryRun === true });
+        const kept = r.keptRecent > 0 ? `, kept ${r.keptRecent} stored within --min-age ${o.minAge}` : '';
+        if (r.dryRun) {
+          result(opts, [`would delete ${plural(r.deleted, 'unreferenced file')}, freeing ${formatBytes(r.bytes)} (${r.bytes} bytes)${kept}`, ...r.files.map((h) => `  ${ctx.pool.localPath(h) ?? h}`)], r);
+        } else {
+          emit(opts, `deleted ${plural(r.deleted, 'unreferenced file')}, freed ${formatBytes(r.bytes)}${kept}`, r);
+        }
+      }),
+    );
+  db.command('migrate')
+    .description('copy the embedded SQLite store of the data dir into a PostgreSQL database (again: no change)')
+    .requiredOption('--to <url>', 'postgres://USER:PASSWORD@HOST:PORT/DATABASE, empty or filled by an earlier migrate of this store')
+    .action(async (o: { to: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, opts) => {
+        if (ctx.store.kind !== 'sqlite') {
+          throw new DebstashError('DEBSTASH_E_USAGE', `db migrate copies the embedded store of the data dir, but this one is ${ctx.store.kind} ${ctx.store.location}: unset DEBSTASH_DATABASE_URL (and database: of debstash.yaml)`);
+        }
+        const { openDatabase } = await import('../../store/open-store.js');
+        const { copyStore } = await import('../../store/copy-store.js');
+        const target = await openDatabase(o.to, '--to');
+        try {
+          const r = await copyStore(ctx.store, target);
+          const what = `${plural(r.mirrors, 'mirror')}, ${plural(r.repos, 'repo')}, ${plural(r.snapshots, 'snapshot')}, ${plural(r.publishes, 'publish', 'publishes')}, ${plural(r.tokens, 'token')}`;
+          emit(opts, r.copied ? `copied ${what} into ${target.location} (contents digest ${r.digest})` : `${target.location} holds this store already (${what}): nothing to do`, r);
+        } finally {
+          await target.close();
+        }
       }),
     );
   return db;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { UpdateMirrorResult } from '../../model/mirror-update.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { longJob } from '../long-job.js';
+import { parseConcurrency } from '../parse-concurrency.js';
 import type { MirrorConfigInput } from '../../model/mirror-config.js';
 import type { MirrorRecord } from '../../store/records.js';
 import { emit, globalOptions, result, warn } from '../output.js';
@@ -102,10 +103,7 @@ export function mirrorCommand(): Command {
     .option('--strict-deps', 'fail when a dependency cannot be satisfied (default: warn)')
     .option('--strict-filter', 'fail when a term of the filter matches no package (default: warn)')
     .action(async (name: string, o: { dryRun?: boolean; concurrency?: string; force?: boolean; strictDeps?: boolean; strictFilter?: boolean }, cmd: Command) => {
-      const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
-      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
-        throw new DebstashError('DEBSTASH_E_USAGE', `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(o.concurrency)}`);
-      }
+      const concurrency = parseConcurrency(o.concurrency);
       const options = { dryRun: o.dryRun === true, ...(concurrency !== undefined ? { concurrency } : {}), force: o.force === true, strictDeps: o.strictDeps === true, strictFilter: o.strictFilter === true };
       // Either way the same renderer draws the progress: the server's arrives as its task's events.
       const r = await viaServer(cmd, {

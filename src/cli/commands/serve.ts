@@ -7,6 +7,7 @@ import { globalOptions } from '../output.js';
 import { openEmbeddedContext, closeContext } from '../../model/context.js';
 import { localServerAccess } from '../server-file.js';
 import { parseWorkersOption } from '../workers-option.js';
+import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
 /** Resolves when SIGINT or SIGTERM arrives. */
 export function untilStopped(): Promise<NodeJS.Signals> {
@@ -38,7 +39,7 @@ export function serveCommand(): Command {
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token] }, { workers, ...opts });
+        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() }, { workers, ...opts });
         unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();

@@ -12,7 +12,7 @@ import { normalizePrefix } from '../../model/require-publish.js';
 import { Metrics } from '../../server/metrics.js';
 import { serverLogger } from '../../server/server-logger.js';
 import type { RunningServer } from '../../server/start-server.js';
-import { startServing } from '../start-serving.js';
+import { type ServingProcesses, startServing } from '../start-serving.js';
 import { parseWorkersOption } from '../workers-option.js';
 import { cancelOnSignal } from '../cancel-on-signal.js';
 import { globalOptions } from '../output.js';
@@ -20,16 +20,17 @@ import { progressRenderer } from '../progress-renderer.js';
 import { parseListen } from '../../config/listen-address.js';
 import { untilStopped } from './serve.js';
 import { localServerAccess } from '../server-file.js';
+import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
 const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n`);
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
 
 /** Listens where the config (or --listen) says; a failure names that setting. */
-async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger, local: ConfiguredToken, workers: { readonly workers: number; readonly quiet: boolean; readonly verbose: boolean }): Promise<RunningServer> {
+async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger, local: ConfiguredToken, workers: ServingProcesses): Promise<RunningServer> {
   const address = option ?? found.config.server.listen;
   const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
-  return startServing(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local] }, workers);
+  return startServing(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv() }, workers);
 }
 
 /** The deb822 .sources of every configured publish, as a client needs them, with where the server offers each. */
@@ -63,7 +64,7 @@ export function upCommand(): Command {
       const every = o.refresh !== undefined ? parseRefreshOption(o.refresh) : (intervalMs(String(found.config.schedule.refresh)) ?? 0);
       if (o.listen !== undefined) parseListen(o.listen);
       const workers = parseWorkersOption(o.workers);
-      const ctx = await openEmbeddedContext(opts.dataDir);
+      const ctx = await openEmbeddedContext(opts.dataDir, found.config.database);
       const metrics = new Metrics();
       const refresher = new Refresher(ctx, found.config, metrics);
       const { logger, flush } = serverLogger(opts);
@@ -71,13 +72,13 @@ export function upCommand(): Command {
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        server = await listen(ctx, found, o.listen, refresher, metrics, logger, local.token, { workers, ...opts });
+        server = await listen(ctx, found, o.listen, refresher, metrics, logger, local.token, { workers, quiet: opts.quiet, verbose: opts.verbose, database: found.config.database });
         unannounce = await local.announce(server);
         say(`serving ${server.url}/ (health ${server.url}/readyz, not ready until the first publish)`);
         const progress = progressRenderer({ quiet: opts.quiet });
         const cancel = cancelOnSignal();
         try {
-          const first = await refresher.apply({ progress, signal: cancel.signal });
+          const first = await refresher.applyFirst({ progress, signal: cancel.signal });
           progress.end();
           say(first.steps.length === 0 ? 'nothing to do: the store matches the config' : `applied:\n${formatPlan(first.steps)}`);
         } catch (err) {
@@ -104,8 +105,8 @@ export function upCommand(): Command {
           if (every <= 0 || stopRefresh.signal.aborted) return;
           timer = setTimeout(() => {
             inFlight = refresher
-              .apply({ progress: progressRenderer({ quiet: true }), signal: stopRefresh.signal })
-              .then((r) => r.steps.length > 0 && say(`refreshed:\n${formatPlan(r.steps)}`))
+              .applyScheduled({ progress: progressRenderer({ quiet: true }), signal: stopRefresh.signal })
+              .then((r) => ('skipped' in r ? say(`scheduled refresh skipped, another process has the lease: ${r.skipped}`) : r.steps.length > 0 && say(`refreshed:\n${formatPlan(r.steps)}`)))
               .catch((err: unknown) => !stopRefresh.signal.aborted && say(`refresh failed, still serving the last good publish: ${reason(err)}`))
               .finally(schedule);
           }, every);

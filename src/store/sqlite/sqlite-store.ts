@@ -2,177 +2,51 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compareVersions } from '../../deb/version.js';
 import { DebstashError } from '../../errors/debstash-error.js';
-import {
-  type MirrorConfig,
-  type MirrorContents,
-  type MirrorRecord,
-  type MirrorSyncState,
-  type PackageEntry,
-  type PackageFile,
-  type PackageKind,
-  type PackageSlot,
-  type PublishRecord,
-  type RepoRecord,
-  type SnapshotOrigin,
-  type SnapshotRecord,
-  type UnresolvedDependency,
+import type {
+  MirrorConfig,
+  MirrorContents,
+  MirrorRecord,
+  MirrorSyncState,
+  PackageEntry,
+  PackageSlot,
+  PublishRecord,
+  RepoRecord,
+  SnapshotOrigin,
+  SnapshotRecord,
+  UnresolvedDependency,
 } from '../records.js';
-import type { LockAttempt, LockRecord, StoreOwner, TaskRecord, TaskState } from '../coordination-records.js';
+import type { LockAttempt, LockRecord, StoreOwner, TaskRecord } from '../coordination-records.js';
+import { ForwardingReader } from '../forwarding-reader.js';
 import type { PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
 import type { TokenRecord } from '../token-record.js';
-import { MIGRATIONS } from './migrations.js';
+import {
+  byNameArchVersion,
+  entryOf,
+  type LockRow,
+  mergePackageRows,
+  MIRROR_SET,
+  type MirrorRow,
+  type PackageSet,
+  type RawFileRow,
+  type RawPackageRow,
+  REPO_SET,
+  type RepoRow,
+  sameOwner,
+  SNAPSHOT_SET,
+  type SnapshotRow,
+  taskColumns,
+  toLock,
+  toMirror,
+  toTask,
+  type TaskRow,
+} from '../store-rows.js';
+import { MIGRATIONS, migrationSql } from '../migrations.js';
 
 type Db = Database.Database;
 
-interface MirrorRow {
-  id: number;
-  name: string;
-  config: string;
-  created_at: string;
-  updated_at: string | null;
-  sync: string | null;
-  package_count: number;
-}
-
-/** id, kind, name, version, architecture, stanza (null when read later), component. */
-type RawPackageRow = [number, PackageKind, string, string, string, string | null, string];
-
-interface RepoRow {
-  id: number;
-  name: string;
-  comment: string;
-  created_at: string;
-}
-
-interface SnapshotRow {
-  id: number;
-  name: string;
-  description: string;
-  origins: string;
-  created_at: string;
-}
-
-/** A link table of packages to their owner; fixed names, never user input. */
-interface PackageSet {
-  readonly table: 'mirror_packages' | 'repo_packages' | 'snapshot_packages';
-  readonly owner: 'mirror_id' | 'repo_id' | 'snapshot_id';
-}
-
-const MIRROR_SET: PackageSet = { table: 'mirror_packages', owner: 'mirror_id' };
-const REPO_SET: PackageSet = { table: 'repo_packages', owner: 'repo_id' };
-const SNAPSHOT_SET: PackageSet = { table: 'snapshot_packages', owner: 'snapshot_id' };
-
-/** package_id, path, sha256, size. */
-type RawFileRow = [number, string, string, number];
-
-interface OwnerColumns {
-  owner_host: string;
-  owner_pid: number;
-  owner_id: string;
-}
-
-interface LockRow extends OwnerColumns {
-  resource: string;
-  acquired_at: string;
-  expires_at: string;
-}
-
-interface TaskRow extends OwnerColumns {
-  id: string;
-  kind: string;
-  resources: string;
-  state: TaskState;
-  progress: string | null;
-  warnings: string;
-  result: string | null;
-  error: string | null;
-  heartbeat_at: string;
-  cancel_requested: number;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-const ownerOf = (row: OwnerColumns): StoreOwner => ({ host: row.owner_host, pid: row.owner_pid, id: row.owner_id });
-const sameOwner = (row: OwnerColumns, owner: StoreOwner): boolean => row.owner_host === owner.host && row.owner_pid === owner.pid && row.owner_id === owner.id;
-const toLock = (row: LockRow): LockRecord => ({ resource: row.resource, owner: ownerOf(row), acquiredAt: row.acquired_at, expiresAt: row.expires_at });
-
-function toTask(row: TaskRow): TaskRecord {
-  return {
-    id: row.id,
-    kind: row.kind,
-    resources: JSON.parse(row.resources) as string[],
-    state: row.state,
-    createdAt: row.created_at,
-    ...(row.started_at !== null ? { startedAt: row.started_at } : {}),
-    ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
-    ...(row.progress !== null ? { progress: JSON.parse(row.progress) as TaskRecord['progress'] } : {}),
-    warnings: JSON.parse(row.warnings) as string[],
-    ...(row.result !== null ? { result: JSON.parse(row.result) as unknown } : {}),
-    ...(row.error !== null ? { error: JSON.parse(row.error) as TaskRecord['error'] } : {}),
-    owner: ownerOf(row),
-    heartbeatAt: row.heartbeat_at,
-    cancelRequested: row.cancel_requested !== 0,
-  };
-}
-
-/** The columns of a task row that its owner writes (everything but id and the cancel flag). */
-function taskColumns(t: TaskRecord): (string | number | null)[] {
-  const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-  return [
-    t.kind,
-    JSON.stringify(t.resources),
-    t.state,
-    json(t.progress),
-    JSON.stringify(t.warnings),
-    json(t.result),
-    json(t.error),
-    t.owner.host,
-    t.owner.pid,
-    t.owner.id,
-    t.heartbeatAt,
-    t.createdAt,
-    t.startedAt ?? null,
-    t.finishedAt ?? null,
-  ];
-}
-
 const sqliteCode = (err: unknown): string | undefined =>
   err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_') ? err.code : undefined;
-
-/**
- * A package whose stanza is read from the store when first used (package rows never change,
- * so it is the same text whenever it is read). The stanza is a getter of the class (a plain
- * object with a getter is far slower to make and read): a copy made by spreading has none, so
- * the publish path that reads these does not copy them.
- */
-class LazyStanzaEntry implements PackageEntry {
-  #stanza: string | undefined;
-  constructor(
-    readonly kind: PackageKind,
-    readonly name: string,
-    readonly version: string,
-    readonly architecture: string,
-    readonly component: string,
-    readonly files: readonly PackageFile[],
-    private readonly id: number,
-    private readonly readStanza: (id: number) => string,
-  ) {}
-
-  get stanza(): string {
-    return (this.#stanza ??= this.readStanza(this.id));
-  }
-}
-
-/** The entry of a row; without its stanza, `readStanza` reads that when it is first used. */
-function entryOf(row: RawPackageRow, files: PackageFile[], readStanza?: (id: number) => string): PackageEntry {
-  const [id, kind, name, version, architecture, stanza, component] = row;
-  if (stanza !== null) return { kind, name, version, architecture, stanza, component, files };
-  if (readStanza === undefined) throw new Error(`internal: package ${id} read without its stanza`);
-  return new LazyStanzaEntry(kind, name, version, architecture, component, files, id, readStanza);
-}
 
 function storeError(err: unknown, what: string): unknown {
   if (err instanceof DebstashError) return err;
@@ -222,16 +96,10 @@ function migrate(db: Db, file: string): void {
       // Read again under the write lock: another process opening the same file at the same
       // time may have migrated it meanwhile.
       if (version() > v) return;
-      db.exec(MIGRATIONS[v] ?? '');
+      db.exec(migrationSql(v, 'sqlite'));
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }
-}
-
-function byNameArchVersion(a: PackageEntry, b: PackageEntry): number {
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  if (a.architecture !== b.architecture) return a.architecture < b.architecture ? -1 : 1;
-  return compareVersions(a.version, b.version);
 }
 
 /** Reads through one connection; both the reader and the writer connection use it. */
@@ -253,20 +121,9 @@ class SqliteReader implements StoreReader {
     return row;
   }
 
-  static toMirror(row: MirrorRow): MirrorRecord {
-    return {
-      name: row.name,
-      config: JSON.parse(row.config) as MirrorConfig,
-      createdAt: row.created_at,
-      ...(row.updated_at !== null ? { updatedAt: row.updated_at } : {}),
-      ...(row.sync !== null ? { sync: JSON.parse(row.sync) as MirrorSyncState } : {}),
-      packageCount: row.package_count,
-    };
-  }
-
   async getMirror(name: string): Promise<MirrorRecord | undefined> {
     const row = this.mirrorRow(name);
-    return row === undefined ? undefined : SqliteReader.toMirror(row);
+    return row === undefined ? undefined : toMirror(row);
   }
 
   async listMirrors(): Promise<MirrorRecord[]> {
@@ -276,7 +133,7 @@ class SqliteReader implements StoreReader {
          FROM mirrors m ORDER BY m.name`,
       )
       .all()
-      .map((row) => SqliteReader.toMirror(row));
+      .map((row) => toMirror(row));
   }
 
   async mirrorPackages(name: string): Promise<PackageEntry[]> {
@@ -319,20 +176,7 @@ class SqliteReader implements StoreReader {
       )
       .raw()
       .all(ownerId);
-    const entries: PackageEntry[] = new Array<PackageEntry>(rows.length);
-    let next = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as RawPackageRow;
-      const id = row[0];
-      const files: PackageFile[] = [];
-      while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] < id) next++;
-      while (next < fileRows.length && (fileRows[next] as RawFileRow)[0] === id) {
-        const [, path, sha256, size] = fileRows[next++] as RawFileRow;
-        files.push({ path, sha256, size });
-      }
-      entries[i] = entryOf(row, files, readStanza);
-    }
-    return entries;
+    return mergePackageRows(rows, fileRows, readStanza);
   }
 
   protected named<T>(table: 'repos' | 'snapshots', name: string, code: 'DEBSTASH_E_REPO_NOT_FOUND' | 'DEBSTASH_E_SNAPSHOT_NOT_FOUND'): T & { id: number } {
@@ -699,7 +543,7 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
  * another process holds the write lock); reads use a second connection so they see only
  * committed states.
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends ForwardingReader implements Store {
   readonly kind = 'sqlite';
   readonly #writeDb: Db;
   readonly #readDb: Db;
@@ -707,7 +551,12 @@ export class SqliteStore implements Store {
   readonly #writer: SqliteWriter;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(writeDb: Db, readDb: Db) {
+  private constructor(
+    writeDb: Db,
+    readDb: Db,
+    readonly location: string,
+  ) {
+    super();
     this.#writeDb = writeDb;
     this.#readDb = readDb;
     this.#reader = new SqliteReader(readDb);
@@ -726,7 +575,7 @@ export class SqliteStore implements Store {
       migrate(writeDb, file);
       const readDb = new Database(file, { readonly: true });
       readDb.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      return new SqliteStore(writeDb, readDb);
+      return new SqliteStore(writeDb, readDb, file);
     } catch (err) {
       throw storeError(err, `cannot open ${file}`);
     }
@@ -772,69 +621,8 @@ export class SqliteStore implements Store {
   async listLocks(): Promise<LockRecord[]> {
     return this.#readDb.prepare<[], LockRow>('SELECT * FROM locks ORDER BY resource').all().map(toLock);
   }
-  getTask(id: string): Promise<TaskRecord | undefined> {
-    return this.#reader.getTask(id);
-  }
-  listTasks(limit: number): Promise<TaskRecord[]> {
-    return this.#reader.listTasks(limit);
-  }
-  unfinishedTasks(): Promise<TaskRecord[]> {
-    return this.#reader.unfinishedTasks();
-  }
-
-  getMirror(name: string): Promise<MirrorRecord | undefined> {
-    return this.#reader.getMirror(name);
-  }
-  listMirrors(): Promise<MirrorRecord[]> {
-    return this.#reader.listMirrors();
-  }
-  mirrorPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.mirrorPackages(name);
-  }
-  mirrorUnresolved(name: string): Promise<UnresolvedDependency[]> {
-    return this.#reader.mirrorUnresolved(name);
-  }
-  referencedFiles(): Promise<Set<string>> {
-    return this.#reader.referencedFiles();
-  }
-  getRepo(name: string): Promise<RepoRecord | undefined> {
-    return this.#reader.getRepo(name);
-  }
-  listRepos(): Promise<RepoRecord[]> {
-    return this.#reader.listRepos();
-  }
-  repoPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.repoPackages(name);
-  }
-  repoPackagesLike(name: string, wanted: readonly PackageSlot[]): Promise<PackageEntry[]> {
-    return this.#reader.repoPackagesLike(name, wanted);
-  }
-  getSnapshot(name: string): Promise<SnapshotRecord | undefined> {
-    return this.#reader.getSnapshot(name);
-  }
-  listSnapshots(): Promise<SnapshotRecord[]> {
-    return this.#reader.listSnapshots();
-  }
-  snapshotPackages(name: string): Promise<PackageEntry[]> {
-    return this.#reader.snapshotPackages(name);
-  }
-  packagesToPublish(source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): Promise<PackageEntry[]> {
-    return this.#reader.packagesToPublish(source);
-  }
-  getPublish(prefix: string, dist: string): Promise<PublishRecord | undefined> {
-    return this.#reader.getPublish(prefix, dist);
-  }
-  listPublishes(): Promise<PublishRecord[]> {
-    return this.#reader.listPublishes();
-  }
-  listTokens(): Promise<TokenRecord[]> {
-    return this.#reader.listTokens();
-  }
-  poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined> {
-    return this.#reader.poolViewFile(prefix, path);
-  }
-  poolView(prefix: string): Promise<PoolViewFile[]> {
-    return this.#reader.poolView(prefix);
+  protected get reader(): StoreReader {
+    return this.#reader;
   }
 
   async close(): Promise<void> {

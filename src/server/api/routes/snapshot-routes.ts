@@ -69,7 +69,7 @@ export const SNAPSHOT_ROUTES: readonly ApiRoute[] = [
     path: '/api/snapshots/{name}/diff/{other}',
     scope: 'read',
     tag: 'snapshots',
-    summary: 'What changes from snapshot name to snapshot other',
+    summary: 'What changes from snapshot name to snapshot other: added, removed, upgraded, downgraded, with package sizes in bytes',
     handler: async ({ params, services }) => ok(await diffSnapshots(services.ctx, params.name ?? '', params.other ?? '')),
   }),
   route({

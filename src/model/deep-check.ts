@@ -1,0 +1,115 @@
+import { stat } from 'node:fs/promises';
+import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
+import { type FileHash, hashFile, hashStream } from '../files/hash-file.js';
+import type { Context } from './context.js';
+import { type DbCheckResult, poolFileName } from './db-maintenance.js';
+import { type DbProblem, type DbProblemKind, sortProblems } from './db-problem.js';
+import { expectedPoolSizes } from './expected-pool-sizes.js';
+import { listPublishedFiles } from './published-files.js';
+
+/** Files read at once by default: enough to overlap reads with hashing, which is one core's work. */
+export const DEFAULT_DEEP_CONCURRENCY = 8;
+
+export interface DeepCheckResult extends DbCheckResult {
+  /** Files read to their end (hard links of one file once). */
+  readonly hashedFiles: number;
+  readonly hashedBytes: number;
+}
+
+/** What a read that failed says, for `found`. */
+const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException | undefined)?.code ?? String(err);
+
+/** A file compared with what it must be: undefined when it matches, else the problem. */
+function compare(kinds: { readonly size: DbProblemKind; readonly hash: DbProblemKind }, path: string, expected: { readonly sha256: string; readonly size?: number }, found: FileHash): DbProblem | undefined {
+  if (expected.size !== undefined && found.size !== expected.size) return { kind: kinds.size, path, expected: `size:${expected.size}`, found: `size:${found.size}` };
+  if (found.sha256 !== expected.sha256) return { kind: kinds.hash, path, expected: `sha256:${expected.sha256}`, found: `sha256:${found.sha256}` };
+  return undefined;
+}
+
+/**
+ * `db check --deep`: re-hashes every pool file (against the SHA-256 it is stored under, and the
+ * size the store recorded where it did) and every file the publishes list (against their
+ * Release), `concurrency` files at a time. The published indexes are hard links of their by-hash
+ * names, so a file with several names is read once. Also names what the fast check names:
+ * referenced pool files and published files that are absent.
+ */
+export async function deepCheckDb(ctx: Context, options: { readonly concurrency?: number; readonly signal?: AbortSignal } = {}): Promise<DeepCheckResult> {
+  const concurrency = options.concurrency ?? DEFAULT_DEEP_CONCURRENCY;
+  const signal = options.signal;
+  const referenced = await ctx.store.referencedFiles();
+  const sizes = await expectedPoolSizes(ctx);
+  const problems: DbProblem[] = [];
+  let hashedFiles = 0;
+  let hashedBytes = 0;
+  const counted = (h: FileHash): FileHash => {
+    hashedFiles++;
+    hashedBytes += h.size;
+    return h;
+  };
+
+  const inPool: string[] = [];
+  for await (const sha256 of ctx.pool.list()) inPool.push(sha256);
+  const stored = new Set(inPool);
+  const missing = [...referenced].filter((h) => !stored.has(h)).sort();
+  for (const sha256 of missing) problems.push({ kind: 'pool-missing', path: poolFileName(ctx, sha256), expected: 'present', found: 'absent' });
+
+  await forEachConcurrent(
+    inPool,
+    concurrency,
+    async (sha256, aborted) => {
+      const local = ctx.pool.localPath(sha256);
+      const name = local ?? sha256;
+      let found: FileHash;
+      try {
+        found = counted(local !== undefined ? await hashFile(local, aborted) : await hashStream(await ctx.pool.open(sha256)));
+      } catch (err) {
+        if (aborted.aborted) throw err;
+        // Removed meanwhile (a cleanup): only a problem when something refers to it.
+        if (errnoOf(err) === 'ENOENT') {
+          if (referenced.has(sha256)) problems.push({ kind: 'pool-missing', path: name, expected: 'present', found: 'absent' });
+          return;
+        }
+        problems.push({ kind: 'unreadable', path: name, expected: `sha256:${sha256}`, found: errnoOf(err) });
+        return;
+      }
+      const size = sizes.get(sha256);
+      const problem = compare({ size: 'pool-size', hash: 'pool-hash' }, name, size === undefined ? { sha256 } : { sha256, size }, found);
+      if (problem !== undefined) problems.push(problem);
+    },
+    signal,
+  );
+
+  const published = await listPublishedFiles(ctx);
+  problems.push(...published.unreadableStates.map((path): DbProblem => ({ kind: 'unreadable', path, expected: 'publish state', found: 'damaged' })));
+  // One read per inode: plain names and by-hash names are hard links of one file.
+  const byInode = new Map<string, Promise<FileHash>>();
+  await forEachConcurrent(
+    published.files,
+    concurrency,
+    async (f, aborted) => {
+      let found: FileHash;
+      try {
+        const st = await stat(f.path);
+        const key = `${st.dev}:${st.ino}`;
+        let hashing = byInode.get(key);
+        if (hashing === undefined) {
+          hashing = hashFile(f.path, aborted).then(counted);
+          byInode.set(key, hashing);
+        }
+        found = await hashing;
+      } catch (err) {
+        if (aborted.aborted) throw err;
+        const errno = errnoOf(err);
+        problems.push(errno === 'ENOENT' ? { kind: 'published-missing', path: f.path, expected: 'present', found: 'absent' } : { kind: 'unreadable', path: f.path, expected: `sha256:${f.sha256}`, found: errno });
+        return;
+      }
+      const problem = compare({ size: 'published-size', hash: 'published-hash' }, f.path, f, found);
+      const stale = problem !== undefined && f.older?.some((o) => o.sha256 === found.sha256) === true;
+      if (problem !== undefined) problems.push(stale ? { kind: 'published-stale', path: f.path, expected: `sha256:${f.sha256}`, found: `sha256:${found.sha256}` } : problem);
+    },
+    signal,
+  );
+
+  const unreferenced = inPool.filter((h) => !referenced.has(h));
+  return { missing, unreferenced, referenced: referenced.size, problems: sortProblems(problems), hashedFiles, hashedBytes };
+}

@@ -1,0 +1,14 @@
+import type { ApiError } from '../api';
+
+/** An API failure as the CLI shows it: code and message; a 401 says what to do. */
+export function ErrorBox({ error }: { error: ApiError }) {
+  const needsToken = error.status === 401 || error.status === 403;
+  return (
+    <div role="alert" class="error-box">
+      <p>
+        <code>{error.code}</code>: {error.message}
+      </p>
+      {needsToken && <p>This server's API needs a token to be read. Enter one under “API token” at the top of the page.</p>}
+    </div>
+  );
+}
