@@ -133,7 +133,7 @@ export class PoolView {
 
   private broken(res: ServerResponse, ex: Exchange, file: PoolViewFile, relative: string, why: string): void {
     this.reporting.logger.error({ reqId: ex.id, code: 'DEBSTASH_E_POOL_VIEW_BROKEN', path: relative, sha256: file.sha256, size: file.size }, `published pool file ${relative}: ${why}`);
-    res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', 'X-Request-Id', ex.id]);
+    res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', ...ex.stamp]);
     res.end('DEBSTASH_E_POOL_VIEW_BROKEN: the pool file is missing\n');
   }
 

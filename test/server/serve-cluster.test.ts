@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { buildDeb } from '../helpers/build-deb.js';
+import { flipByte } from '../helpers/flip-byte.js';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
 import { projectRoot } from '../helpers/project-root.js';
 import { isRunning, type ServeProcess, startServeProcess } from '../helpers/serve-process.js';
@@ -138,6 +139,35 @@ describe('serve --workers 2: worker processes serve the tree, the primary the re
     });
     assert.equal(part.status, 206);
     assert.equal(sha(part.body), sha(largeDeb.subarray(from)));
+  });
+
+  test('a pool file damaged on disk: every worker refuses it (DEBSTASH_E_TREE_DAMAGED), counted in the summed /metrics; repaired, served again', async () => {
+    const url = `${serve.url}/pool/main/h/hello/hello_1.0_amd64.deb`;
+    const damaged = async (): Promise<number> => {
+      const text = (await fetchOnce(`${serve.url}/metrics`)).body.toString('utf8');
+      return Number(/^debstash_tree_damaged_total\{route="\/pool\/\*"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    // Both workers have it in memory first: a damaged file is not sent from there either.
+    for (let i = 0; i < 4; i++) assert.equal((await fetchOnce(url)).status, 200);
+    const before = await damaged();
+    const path = join(dataDir, 'pool', createHash('sha256').update(deb).digest('hex').replace(/^(..)(..)/, '$1/$2/$1$2'));
+    const stored = await readFile(path).catch(() => undefined);
+    assert.ok(stored?.equals(deb), `the pool file of hello is not at ${path}`);
+    await flipByte(path, { keepMtime: true });
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 4; i++) {
+        const r = await fetchOnce(url);
+        assert.equal(r.status, 500);
+        assert.match(r.body.toString('utf8'), /^DEBSTASH_E_TREE_DAMAGED/);
+        seen.add(r.worker ?? 'none');
+      }
+      assert.deepEqual([...seen].sort(), ['1', '2']);
+      await waitFor(async () => ((await damaged()) === before + 4 ? true : undefined), 5000, 'tree_damaged +4');
+    } finally {
+      await writeFile(path, deb);
+    }
+    for (let i = 0; i < 2; i++) assert.equal(createHash('sha256').update((await fetchOnce(url)).body).digest('hex'), createHash('sha256').update(deb).digest('hex'));
   });
 
   test('/metrics sums the requests every worker answered', async () => {
