@@ -7,6 +7,8 @@ export interface ServingProcesses {
   readonly verbose: boolean;
   /** The database URL the context was opened with (workers open the same store); undefined: the environment's, or SQLite. */
   readonly database?: string | undefined;
+  /** The storage URL of the pool the context was opened with (workers open the same); undefined: the environment's, or DATA_DIR/pool. */
+  readonly storage?: string | undefined;
 }
 
 /**
@@ -15,5 +17,5 @@ export interface ServingProcesses {
  */
 export async function startServing(ctx: Context, options: ServerOptions, o: ServingProcesses): Promise<RunningServer> {
   if (o.workers <= 1) return (await import('../server/start-server.js')).startServer(ctx, options);
-  return (await import('../server/serve-cluster.js')).startServeCluster(ctx, { ...options, workers: o.workers, quiet: o.quiet, verbose: o.verbose, database: o.database });
+  return (await import('../server/serve-cluster.js')).startServeCluster(ctx, { ...options, workers: o.workers, quiet: o.quiet, verbose: o.verbose, database: o.database, storage: o.storage });
 }

@@ -7,7 +7,9 @@ export async function withContext<T>(cmd: Command, fn: (ctx: Context, opts: Glob
   const opts = globalOptions(cmd);
   // Loaded here, not at the top: a command sent to a server never opens the store (see via-server.ts).
   const { closeContext, openEmbeddedContext } = await import('../model/context.js');
-  const ctx = await openEmbeddedContext(opts.dataDir);
+  const { configuredStorage } = await import('../config/find-config.js');
+  const storage = await configuredStorage(opts.config);
+  const ctx = await openEmbeddedContext(opts.dataDir, undefined, storage !== undefined ? { storage } : {});
   try {
     return await fn(ctx, opts);
   } finally {

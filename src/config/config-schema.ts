@@ -97,6 +97,7 @@ export const configSchema = z
     publishes: z.array(publish).default([]),
     server: server.default({ listen: '127.0.0.1:8080', public: true, tokens: [] }),
     schedule: schedule.default({ refresh: '6h' }),
+    storage: z.string().optional().describe('where package files are kept: s3://BUCKET/PREFIX[?endpoint=URL&region=R&path_style=1] (docs/s3.md); unset: DATA_DIR/pool. DEBSTASH_STORAGE_URL wins over it'),
     database: z.string().min(1).optional().describe('postgres://USER:PASSWORD@HOST:PORT/DB for the metadata (DEBSTASH_DATABASE_URL wins); omitted: SQLite in the data dir'),
   })
   .describe('debstash.yaml: the whole setup of a debstash mirror (docs/config.md)');

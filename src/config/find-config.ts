@@ -37,3 +37,14 @@ export async function configuredListen(explicit: string | undefined, options: { 
   const file = await configFile(explicit, options.cwd);
   return (file !== undefined ? await loadConfig(file, { env: options.env ?? process.env }) : configSchema.parse({})).server.listen;
 }
+
+/**
+ * `storage:` of the config file in effect, if any. The embedded default has none, so with no
+ * file nothing is read or built.
+ */
+export async function configuredStorage(explicit: string | undefined, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string | undefined> {
+  const env = options.env ?? process.env;
+  if ((env['DEBSTASH_STORAGE_URL'] ?? '').trim() !== '') return undefined;
+  const file = await configFile(explicit, options.cwd);
+  return file !== undefined ? (await loadConfig(file, { env })).storage : undefined;
+}

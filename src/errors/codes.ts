@@ -488,6 +488,32 @@ export const ERROR_CODES = {
     hint: 'db migrate copies into an empty PostgreSQL database, or one it filled from this same store before: give it a new database, or empty that one.',
   },
   // -- PostgreSQL store (issue 13) codes go above this line --
+  DEBSTASH_E_STORAGE_BAD_URL: {
+    exit: 2,
+    status: 500,
+    hint: 'Give the storage as s3://BUCKET/PREFIX (DEBSTASH_STORAGE_URL or storage: in debstash.yaml), with ?endpoint=, ?region=, ?path_style=1 if needed; credentials go in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS credential chain, never in the URL.',
+  },
+  DEBSTASH_E_STORAGE_UNREACHABLE: {
+    exit: 1,
+    status: 503,
+    hint: 'The S3 endpoint did not answer, or kept answering 5xx/SlowDown after the retries: check the endpoint URL (AWS_ENDPOINT_URL or ?endpoint=), the network, and the service\'s health.',
+  },
+  DEBSTASH_E_STORAGE_AUTH: {
+    exit: 1,
+    status: 503,
+    hint: 'The S3 endpoint refused the credentials or the access: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the AWS profile in use), the region, and the bucket policy.',
+  },
+  DEBSTASH_E_STORAGE_BUCKET_MISSING: {
+    exit: 1,
+    status: 503,
+    hint: 'The bucket of the storage URL does not exist: create it (debstash never creates buckets) or fix the name.',
+  },
+  DEBSTASH_E_STORAGE_INTEGRITY: {
+    exit: 1,
+    status: 500,
+    hint: 'An object in S3 does not hold what its key (a SHA-256) says, or the endpoint acknowledged other bytes than were sent: run "debstash db check --deep", delete the damaged object and run the mirror update or upload again.',
+  },
+  // -- S3 storage (issue 13) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

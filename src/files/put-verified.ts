@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { DebstashError } from '../errors/debstash-error.js';
+import { checkSha256, sha256Hex } from './sha256.js';
 
 /** What the caller knows a file must be before it may be stored. */
 export interface ExpectedContent {
@@ -29,6 +30,45 @@ export function contentMismatch(expected: ExpectedContent, got: string): Debstas
 }
 
 /**
+ * Checks bytes against what they must be while they stream: `update` with each chunk (fails as
+ * soon as there are too many), `finish` at the end (fails on a short body or another SHA-256;
+ * returns the size).
+ */
+export class ContentCheck {
+  readonly #hash = createHash('sha256');
+  #size = 0;
+
+  constructor(private readonly expected: ExpectedContent) {}
+
+  update(chunk: Uint8Array): void {
+    this.#size += chunk.byteLength;
+    if (this.expected.size !== undefined && this.#size > this.expected.size) throw contentMismatch(this.expected, `more than ${this.expected.size} bytes`);
+    this.#hash.update(chunk);
+  }
+
+  finish(): number {
+    const { expected } = this;
+    if (expected.size !== undefined && this.#size !== expected.size) throw contentMismatch(expected, `${this.#size} bytes instead of ${expected.size}`);
+    const actual = this.#hash.digest('hex');
+    if (actual !== expected.sha256) throw contentMismatch(expected, `SHA-256 ${actual}`);
+    return this.#size;
+  }
+}
+
+/** The unique blobs of a batch by hash, every one checked against its hash before any is stored. */
+export function checkedBlobs(blobs: readonly { readonly sha256: string; readonly bytes: Uint8Array }[]): Map<string, Uint8Array> {
+  const unique = new Map<string, Uint8Array>();
+  for (const { sha256, bytes } of blobs) {
+    checkSha256(sha256);
+    if (unique.has(sha256)) continue;
+    const actual = sha256Hex(bytes);
+    if (actual !== sha256) throw contentMismatch({ sha256, size: bytes.byteLength }, `SHA-256 ${actual}`);
+    unique.set(sha256, bytes);
+  }
+  return unique;
+}
+
+/**
  * Writes `body` to the new file `tmp` while hashing it, checks size and SHA-256 against
  * `expected`, fsyncs, and only then calls `place(tmp)` to move it under its final name: a
  * reader of the final name never sees a partial or wrong file. On any failure `tmp` is
@@ -44,20 +84,15 @@ export async function putVerified(
   const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
     throw writeError(err, tmp);
   });
-  const hash = createHash('sha256');
-  let size = 0;
+  const check = new ContentCheck(expected);
   try {
     for await (const chunk of body) {
       signal?.throwIfAborted();
-      size += chunk.byteLength;
-      if (expected.size !== undefined && size > expected.size) throw contentMismatch(expected, `more than ${expected.size} bytes`);
-      hash.update(chunk);
+      check.update(chunk);
       await fh.write(chunk);
     }
     signal?.throwIfAborted();
-    if (expected.size !== undefined && size !== expected.size) throw contentMismatch(expected, `${size} bytes instead of ${expected.size}`);
-    const actual = hash.digest('hex');
-    if (actual !== expected.sha256) throw contentMismatch(expected, `SHA-256 ${actual}`);
+    const size = check.finish();
     await fh.sync();
     await fh.close();
     await place(tmp);

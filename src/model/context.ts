@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
-import { FsPool } from '../pool/fs-pool.js';
+import { openPool } from '../pool/open-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -22,20 +22,26 @@ export interface Context {
 
 /**
  * The layout of a data dir: metadata in SQLite there, or in the PostgreSQL database that
- * DEBSTASH_DATABASE_URL or `database` (debstash.yaml) names; filesystem pool, index cache.
+ * DEBSTASH_DATABASE_URL or `database` (debstash.yaml) names; package files in the pool that
+ * DEBSTASH_STORAGE_URL or `storage` names (S3), else on the local disk; index cache.
  */
-export async function openEmbeddedContext(dataDir: string, database?: string): Promise<Context> {
+export async function openEmbeddedContext(dataDir: string, database?: string, options: { readonly storage?: string } = {}): Promise<Context> {
   // The path is the user's: a file there (or above) is their mistake, not a debstash bug.
   await mkdir(dataDir, { recursive: true }).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new DebstashError('DEBSTASH_E_DATA_DIR', `data dir ${dataDir} cannot be used as a directory (${code})`, { path: dataDir, reason: code }, { cause: err });
   });
-  const store = await openStore({ dataDir, database });
-  const pool = await FsPool.open(join(dataDir, 'pool'));
+  // The pool first: a storage setting that is wrong fails before the store is opened.
+  const pool = await openPool(dataDir, options);
+  const store = await openStore({ dataDir, database }).catch((err: unknown) => {
+    pool.close?.();
+    throw err;
+  });
   return { dataDir, store, locks: new StoreLocks(store), pool, indexCacheDir: join(dataDir, 'cache', 'indexes'), publicDir: join(dataDir, 'public') };
 }
 
 export async function closeContext(ctx: Context): Promise<void> {
   ctx.locks.close();
   await ctx.store.close();
+  ctx.pool.close?.();
 }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
+import type { PoolEntry } from '../pool/pool.js';
 import type { Context } from './context.js';
 import { type DbProblem, sortProblems } from './db-problem.js';
 import { expectedPoolSizes } from './expected-pool-sizes.js';
@@ -33,8 +34,10 @@ export async function checkDb(ctx: Context): Promise<DbCheckResult> {
   const sizes = await expectedPoolSizes(ctx);
   const missing: string[] = [];
   const problems: DbProblem[] = [];
+  // A pool that lists sizes with the names (S3) answers from one listing, not a HEAD a file.
+  const listed = await listedEntries(ctx);
   await forEachConcurrent(referenced, STAT_CONCURRENCY, async (sha256) => {
-    const entry = await ctx.pool.stat(sha256);
+    const entry = listed !== undefined ? listed.get(sha256) : await ctx.pool.stat(sha256);
     const expected = sizes.get(sha256);
     if (entry === undefined) {
       missing.push(sha256);
@@ -44,7 +47,11 @@ export async function checkDb(ctx: Context): Promise<DbCheckResult> {
     }
   });
   const unreferenced: string[] = [];
-  for await (const sha256 of ctx.pool.list()) if (!referenced.has(sha256)) unreferenced.push(sha256);
+  if (listed !== undefined) {
+    for (const sha256 of listed.keys()) if (!referenced.has(sha256)) unreferenced.push(sha256);
+  } else {
+    for await (const sha256 of ctx.pool.list()) if (!referenced.has(sha256)) unreferenced.push(sha256);
+  }
   const published = await listPublishedFiles(ctx);
   problems.push(...published.unreadableStates.map((path): DbProblem => ({ kind: 'unreadable', path, expected: 'publish state', found: 'damaged' })));
   await forEachConcurrent(published.files, STAT_CONCURRENCY, async (f) => {
@@ -58,6 +65,14 @@ export async function checkDb(ctx: Context): Promise<DbCheckResult> {
     }
   });
   return { missing: missing.sort(), unreferenced, referenced: referenced.size, problems: sortProblems(problems) };
+}
+
+/** Every pool file with its size and age, where the pool lists them (Pool.entries); else undefined. */
+async function listedEntries(ctx: Context): Promise<Map<string, PoolEntry> | undefined> {
+  if (ctx.pool.entries === undefined) return undefined;
+  const listed = new Map<string, PoolEntry>();
+  for await (const e of ctx.pool.entries()) listed.set(e.sha256, e);
+  return listed;
 }
 
 /** Files stored more recently than this are kept by default: an update may be about to commit them. */
@@ -79,11 +94,17 @@ export interface CleanupResult {
  * `db cleanup`: deletes pool files nothing refers to. References are read again after the
  * pool was listed, so a file committed meanwhile stays. A file an update or upload has stored
  * but not committed yet is not referenced either; it was stored (or stored again) recently,
- * so files younger than `minAgeMs` stay. `dryRun` decides the same way and removes nothing.
+ * so files younger than `minAgeMs` stay. The age is the pool's `storedAt`: a local file's
+ * mtime, an S3 object's LastModified (set by the endpoint's clock; a put of an object already
+ * there renews it, see S3Pool). Not the store: it has no row for a file before the commit
+ * that refers to it, which is exactly the file this protects. `dryRun` decides the same way
+ * and removes nothing.
  */
 export async function cleanupDb(ctx: Context, options: { readonly minAgeMs?: number; readonly now?: Date; readonly dryRun?: boolean } = {}): Promise<CleanupResult> {
   const { unreferenced } = await checkDb(ctx);
   const referenced = await ctx.store.referencedFiles();
+  // Sizes and ages as listed now (after the references were read again), else a stat a file.
+  const listed = await listedEntries(ctx);
   const cutoff = (options.now ?? new Date()).getTime() - (options.minAgeMs ?? DEFAULT_CLEANUP_MIN_AGE_MS);
   const dryRun = options.dryRun === true;
   const files: string[] = [];
@@ -91,7 +112,7 @@ export async function cleanupDb(ctx: Context, options: { readonly minAgeMs?: num
   let keptRecent = 0;
   for (const sha256 of unreferenced) {
     if (referenced.has(sha256)) continue;
-    const entry = await ctx.pool.stat(sha256);
+    const entry = listed !== undefined ? listed.get(sha256) : await ctx.pool.stat(sha256);
     if (entry === undefined) continue;
     if (entry.storedAt !== undefined && entry.storedAt.getTime() > cutoff) {
       keptRecent++;

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
+import { DebstashError } from '../errors/debstash-error.js';
 import { type FileHash, hashFile, hashStream } from '../files/hash-file.js';
 import type { Context } from './context.js';
 import { type DbCheckResult, poolFileName } from './db-maintenance.js';
@@ -65,11 +66,14 @@ export async function deepCheckDb(ctx: Context, options: { readonly concurrency?
       } catch (err) {
         if (aborted.aborted) throw err;
         // Removed meanwhile (a cleanup): only a problem when something refers to it.
-        if (errnoOf(err) === 'ENOENT') {
+        if (errnoOf(err) === 'ENOENT' || (err instanceof DebstashError && err.code === 'DEBSTASH_E_POOL_NOT_FOUND')) {
           if (referenced.has(sha256)) problems.push({ kind: 'pool-missing', path: name, expected: 'present', found: 'absent' });
           return;
         }
-        problems.push({ kind: 'unreadable', path: name, expected: `sha256:${sha256}`, found: errnoOf(err) });
+        // A remote pool's read checks the hash itself (S3Pool.open) and fails at the end instead.
+        const actual = err instanceof DebstashError && err.code === 'DEBSTASH_E_STORAGE_INTEGRITY' ? err.details['actual'] : undefined;
+        if (typeof actual === 'string') problems.push({ kind: 'pool-hash', path: name, expected: `sha256:${sha256}`, found: `sha256:${actual}` });
+        else problems.push({ kind: 'unreadable', path: name, expected: `sha256:${sha256}`, found: errnoOf(err) });
         return;
       }
       const size = sizes.get(sha256);

@@ -6,9 +6,9 @@ import { Readable } from 'node:stream';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { forEachSliced } from '../concurrency/for-each-sliced.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { contentMismatch, putVerified, writeError } from '../files/put-verified.js';
-import { checkSha256, SHA256_HEX, sha256Hex } from '../files/sha256.js';
-import type { Pool, PoolBlob, PoolEntry, PoolExpectation } from './pool.js';
+import { checkedBlobs, putVerified, writeError } from '../files/put-verified.js';
+import { checkSha256, SHA256_HEX, sha256Of } from '../files/sha256.js';
+import type { Pool, PoolBlob, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
 import { syncFilesystem } from './sync-filesystem.js';
 
 /** fsyncs in flight where putMany cannot syncfs: enough to keep libuv's threads busy. */
@@ -97,14 +97,7 @@ export class FsPool implements Pool {
    * in slices (see forEachSliced), not through the thread pool.
    */
   async putMany(blobs: readonly PoolBlob[], signal?: AbortSignal): Promise<PoolEntry[]> {
-    const unique = new Map<string, Uint8Array>();
-    for (const { sha256, bytes } of blobs) {
-      checkSha256(sha256);
-      if (unique.has(sha256)) continue;
-      const actual = sha256Hex(bytes);
-      if (actual !== sha256) throw contentMismatch({ sha256, size: bytes.byteLength }, `SHA-256 ${actual}`);
-      unique.set(sha256, bytes);
-    }
+    const unique = checkedBlobs(blobs);
     const pending = new Map<string, string>();
     try {
       await forEachSliced(unique, ([sha256, bytes]) => {
@@ -168,6 +161,20 @@ export class FsPool implements Pool {
       throw new DebstashError('DEBSTASH_E_POOL_NOT_FOUND', `no file ${sha256} in the pool`, { sha256 });
     }
     return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async verify(sha256: string, signal?: AbortSignal): Promise<PoolVerdict> {
+    checkSha256(sha256);
+    try {
+      return (await sha256Of(createReadStream(this.#path(sha256), signal === undefined ? {} : { signal }))) === sha256 ? 'ok' : 'mismatch';
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return 'missing';
+      throw err;
+    }
+  }
+
+  describe(): string {
+    return `local disk ${this.root}`;
   }
 
   async delete(sha256: string): Promise<void> {

@@ -11,6 +11,9 @@ export interface PoolBlob {
   readonly sha256: string;
 }
 
+/** What a deep check found: the bytes hash to the name, they do not, or there is no such file. */
+export type PoolVerdict = 'ok' | 'mismatch' | 'missing';
+
 /** A file in the pool, by content. */
 export interface PoolEntry {
   readonly sha256: string;
@@ -53,4 +56,15 @@ export interface Pool {
   list(): AsyncIterable<string>;
   /** A local path to hard-link from when the pool is on the local filesystem; undefined otherwise. */
   localPath(sha256: string): string | undefined;
+  /**
+   * Every stored file with its size and age, where the listing carries them (S3's does): one
+   * listing instead of a `stat` a file for `db check` and `db cleanup`. Optional.
+   */
+  entries?(): AsyncIterable<PoolEntry>;
+  /** Reads the whole stored file and checks it hashes to its name. Optional. */
+  verify?(sha256: string, signal?: AbortSignal): Promise<PoolVerdict>;
+  /** Where the files are, for `db check` and `/readyz` ("local disk DIR", "s3://BUCKET/PREFIX at ..."). Optional. */
+  describe?(): string;
+  /** Releases connections; the pool is not used afterwards. Optional. */
+  close?(): void;
 }

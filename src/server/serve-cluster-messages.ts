@@ -14,6 +14,8 @@ export interface WorkerSetup {
   readonly dataDir: string;
   /** The primary's database URL (a secret: its password), as it opened its store with it. */
   readonly database?: string;
+  /** The primary's storage URL (an S3 pool), as it opened its pool with it. */
+  readonly storage?: string;
   readonly host: string;
   readonly port: number;
   /** The primary's unix socket, where everything but the tree is forwarded. */

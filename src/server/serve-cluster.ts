@@ -19,6 +19,8 @@ export interface ClusterOptions extends ServerOptions {
   readonly verbose: boolean;
   /** The database URL the primary's store was opened with, for the workers to open the same. */
   readonly database?: string | undefined;
+  /** The storage URL the primary's pool was opened with, for the workers to open the same. */
+  readonly storage?: string | undefined;
 }
 
 /** How long a worker may take from fork to listening. */
@@ -51,6 +53,7 @@ export async function startServeCluster(ctx: Context, options: ClusterOptions): 
     index,
     dataDir: ctx.dataDir,
     ...(options.database !== undefined ? { database: options.database } : {}),
+    ...(options.storage !== undefined ? { storage: options.storage } : {}),
     host: options.host,
     port: options.port,
     socketPath,

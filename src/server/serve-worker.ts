@@ -25,7 +25,7 @@ async function runWorker(setup: WorkerSetup): Promise<void> {
   const { logger, flush } = serverLogger({ quiet: setup.quiet, verbose: setup.verbose, sharedStderr: true });
   let ctx: Context;
   try {
-    ctx = await openEmbeddedContext(setup.dataDir, setup.database);
+    ctx = await openEmbeddedContext(setup.dataDir, setup.database, setup.storage !== undefined ? { storage: setup.storage } : {});
   } catch (err) {
     tell({ type: 'failed', message: `cannot open the data dir: ${err instanceof Error ? err.message : String(err)}` });
     process.exit(1);

@@ -132,7 +132,8 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
       // Which metadata store this replica uses (a PostgreSQL URL without its password).
       res.setHeader('X-Debstash-Store', `${ctx.store.kind} ${encodeURI(ctx.store.location)}`);
-      text(res, ex, r.ok ? 200 : 503, r.ok ? (r.why ? `ready, ${r.why}\n` : 'ready\n') : `not ready: ${r.why ?? 'unknown'}\n`);
+      const storage = `storage: ${ctx.pool.describe?.() ?? 'unknown'}`;
+      text(res, ex, r.ok ? 200 : 503, `${r.ok ? (r.why ? `ready, ${r.why}` : 'ready') : `not ready: ${r.why ?? 'unknown'}`}\n${storage}\n`);
     } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx, await peerCounters()), 'text/plain; version=0.0.4; charset=utf-8');
     else if (ex.route === '/api/*') {
       await handleApi(ctx, req, res, {
@@ -141,6 +142,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
         log: logger.child({ reqId: ex.id }),
         ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}),
         ...(rateLimits !== undefined ? { rateLimits } : {}),
+        publicReads: options.public ?? true,
       });
     }
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);

@@ -25,7 +25,7 @@ describe('API auth: bearer tokens with scopes read < write < admin', () => {
 
   // [label, method, path, credentials, status, code]; made once the tokens exist.
   const table = (): [string, string, string, CallOptions, number, string | undefined][] => [
-    ['no token, read route', 'GET', '/api/repos', {}, 401, 'DEBSTASH_E_UNAUTHORIZED'],
+    ['no token, read route of a public server', 'GET', '/api/repos', {}, 200, undefined],
     ['no token, write route', 'POST', '/api/snapshots', { json: { name: 's', fromRepo: 'target' } }, 401, 'DEBSTASH_E_UNAUTHORIZED'],
     ['wrong token', 'GET', '/api/repos', { token: { secret: 'dst_not-a-token' } }, 401, 'DEBSTASH_E_UNAUTHORIZED'],
     ['malformed header', 'GET', '/api/repos', { headers: { authorization: 'Token abc def' } }, 401, 'DEBSTASH_E_UNAUTHORIZED'],
@@ -91,10 +91,20 @@ describe('tree access: a private APT tree', () => {
     }
   });
 
-  test('a public tree (the default) needs nothing', async () => {
+  test("the API's reads need a read token on a private server; writes always need a token", async () => {
+    const repos = await fetch(`${fx.server.url}/api/repos`);
+    assert.equal(repos.status, 401);
+    assert.match(await repos.text(), /DEBSTASH_E_UNAUTHORIZED/);
+    assert.equal((await fetch(`${fx.server.url}/api/repos`, { headers: { authorization: `Bearer ${fx.secrets.read}` } })).status, 200);
+  });
+
+  test('a public tree (the default) needs nothing, for the tree and the API\'s reads; writes still need a token', async () => {
     const open = await apiFixture();
     try {
       assert.equal((await fetch(`${open.server.url}/dists/none/InRelease`)).status, 404);
+      assert.equal((await fetch(`${open.server.url}/api/mirrors`)).status, 200);
+      assert.equal((await fetch(`${open.server.url}/api/repos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' })).status, 401);
+      assert.equal((await fetch(`${open.server.url}/api/mirrors`, { headers: { authorization: 'Bearer dst_wrong' } })).status, 401);
     } finally {
       await open.close();
     }

@@ -68,8 +68,8 @@ describe('serve --workers 2 with client limits: connections per worker, rates in
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const from2 = (claim?: string): Promise<Answer> => get(serve.url, '/api/packages?q=x', '127.0.0.2', claim === undefined ? {} : { 'X-Debstash-Client-Address': claim }, agent);
     try {
-      assert.equal((await from2()).status, 401);
-      assert.equal((await from2('192.0.2.1')).status, 401);
+      assert.equal((await from2()).status, 200);
+      assert.equal((await from2('192.0.2.1')).status, 200);
       const third = await from2('192.0.2.2');
       assert.equal(third.status, 429, third.body);
       assert.match(String(third.headers['x-debstash-worker']), /^[12]$/);
@@ -77,7 +77,7 @@ describe('serve --workers 2 with client limits: connections per worker, rates in
       agent.destroy();
     }
     // Another client address has its own bucket: the primary does not see one address ("?") for all.
-    assert.equal((await get(serve.url, '/api/packages?q=x', '127.0.0.3')).status, 401);
+    assert.equal((await get(serve.url, '/api/packages?q=x', '127.0.0.3')).status, 200);
   });
 
   test('the web UI answers through the workers (from the primary)', async () => {

@@ -32,15 +32,16 @@ export function dbCommand(): Command {
       if (concurrency !== undefined && o.deep !== true) throw new DebstashError('DEBSTASH_E_USAGE', '--concurrency is for --deep: the fast check only stats files');
       await withContext(cmd, async (ctx, opts) => {
         const store = `${ctx.store.kind} ${ctx.store.location}`;
+        const storage = ctx.pool.describe?.() ?? 'unknown';
         if (o.deep === true) {
           const { deepCheckDb } = await import('../../model/deep-check.js');
-          const r = { store, ...(await deepCheckDb(ctx, concurrency !== undefined ? { concurrency } : {})) };
-          result(opts, [`store: ${store}`, `${summary(r)}; re-hashed ${plural(r.hashedFiles, 'file')}, ${formatBytes(r.hashedBytes)}`, ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
+          const r = { store, storage, ...(await deepCheckDb(ctx, concurrency !== undefined ? { concurrency } : {})) };
+          result(opts, [`store: ${store}`, `storage: ${storage}`, `${summary(r)}; re-hashed ${plural(r.hashedFiles, 'file')}, ${formatBytes(r.hashedBytes)}`, ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
           if (failing(r)) process.exitCode = 1;
           return;
         }
-        const r = { store, ...(await checkDb(ctx)) };
-        result(opts, [`store: ${store}`, summary(r), ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
+        const r = { store, storage, ...(await checkDb(ctx)) };
+        result(opts, [`store: ${store}`, `storage: ${storage}`, summary(r), ...r.problems.map((p) => `  ${describeProblem(p)}`)], r);
         if (failing(r)) process.exitCode = 1;
       });
     });

@@ -5,6 +5,7 @@ import { startServing } from '../start-serving.js';
 import { parseListen } from '../../config/listen-address.js';
 import { globalOptions } from '../output.js';
 import { openEmbeddedContext, closeContext } from '../../model/context.js';
+import { configuredStorage } from '../../config/find-config.js';
 import { localServerAccess } from '../server-file.js';
 import { parseWorkersOption } from '../workers-option.js';
 import { clientLimitsFromEnv } from '../../server/client-limits.js';
@@ -34,12 +35,13 @@ export function serveCommand(): Command {
       const graceS = Number(o.grace);
       if (!(graceS >= 0)) throw new DebstashError('DEBSTASH_E_USAGE', `--grace ${JSON.stringify(o.grace)}: expected a number of seconds, e.g. 8`);
       const workers = parseWorkersOption(o.workers);
-      const ctx = await openEmbeddedContext(opts.dataDir);
+      const storage = await configuredStorage(opts.config);
+      const ctx = await openEmbeddedContext(opts.dataDir, undefined, storage !== undefined ? { storage } : {});
       const { logger, flush } = serverLogger(opts);
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() }, { workers, ...opts });
+        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() }, { workers, quiet: opts.quiet, verbose: opts.verbose, storage });
         unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();

@@ -64,7 +64,7 @@ export function upCommand(): Command {
       const every = o.refresh !== undefined ? parseRefreshOption(o.refresh) : (intervalMs(String(found.config.schedule.refresh)) ?? 0);
       if (o.listen !== undefined) parseListen(o.listen);
       const workers = parseWorkersOption(o.workers);
-      const ctx = await openEmbeddedContext(opts.dataDir, found.config.database);
+      const ctx = await openEmbeddedContext(opts.dataDir, found.config.database, found.config.storage !== undefined ? { storage: found.config.storage } : {});
       const metrics = new Metrics();
       const refresher = new Refresher(ctx, found.config, metrics);
       const { logger, flush } = serverLogger(opts);
@@ -72,7 +72,7 @@ export function upCommand(): Command {
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        server = await listen(ctx, found, o.listen, refresher, metrics, logger, local.token, { workers, quiet: opts.quiet, verbose: opts.verbose, database: found.config.database });
+        server = await listen(ctx, found, o.listen, refresher, metrics, logger, local.token, { workers, quiet: opts.quiet, verbose: opts.verbose, database: found.config.database, storage: found.config.storage });
         unannounce = await local.announce(server);
         say(`serving ${server.url}/ (health ${server.url}/readyz, not ready until the first publish)`);
         const progress = progressRenderer({ quiet: opts.quiet });

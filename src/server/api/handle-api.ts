@@ -27,6 +27,11 @@ export interface ApiEnvironment {
   readonly uploadLimitBytes?: number;
   /** Rate limits of writes and searches, per address and per token; none without. */
   readonly rateLimits?: ApiRateLimits;
+  /**
+   * The APT tree is public: routes of scope read need no token either (what a mirror has and
+   * how it is made is no more secret than the packages it serves). Writes always need one.
+   */
+  readonly publicReads?: boolean;
 }
 
 export interface ApiRateLimits {
@@ -47,6 +52,8 @@ function limitedAs(route: ApiRoute): keyof ApiRateLimits | undefined {
  */
 async function authorize(ctx: Context, req: IncomingMessage, route: ApiRoute, env: ApiEnvironment): Promise<string | undefined> {
   if (route.scope === 'public') return undefined;
+  // A token that is sent is still checked: a wrong one is a 401, not an anonymous read.
+  if (route.scope === 'read' && env.publicReads === true && req.headers.authorization === undefined) return undefined;
   const who = await authenticate(ctx.store, req.headers.authorization, env.tokens);
   if (!who.ok) {
     env.log.warn({ reason: who.reason, ...(who.fingerprint ? { fingerprint: who.fingerprint } : {}), route: route.path, remote: clientAddress(req) }, 'API authentication failed');
