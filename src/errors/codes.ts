@@ -432,6 +432,12 @@ export const ERROR_CODES = {
     hint: 'The debstash server given with --server (or the one the data dir names in server.json) did not answer, or broke off mid-answer: check that it runs and its URL, or run the command with --local on the server\'s data dir.',
   },
   // -- CLI through a server (issue 12) codes go above this line --
+  DEBSTASH_E_SERVE_WORKER_FAILED: {
+    exit: 1,
+    status: 500,
+    hint: 'The worker processes of serve --workers did not start (the log says why): check that the machine allows more processes and memory, or serve with --workers 1.',
+  },
+  // -- fair, multi-core serving (issue 12) codes go above this line --
   DEBSTASH_E_RATE_LIMITED: {
     exit: 1,
     status: 429,

@@ -15,7 +15,15 @@ export class BatchedLogWriter {
   private scheduled = false;
   private waiting: (() => void)[] = [];
 
-  constructor(private readonly fd: number) {}
+  /**
+   * With `maxWriteBytes` (PIPE_BUF, 4096, for processes that share a stderr pipe: the workers of
+   * `serve --workers`), a batch is written in pieces of whole lines up to that size, each of
+   * which a pipe takes atomically, so lines of several processes never interleave mid-line.
+   */
+  constructor(
+    private readonly fd: number,
+    private readonly maxWriteBytes = Infinity,
+  ) {}
 
   write(line: string): void {
     this.pending.push(line);
@@ -45,7 +53,7 @@ export class BatchedLogWriter {
   }
 
   private writeFrom(batch: Buffer, offset: number): void {
-    write(this.fd, batch, offset, batch.length - offset, null, (err, n) => {
+    write(this.fd, batch, offset, this.pieceLength(batch, offset), null, (err, n) => {
       if (err?.code === 'EAGAIN') {
         setTimeout(() => this.writeFrom(batch, offset), FULL_PIPE_RETRY_MS);
         return;
@@ -58,5 +66,15 @@ export class BatchedLogWriter {
       this.writing = false;
       this.writeNext();
     });
+  }
+
+  /** Bytes to write from `offset`: all, or whole lines up to maxWriteBytes (a longer line alone). */
+  private pieceLength(batch: Buffer, offset: number): number {
+    const rest = batch.length - offset;
+    if (rest <= this.maxWriteBytes) return rest;
+    const lastNewline = batch.lastIndexOf(0x0a, offset + this.maxWriteBytes - 1);
+    if (lastNewline >= offset) return lastNewline + 1 - offset;
+    const lineEnd = batch.indexOf(0x0a, offset);
+    return lineEnd < 0 ? rest : lineEnd + 1 - offset;
   }
 }

@@ -1,6 +1,8 @@
-import type { Server } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_CODES } from '../errors/codes.js';
+import type { ClientLimits } from './client-limits.js';
+import type { Metrics } from './metrics.js';
 
 const REFUSAL_BODY = `${JSON.stringify({
   error: {
@@ -34,4 +36,23 @@ export function guardConnections(server: Server, perAddress: number, onRefused: 
       else open.set(address, left);
     });
   });
+}
+
+/**
+ * The createServer options of a server that holds client connections: Node looks for
+ * connections past headersTimeout only every connectionsCheckingInterval (30 s by default),
+ * so check often enough that the timeout means what it says.
+ */
+export function connectionServerOptions(limits: ClientLimits | undefined): ServerOptions {
+  return limits === undefined ? {} : { connectionsCheckingInterval: Math.max(250, Math.min(5000, limits.headersTimeoutMs / 4)) };
+}
+
+/**
+ * The connection limits on a server that holds client connections (`serve`, or each worker of
+ * `serve --workers`, whose counts are then its own: per address and in all, per process).
+ */
+export function applyConnectionLimits(server: Server, limits: ClientLimits, metrics: Metrics): void {
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  guardConnections(server, limits.maxConnectionsPerAddress, () => metrics.observeRefusedConnection());
 }

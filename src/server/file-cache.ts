@@ -51,9 +51,14 @@ export class FileCache {
   private turn = 0;
   private turnEnding = false;
 
+  /**
+   * `allImmutable`: every name holds one content forever (the content-addressed pool, whose
+   * files are named by SHA-256), whatever it looks like.
+   */
   constructor(
     private readonly root: string,
     private readonly options: FileCacheOptions = DEFAULT_FILE_CACHE,
+    private readonly allImmutable = false,
   ) {}
 
   /** The cached version of `relative` when it is still the file on disk; synchronous, for the hot path. */
@@ -89,7 +94,7 @@ export class FileCache {
     const old = this.entries.get(relative);
     if (old !== undefined) this.drop(relative, old);
     // Not trusted for the current turn: the bytes may have been read before the requests of this turn arrived.
-    this.entries.set(relative, { rep, immutable: isImmutable(relative), checkedAt: Date.now(), checkedTurn: -1, used: false });
+    this.entries.set(relative, { rep, immutable: this.allImmutable || isImmutable(relative), checkedAt: Date.now(), checkedTurn: -1, used: false });
     this.usedBytes += rep.size;
     this.evictOverBudget();
   }

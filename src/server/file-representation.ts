@@ -74,8 +74,8 @@ export function representFile(relative: string, st: Stats, lookedAtMs: number, b
  * A pool file served under a published pool path: its SHA-256 is a strong ETag (the same
  * bytes have the same tag under any name, on any replica).
  */
-export function representPoolFile(relative: string, sha256: string, identity: FileIdentity, lookedAtMs: number): FileRepresentation {
-  return represent(relative, identity, `"${sha256}"`, lastModifiedSecond(identity, lookedAtMs));
+export function representPoolFile(relative: string, sha256: string, identity: FileIdentity, lookedAtMs: number, body?: Buffer): FileRepresentation {
+  return represent(relative, identity, `"${sha256}"`, lastModifiedSecond(identity, lookedAtMs), body);
 }
 
 function represent(relative: string, identity: FileIdentity, etag: string, lastModifiedMs: number | undefined, body?: Buffer): FileRepresentation {

@@ -19,6 +19,23 @@ interface Gauge {
   readonly values: Map<string, { readonly labels: PromLabels; value: number }>;
 }
 
+/**
+ * The counters of requests one process answered, as plain data: what a worker of `serve
+ * --workers` reports to the primary, whose /metrics shows their sum.
+ */
+export interface RequestCounters {
+  /** [route, status, count] */
+  readonly requests: readonly (readonly [string, number, number])[];
+  /** [route, bytes] */
+  readonly bytes: readonly (readonly [string, number])[];
+  /** [errno, count] */
+  readonly treeOpenErrors: readonly (readonly [string, number])[];
+  /** [route, count] */
+  readonly treeDamaged: readonly (readonly [string, number])[];
+  /** Connections refused because their address held too many (counted per process). */
+  readonly refusedConnections: number;
+}
+
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /**
@@ -42,10 +59,14 @@ export class Metrics {
 
   /** One HTTP request answered: route is a template ("/api/mirrors/:name"), not the raw path. */
   observeRequest(route: string, status: number, bytes: number): void {
+    this.countRequests(route, status, 1);
+    this.bytes.set(route, (this.bytes.get(route) ?? 0) + bytes);
+  }
+
+  private countRequests(route: string, status: number, n: number): void {
     let byStatus = this.requests.get(route);
     if (byStatus === undefined) this.requests.set(route, (byStatus = new Map()));
-    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-    this.bytes.set(route, (this.bytes.get(route) ?? 0) + bytes);
+    byStatus.set(status, (byStatus.get(status) ?? 0) + n);
   }
 
   /** A file of the tree could not be opened for a reason other than its absence (EMFILE, EACCES...). */
@@ -88,25 +109,55 @@ export class Metrics {
     g.values.set(key, { labels, value });
   }
 
-  /** The Prometheus text exposition, including what is read from the store at scrape time. */
-  async render(ctx: Context): Promise<string> {
+  /** Adds counters of another process (a worker that ended) to this one's. */
+  addCounters(c: RequestCounters): void {
+    for (const [route, status, n] of c.requests) this.countRequests(route, status, n);
+    for (const [route, n] of c.bytes) this.bytes.set(route, (this.bytes.get(route) ?? 0) + n);
+    for (const [errno, n] of c.treeOpenErrors) this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + n);
+    for (const [route, n] of c.treeDamaged) this.treeDamaged.set(route, (this.treeDamaged.get(route) ?? 0) + n);
+    this.refusedConnections += c.refusedConnections;
+  }
+
+  /** This process's request counters, to be summed elsewhere. */
+  counters(): RequestCounters {
+    const requests: [string, number, number][] = [];
+    for (const [route, byStatus] of this.requests) for (const [status, n] of byStatus) requests.push([route, status, n]);
+    return {
+      requests,
+      bytes: [...this.bytes],
+      treeOpenErrors: [...this.treeOpenErrors],
+      treeDamaged: [...this.treeDamaged],
+      refusedConnections: this.refusedConnections,
+    };
+  }
+
+  /**
+   * The Prometheus text exposition, including what is read from the store at scrape time;
+   * the request counters are this process's plus those of `peers` (the workers it serves with).
+   */
+  async render(ctx: Context, peers: readonly RequestCounters[] = []): Promise<string> {
+    const all = [this.counters(), ...peers];
     const out: string[] = [];
     out.push(...promHeader('debstash_http_requests_total', 'HTTP requests answered, by route template and status.', 'counter'));
-    for (const [route, byStatus] of this.requests) {
-      for (const [status, n] of byStatus) out.push(promSample('debstash_http_requests_total', { route, status: String(status) }, n));
+    const requests = sumBy(all.flatMap((c) => c.requests.map(([route, status, n]) => [`${route}\0${status}`, n] as const)));
+    for (const [key, n] of requests) {
+      const [route = '', status = ''] = key.split('\0');
+      out.push(promSample('debstash_http_requests_total', { route, status }, n));
     }
     out.push(...promHeader('debstash_http_response_bytes_total', 'Response body bytes sent, by route template.', 'counter'));
-    for (const [route, n] of this.bytes) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
+    for (const [route, n] of sumBy(all.flatMap((c) => c.bytes))) out.push(promSample('debstash_http_response_bytes_total', { route }, n));
     out.push(...promHeader('debstash_tree_open_errors_total', 'Files of the APT tree that exist but could not be opened (answered 403 or 503), by errno.', 'counter'));
-    for (const [errno, n] of this.treeOpenErrors) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
+    for (const [errno, n] of sumBy(all.flatMap((c) => c.treeOpenErrors))) out.push(promSample('debstash_tree_open_errors_total', { errno }, n));
     out.push(...promHeader('debstash_connections_refused_total', 'Connections answered 503 at once because their address held DEBSTASH_MAX_CONNECTIONS_PER_ADDRESS open.', 'counter'));
-    out.push(promSample('debstash_connections_refused_total', {}, this.refusedConnections));
+    out.push(promSample('debstash_connections_refused_total', {}, all.reduce((sum, c) => sum + c.refusedConnections, 0)));
+    // The delay of the process that answers /metrics (the primary with --workers): workers
+    // only serve files, so theirs is not where requests wait on store work.
     out.push(...promHeader('debstash_event_loop_delay_seconds', 'Event-loop delay of this process since it started (p50, p99, max).', 'gauge'));
     for (const [quantile, ns] of [['0.5', this.loopDelay.percentile(50)], ['0.99', this.loopDelay.percentile(99)], ['1', this.loopDelay.max]] as const) {
       out.push(promSample('debstash_event_loop_delay_seconds', { quantile }, ns / 1e9));
     }
     out.push(...promHeader('debstash_tree_damaged_total', 'Requests answered 500 because the file\'s bytes no longer match its published size or hash, by route template.', 'counter'));
-    for (const [route, n] of this.treeDamaged) out.push(promSample('debstash_tree_damaged_total', { route }, n));
+    for (const [route, n] of sumBy(all.flatMap((c) => c.treeDamaged))) out.push(promSample('debstash_tree_damaged_total', { route }, n));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {
@@ -128,6 +179,13 @@ export class Metrics {
     }
     return `${out.join('\n')}\n`;
   }
+}
+
+/** Sums the counts of equal keys, in the order keys first appear. */
+function sumBy(entries: readonly (readonly [string, number])[]): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const [key, n] of entries) sums.set(key, (sums.get(key) ?? 0) + n);
+  return sums;
 }
 
 /** What the store holds now; a store that does not answer shows as debstash_store_up 0. */

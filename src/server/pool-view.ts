@@ -5,12 +5,11 @@ import type { Pool } from '../pool/pool.js';
 import type { PoolViewFile, StoreReader } from '../store/store.js';
 import { ContentCheck } from './content-check.js';
 import type { Exchange } from './exchange.js';
-import { type FileIdentity, representPoolFile } from './file-representation.js';
-import { answerFile } from './serve-file.js';
+import { FileCache, type FileCacheOptions } from './file-cache.js';
+import { type FileIdentity, representFile, representPoolFile } from './file-representation.js';
+import { answerFile, SEND_SLICE } from './serve-file.js';
 import { answerTreeDamaged, type DamageReporting } from './tree-damaged.js';
 
-/** Large reads per chunk, as for files of the tree. */
-const STREAM_CHUNK = 2 ** 20;
 /** Lookups remembered; a hit costs no store query. */
 const LOOKUP_LIMIT = 10_000;
 
@@ -41,13 +40,22 @@ export function splitPoolPath(relative: string): { readonly prefix: string; read
 export class PoolView {
   private readonly lookups = new Map<string, { readonly file: PoolViewFile; readonly at: number }>();
 
+  /** Hot pool files in memory, by their path in the pool (relative to /). */
+  private readonly hot: FileCache;
+  private readonly recheckMs: number;
+
   constructor(
     private readonly store: StoreReader,
     private readonly pool: Pool,
     private readonly reporting: DamageReporting,
-    private readonly recheckMs: number,
+    cacheOptions: FileCacheOptions,
     private readonly contentCheck = new ContentCheck(),
-  ) {}
+  ) {
+    this.recheckMs = cacheOptions.immutableRecheckMs;
+    // Stat'ed at every request, not once a second: no byte of a pool file changed in place
+    // (damaged) is sent once its version differs from the one whose SHA-256 was checked.
+    this.hot = new FileCache('', { ...cacheOptions, immutableRecheckMs: 0 }, true);
+  }
 
   /** Answers for a pool path; resolves false (nothing sent) when the view does not have it. */
   async serve(req: IncomingMessage, res: ServerResponse, where: { readonly prefix: string; readonly path: string }, relative: string, ex: Exchange): Promise<boolean> {
@@ -71,8 +79,15 @@ export class PoolView {
   }
 
   private async serveLocal(req: IncomingMessage, res: ServerResponse, file: PoolViewFile, local: string, relative: string, ex: Exchange): Promise<void> {
-    let handle: FileHandle;
     const lookedAtMs = Date.now();
+    // In memory only once its SHA-256 was checked (below), and served from there only while
+    // the pool file is still that version (device, inode, size, mtime, ctime).
+    const key = local.slice(1);
+    const cached = this.hot.lookup(key);
+    if (cached?.body !== undefined && cached.size === file.size) {
+      return answerFile(req, res, representPoolFile(relative, file.sha256, cached.identity, lookedAtMs, cached.body), ex);
+    }
+    let handle: FileHandle;
     try {
       handle = await open(local, 'r');
     } catch {
@@ -85,8 +100,13 @@ export class PoolView {
       const identity: FileIdentity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
       const verified = this.contentCheck.verify({ algorithm: 'sha256', digest: file.sha256 }, identity, handle);
       if (verified !== true && !(await verified)) return this.damaged(res, ex, file, relative, `the pool file ${local} has another SHA-256`);
+      const body = this.hot.wants(key, st.size) ? await handle.readFile().catch(() => undefined) : undefined;
+      if (body !== undefined && body.length === st.size) {
+        this.hot.store(key, representFile(key, st, lookedAtMs, body));
+        return await answerFile(req, res, representPoolFile(relative, file.sha256, identity, lookedAtMs, body), ex);
+      }
       await answerFile(req, res, representPoolFile(relative, file.sha256, identity, lookedAtMs), ex, (start, end) =>
-        handle.createReadStream({ start, end, highWaterMark: STREAM_CHUNK, autoClose: false }),
+        handle.createReadStream({ start, end, highWaterMark: SEND_SLICE, autoClose: false }),
       );
     } finally {
       await handle.close();
@@ -113,7 +133,7 @@ export class PoolView {
 
   private broken(res: ServerResponse, ex: Exchange, file: PoolViewFile, relative: string, why: string): void {
     this.reporting.logger.error({ reqId: ex.id, code: 'DEBSTASH_E_POOL_VIEW_BROKEN', path: relative, sha256: file.sha256, size: file.size }, `published pool file ${relative}: ${why}`);
-    res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', 'X-Request-Id', ex.id]);
+    res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', ...ex.stamp]);
     res.end('DEBSTASH_E_POOL_VIEW_BROKEN: the pool file is missing\n');
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { clientAddress } from './client-address.js';
 import type { Exchange } from './exchange.js';
 import type { Metrics } from './metrics.js';
 import { loggablePath } from './loggable-path.js';
@@ -26,7 +27,7 @@ export function recordWhenDone(req: IncomingMessage, res: ServerResponse, ex: Ex
       ms: Math.round((performance.now() - started) * 1000) / 1000,
     };
     if (!res.writableFinished) line.aborted = true;
-    if (logger.isLevelEnabled('debug')) logger.debug({ ...line, remote: req.socket.remoteAddress, userAgent: req.headers['user-agent'], range: req.headers.range }, 'request');
+    if (logger.isLevelEnabled('debug')) logger.debug({ ...line, remote: clientAddress(req), userAgent: req.headers['user-agent'], range: req.headers.range }, 'request');
     else logger.info(line, 'request');
   });
 }

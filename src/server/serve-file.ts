@@ -6,6 +6,15 @@ import type { FileRepresentation } from './file-representation.js';
 import { parseHttpDate } from './http-date.js';
 import { parseRange } from './parse-range.js';
 
+/**
+ * The most bytes one response hands the socket before other requests get a turn: a 10 MiB
+ * answer written at once keeps the event loop copying it while 64 small requests wait
+ * (their p99 was seconds). Files from disk are read in slices this size (each read a turn of
+ * its own); bodies from memory are written a slice at a time, the next after the socket took
+ * the last and one event-loop turn.
+ */
+export const SEND_SLICE = 256 * 2 ** 10;
+
 /** Opens the bytes start..end (inclusive) of the represented file, for one that is not in memory. */
 export type OpenBody = (start: number, end: number) => Readable;
 
@@ -16,7 +25,7 @@ export type OpenBody = (start: number, end: number) => Readable;
  * Synchronous for a file in memory: the hot path allocates one header list and writes once.
  */
 export function answerFile(req: IncomingMessage, res: ServerResponse, rep: FileRepresentation, ex: Exchange, open?: OpenBody): Promise<void> | undefined {
-  const idHeader = ['X-Request-Id', ex.id];
+  const idHeader = ex.stamp;
   const { headers } = req;
   if ((headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) && notModified(rep, headers['if-none-match'], headers['if-modified-since'])) {
     res.writeHead(304, rep.commonHeaders.concat(idHeader));
@@ -39,14 +48,45 @@ export function answerFile(req: IncomingMessage, res: ServerResponse, rep: FileR
     return undefined;
   }
   if (rep.body !== undefined) {
-    endWithBody(res, ex, range === undefined ? rep.body : rep.body.subarray(start, end + 1));
-    return undefined;
+    const body = range === undefined ? rep.body : rep.body.subarray(start, end + 1);
+    if (body.length <= SEND_SLICE) {
+      endWithBody(res, ex, body);
+      return undefined;
+    }
+    return writeInSlices(res, ex, body);
   }
   if (open === undefined) throw new Error('answerFile: a representation without a body needs a way to open the file');
   const stream = open(start, end);
   stream.on('data', (chunk: Buffer) => (ex.bytes += chunk.length));
   // A client that goes away mid-download is no error of ours: the stream is closed, nothing to report.
   return pipeline(stream, res).catch(() => undefined);
+}
+
+/** Sends `body` SEND_SLICE bytes at a time (see SEND_SLICE); stops when the client goes away. */
+async function writeInSlices(res: ServerResponse, ex: Exchange, body: Buffer): Promise<void> {
+  for (let at = 0; at < body.length; at += SEND_SLICE) {
+    if (res.destroyed) return;
+    const slice = body.subarray(at, at + SEND_SLICE);
+    ex.bytes += slice.length;
+    if (at + SEND_SLICE >= body.length) {
+      res.end(slice);
+      return;
+    }
+    const flushed = res.write(slice);
+    await new Promise<void>((resolve) => {
+      if (flushed) {
+        setImmediate(resolve);
+        return;
+      }
+      const done = (): void => {
+        res.off('drain', done);
+        res.off('close', done);
+        setImmediate(resolve);
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
 }
 
 /**

@@ -12,20 +12,18 @@ import { apiState, stopTasks } from './api/api-state.js';
 import { handleApi } from './api/handle-api.js';
 import { RateLimiter } from './api/rate-limiter.js';
 import type { ClientLimits } from './client-limits.js';
-import { guardConnections } from './connection-guard.js';
+import { applyConnectionLimits, connectionServerOptions } from './connection-guard.js';
 import { Metrics } from './metrics.js';
-import { treeAccessAllowed } from '../auth/tree-access.js';
 import type { ConfiguredToken } from '../auth/configured-token.js';
-import { endWithBody, type Exchange } from './exchange.js';
+import { type Exchange, newExchange, setStamp } from './exchange.js';
 import { DEFAULT_FILE_CACHE, type FileCacheOptions } from './file-cache.js';
 import { gracefulClose } from './graceful-close.js';
+import type { RequestCounters } from './metrics.js';
+import { methodNotAllowed, text } from './plain-answer.js';
 import { requestIds } from './request-id.js';
 import { recordWhenDone } from './request-log.js';
-import { resolveTreePath } from './resolve-tree-path.js';
-import { ContentCheck } from './content-check.js';
-import { PoolView, splitPoolPath } from './pool-view.js';
-import { StaticTree } from './static-tree.js';
-import { treeRoute } from './tree-route.js';
+import { acceptClientAddress } from './client-address.js';
+import { nonTreeRoute, requestPath, treeHandler } from './tree-handler.js';
 import { isUiPath, WebUi } from './web-ui.js';
 
 export interface ServerOptions {
@@ -49,6 +47,15 @@ export interface ServerOptions {
   readonly shutdownGraceMs?: number;
   /** Where host:port came from, named in a failure to listen (default `--listen`). */
   readonly listenSetting?: string;
+  /**
+   * Listen on this unix socket instead of host:port (the primary of `serve --workers`, which
+   * its workers forward to); host and port still make the URLs it gives out. Requests on it
+   * are trusted to name their client (X-Debstash-Client-Address), and the connection limits
+   * of clientLimits are the workers' to apply, not its own.
+   */
+  readonly socketPath?: string;
+  /** Counters of other processes that serve for this one (the workers), summed into /metrics. */
+  readonly peerCounters?: () => Promise<readonly RequestCounters[]>;
   /** Rate and connection limits per client (serve and up pass clientLimitsFromEnv()); none by default. */
   readonly clientLimits?: ClientLimits;
   /** The built web UI (default: dist/ui of this package). */
@@ -76,7 +83,7 @@ const LISTEN_ERRORS: Readonly<Record<string, { readonly code: ErrorCode; readonl
   EACCES: { code: 'DEBSTASH_E_LISTEN_DENIED', why: 'is not allowed for this user (a port below 1024 needs privileges)' },
 };
 
-function listenError(err: unknown, options: ServerOptions): unknown {
+export function listenError(err: unknown, options: Pick<ServerOptions, 'host' | 'port' | 'listenSetting'>): unknown {
   const known = LISTEN_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
   if (known === undefined) return err;
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
@@ -86,13 +93,6 @@ function listenError(err: unknown, options: ServerOptions): unknown {
 
 /** Below the 10 s a container runtime waits between SIGTERM and SIGKILL. */
 const DEFAULT_SHUTDOWN_GRACE_MS = 8000;
-
-function text(res: ServerResponse, ex: Exchange, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', type);
-  res.setHeader('Cache-Control', 'no-cache');
-  endWithBody(res, ex, body);
-}
 
 /** The store answers and every publish it lists has its signed InRelease on disk. */
 async function publishesReady(ctx: Context): Promise<{ ok: boolean; why?: string }> {
@@ -115,13 +115,10 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const metrics = options.metrics ?? new Metrics();
   const tokens = options.tokens ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
-  const treePolicy = { public: options.public ?? true, tokens };
   const fileCache = options.fileCache ?? DEFAULT_FILE_CACHE;
-  // One memory of verified file versions for pool and by-hash files alike, so its bound holds for both.
-  const contentCheck = new ContentCheck();
-  const tree = new StaticTree(ctx.publicDir, { logger, metrics }, fileCache, contentCheck);
+  const serveTree = treeHandler(ctx, { logger, metrics, fileCache, public: options.public ?? true, tokens });
   const webUi = new WebUi(options.uiDir);
-  const poolView = new PoolView(ctx.store, ctx.pool, { logger, metrics }, fileCache.immutableRecheckMs, contentCheck);
+  const peerCounters = options.peerCounters ?? (() => Promise.resolve([]));
   const nextId = requestIds();
   const limits = options.clientLimits;
   const rateLimits = limits === undefined ? undefined : { write: new RateLimiter(limits.write), search: new RateLimiter(limits.search) };
@@ -129,7 +126,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
 
   /** Everything but the tree: few requests, plain setHeader. */
   const answerOther = async (req: IncomingMessage, res: ServerResponse, path: string, ex: Exchange): Promise<void> => {
-    res.setHeader('X-Request-Id', ex.id);
+    setStamp(res, ex);
     if (path === '/healthz') text(res, ex, 200, 'ok\n');
     else if (path === '/readyz') {
       const r = await ready().catch((err: unknown) => ({ ok: false, why: `store unreachable: ${String(err)}` }));
@@ -137,7 +134,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       res.setHeader('X-Debstash-Store', `${ctx.store.kind} ${encodeURI(ctx.store.location)}`);
       const storage = `storage: ${ctx.pool.describe?.() ?? 'unknown'}`;
       text(res, ex, r.ok ? 200 : 503, `${r.ok ? (r.why ? `ready, ${r.why}` : 'ready') : `not ready: ${r.why ?? 'unknown'}`}\n${storage}\n`);
-    } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx), 'text/plain; version=0.0.4; charset=utf-8');
+    } else if (path === '/metrics') text(res, ex, 200, await metrics.render(ctx, await peerCounters()), 'text/plain; version=0.0.4; charset=utf-8');
     else if (ex.route === '/api/*') {
       await handleApi(ctx, req, res, {
         metrics,
@@ -145,7 +142,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
         log: logger.child({ reqId: ex.id }),
         ...(options.uploadLimitBytes !== undefined ? { uploadLimitBytes: options.uploadLimitBytes } : {}),
         ...(rateLimits !== undefined ? { rateLimits } : {}),
-        publicReads: treePolicy.public,
+        publicReads: options.public ?? true,
       });
     }
     else if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(res, ex);
@@ -175,70 +172,43 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, ex: Exchange): Promise<void> => {
-    // The raw path, not WHATWG URL's: that would resolve "/a/../b" and "%2e%2e" silently,
-    // and such a request deserves a refusal rather than a quietly different file.
-    const url = req.url ?? '/';
-    const path = url.includes('?') || url.includes('#') ? (url.split(/[?#]/, 1)[0] ?? '/') : url;
-    // The UI before the tree: a publish can have no prefix "ui" (checkPrefix refuses it).
+    const path = requestPath(req);
+    const special = nonTreeRoute(path);
+    if (special === undefined) return serveTree(req, res, path, ex);
+    ex.route = special;
+    // The UI before the tree (nonTreeRoute): a publish can have no prefix "ui" (checkPrefix refuses it).
     if (isUiPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
-      res.setHeader('X-Request-Id', ex.id);
+      setStamp(res, ex);
       return webUi.serve(res, path, ex);
     }
-    const special = otherRoute(path);
-    if (special !== undefined) {
-      ex.route = special;
-      return answerOther(req, res, path, ex);
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('X-Request-Id', ex.id);
-      return methodNotAllowed(res, ex);
-    }
-    if (!(await treeAccessAllowed(ctx, req, treePolicy))) {
-      res.setHeader('X-Request-Id', ex.id);
-      res.setHeader('WWW-Authenticate', 'Basic realm="debstash", Bearer');
-      return text(res, ex, 401, 'a read token is needed\n');
-    }
-    const where = resolveTreePath(path);
-    if (!where.ok) {
-      res.setHeader('X-Request-Id', ex.id);
-      return text(res, ex, where.status, `${where.why}\n`);
-    }
-    ex.route = treeRoute(where.relative);
-    const pooled = splitPoolPath(where.relative);
-    // Pool paths come from the pool view; one it lacks falls through to the disk, where only
-    // a tree published by a debstash from before the view can have it (404 otherwise).
-    if (pooled !== undefined && (await poolView.serve(req, res, pooled, where.relative, ex))) return;
-    return tree.serve(req, res, where.relative, ex);
+    return answerOther(req, res, path, ex);
   };
 
-  // Node looks for connections past headersTimeout only every connectionsCheckingInterval
-  // (30 s by default): check often enough that the timeout means what it says.
-  const server = createServer(limits === undefined ? {} : { connectionsCheckingInterval: Math.max(250, Math.min(5000, limits.headersTimeoutMs / 4)) }, (req, res) => {
-    const ex: Exchange = { id: nextId(req.headers['x-request-id']), route: '/*', bytes: 0 };
+  // The primary of `serve --workers` on its unix socket: its only clients are its workers,
+  // which hold the TCP connections and apply the connection limits themselves.
+  const onSocket = options.socketPath !== undefined;
+  const connectionLimits = onSocket ? undefined : limits;
+  const server = createServer(connectionServerOptions(connectionLimits), (req, res) => {
+    acceptClientAddress(req, onSocket);
+    const ex = newExchange(nextId(req.headers['x-request-id']));
     recordWhenDone(req, res, ex, logger, metrics);
     handle(req, res, ex).catch((err: unknown) => {
       logger.error({ reqId: ex.id, err }, 'request failed');
       if (res.headersSent) res.destroy();
-      else {
-        res.setHeader('X-Request-Id', ex.id);
-        text(res, ex, 500, 'internal error\n');
-      }
+      else text(res, ex, 500, 'internal error\n');
     });
   });
-  if (limits !== undefined) {
-    server.maxConnections = limits.maxConnections;
-    server.headersTimeout = limits.headersTimeoutMs;
-    guardConnections(server, limits.maxConnectionsPerAddress, () => metrics.observeRefusedConnection());
-  }
+  if (connectionLimits !== undefined) applyConnectionLimits(server, connectionLimits, metrics);
   const close = gracefulClose(server);
   // Tasks left "running" by a process that died (this one's previous run, a killed replica)
   // are marked failed before anyone lists them: none stays running forever.
   await apiState(ctx, metrics).tasks.reapAbandoned();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(listenError(err, options)));
-    server.listen(options.port, options.host, resolve);
+    if (options.socketPath !== undefined) server.listen(options.socketPath, resolve);
+    else server.listen(options.port, options.host, resolve);
   });
-  const address = server.address() as AddressInfo;
+  const address = options.socketPath === undefined ? (server.address() as AddressInfo) : { port: options.port };
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
     host: options.host,
@@ -248,17 +218,4 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
       await Promise.all([close(graceMs), stopTasks(metrics)]);
     },
   };
-}
-
-/** The route template of a path outside the tree, or undefined for a tree path. */
-function otherRoute(path: string): string | undefined {
-  if (path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/key.asc') return path;
-  if (path === '/api' || path.startsWith('/api/')) return '/api/*';
-  if (path.startsWith('/client/')) return '/client/*';
-  return undefined;
-}
-
-function methodNotAllowed(res: ServerResponse, ex: Exchange): void {
-  res.setHeader('Allow', 'GET, HEAD');
-  text(res, ex, 405, 'method not allowed\n');
 }

@@ -10,11 +10,8 @@ import { endWithBody, type Exchange } from './exchange.js';
 import { DEFAULT_FILE_CACHE, FileCache, type FileCacheOptions } from './file-cache.js';
 import { type FileRepresentation, representFile, sameIdentity } from './file-representation.js';
 import type { Metrics } from './metrics.js';
-import { answerFile } from './serve-file.js';
+import { answerFile, SEND_SLICE } from './serve-file.js';
 import { answerTreeDamaged } from './tree-damaged.js';
-
-/** Large reads per chunk: a 10 MiB file in ten reads rather than 160. */
-const STREAM_CHUNK = 2 ** 20;
 
 /** Seconds a client is asked to wait after a 503: descriptor pressure (EMFILE) passes as downloads end. */
 const RETRY_AFTER_S = 5;
@@ -81,7 +78,7 @@ export class StaticTree {
       const cached = rep.lastModifiedMs !== undefined && this.cache.wants(relative, st.size) ? await this.load(relative, handle, st, lookedAtMs) : undefined;
       if (cached !== undefined) return await answerFile(req, res, cached, ex);
       await answerFile(req, res, rep, ex, (start, end) =>
-        handle.createReadStream({ start, end, highWaterMark: STREAM_CHUNK, autoClose: false }),
+        handle.createReadStream({ start, end, highWaterMark: SEND_SLICE, autoClose: false }),
       );
     } finally {
       await handle.close();
@@ -145,6 +142,6 @@ export class StaticTree {
 }
 
 function plainAnswer(res: ServerResponse, ex: Exchange, status: number, text: string, extra: readonly string[] = []): void {
-  res.writeHead(status, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', 'X-Request-Id', ex.id, ...extra]);
+  res.writeHead(status, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', ...ex.stamp, ...extra]);
   endWithBody(res, ex, text);
 }

@@ -17,6 +17,6 @@ export interface DamageReporting {
 export function answerTreeDamaged(res: ServerResponse, ex: Exchange, reporting: DamageReporting, details: { readonly path: string; readonly expected: string; readonly why: string }): void {
   reporting.metrics.observeTreeDamaged(ex.route);
   reporting.logger.error({ reqId: ex.id, code: 'DEBSTASH_E_TREE_DAMAGED', path: details.path, expected: details.expected }, `${details.path}: ${details.why}; not served`);
-  res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', 'X-Request-Id', ex.id]);
+  res.writeHead(500, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', ...ex.stamp]);
   res.end('DEBSTASH_E_TREE_DAMAGED: the file on the server is damaged; its operator is told\n');
 }

@@ -27,3 +27,23 @@ test('lines come out whole and in order, across turns; flush waits for all of th
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('with a write limit (processes sharing stderr), the lines still come out whole and in order', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'debstash-log-writer-'));
+  const file = await open(join(dir, 'log'), 'w');
+  try {
+    // Pieces of whole lines up to 100 bytes; a longer line goes alone.
+    const w = new BatchedLogWriter(file.fd, 100);
+    const expected: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const line = `{"i":${i},"text":"${'y'.repeat((i * 37) % 180)}"}\n`;
+      expected.push(line);
+      w.write(line);
+    }
+    await w.flush();
+    assert.equal(await readFile(join(dir, 'log'), 'utf8'), expected.join(''));
+  } finally {
+    await file.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

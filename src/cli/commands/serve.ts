@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { serverLogger } from '../../server/server-logger.js';
-import { startServer } from '../../server/start-server.js';
+import { startServing } from '../start-serving.js';
 import { parseListen } from '../../config/listen-address.js';
 import { globalOptions } from '../output.js';
 import { openEmbeddedContext, closeContext } from '../../model/context.js';
 import { configuredStorage } from '../../config/find-config.js';
 import { localServerAccess } from '../server-file.js';
+import { parseWorkersOption } from '../workers-option.js';
 import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
 /** Resolves when SIGINT or SIGTERM arrives. */
@@ -27,22 +28,23 @@ export function serveCommand(): Command {
     .description('serve the published trees, the key, client configuration and health endpoints')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
     .option('--grace <seconds>', 'on SIGTERM, how long downloads in flight may take to finish', '8')
-    .action(async (o: { listen: string; grace: string }, cmd: Command) => {
+    .option('--workers <n|auto>', 'processes serving the APT tree (auto: one per core); 1 serves everything from this process', '1')
+    .action(async (o: { listen: string; grace: string; workers: string }, cmd: Command) => {
       const opts = globalOptions(cmd);
       const listen = parseListen(o.listen);
       const graceS = Number(o.grace);
       if (!(graceS >= 0)) throw new DebstashError('DEBSTASH_E_USAGE', `--grace ${JSON.stringify(o.grace)}: expected a number of seconds, e.g. 8`);
+      const workers = parseWorkersOption(o.workers);
       const storage = await configuredStorage(opts.config);
       const ctx = await openEmbeddedContext(opts.dataDir, undefined, storage !== undefined ? { storage } : {});
       const { logger, flush } = serverLogger(opts);
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        const server = await startServer(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() });
+        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() }, { workers, quiet: opts.quiet, verbose: opts.verbose, storage });
         unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();
-        logger.info({ signal: sig }, 'stopping: no new connections, finishing requests in flight');
         // A second signal means now: the grace period is for downloads, not for a stuck client.
         void untilStopped().then((s) => {
           logger.warn({ signal: s }, 'stopping now: requests in flight are cut');
@@ -50,7 +52,10 @@ export function serveCommand(): Command {
         });
         // Gone before the listener: a CLI started now runs locally instead of meeting a closing server.
         await unannounce();
-        await server.close();
+        const closing = server.close();
+        // Said once the listener is closed: whoever reads this line finds the port refusing.
+        logger.info({ signal: sig }, 'stopping: no new connections, finishing requests in flight');
+        await closing;
         logger.info('stopped');
       } finally {
         await unannounce();

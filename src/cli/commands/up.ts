@@ -11,7 +11,9 @@ import { configuredClientSources } from '../../config/client-sources.js';
 import { type Context, closeContext, openEmbeddedContext } from '../../model/context.js';
 import { Metrics } from '../../server/metrics.js';
 import { serverLogger } from '../../server/server-logger.js';
-import { type RunningServer, startServer } from '../../server/start-server.js';
+import type { RunningServer } from '../../server/start-server.js';
+import { type ServingProcesses, startServing } from '../start-serving.js';
+import { parseWorkersOption } from '../workers-option.js';
 import { cancelOnSignal } from '../cancel-on-signal.js';
 import { globalOptions } from '../output.js';
 import { progressRenderer } from '../progress-renderer.js';
@@ -24,11 +26,11 @@ const say = (line: string): boolean => process.stderr.write(`debstash: ${line}\n
 const reason = (err: unknown): string => (err instanceof DebstashError ? err.describe() : err instanceof Error ? err.message : String(err));
 
 /** Listens where the config (or --listen) says; a failure names that setting. */
-async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger, local: ConfiguredToken): Promise<RunningServer> {
+async function listen(ctx: Context, found: FoundConfig, option: string | undefined, refresher: Refresher, metrics: Metrics, logger: Logger, local: ConfiguredToken, workers: ServingProcesses): Promise<RunningServer> {
   const address = option ?? found.config.server.listen;
   const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
-  return startServer(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv() });
+  return startServing(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv() }, workers);
 }
 
 /**
@@ -41,12 +43,14 @@ export function upCommand(): Command {
     .description('apply debstash.yaml (or the built-in default), serve, and apply again on schedule')
     .option('--listen <host:port>', 'address to serve on (default: server.listen of the config, 127.0.0.1:8080)')
     .option('--refresh <interval>', 'how often to apply again, e.g. 30m, 6h, off (default: schedule.refresh of the config, 6h)')
-    .action(async (o: { listen?: string; refresh?: string }, cmd: Command) => {
+    .option('--workers <n|auto>', 'processes serving the APT tree (auto: one per core); 1 serves everything from this process', '1')
+    .action(async (o: { listen?: string; refresh?: string; workers: string }, cmd: Command) => {
       const opts = globalOptions(cmd);
       const found = await findConfig(opts.config);
       say(`config: ${found.origin}`);
       const every = o.refresh !== undefined ? parseRefreshOption(o.refresh) : (intervalMs(String(found.config.schedule.refresh)) ?? 0);
       if (o.listen !== undefined) parseListen(o.listen);
+      const workers = parseWorkersOption(o.workers);
       const ctx = await openEmbeddedContext(opts.dataDir, found.config.database, found.config.storage !== undefined ? { storage: found.config.storage } : {});
       const metrics = new Metrics();
       const refresher = new Refresher(ctx, found.config, metrics);
@@ -55,7 +59,7 @@ export function upCommand(): Command {
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        server = await listen(ctx, found, o.listen, refresher, metrics, logger, local.token);
+        server = await listen(ctx, found, o.listen, refresher, metrics, logger, local.token, { workers, quiet: opts.quiet, verbose: opts.verbose, database: found.config.database, storage: found.config.storage });
         unannounce = await local.announce(server);
         say(`serving ${server.url}/ (health ${server.url}/readyz, not ready until the first publish)`);
         const progress = progressRenderer({ quiet: opts.quiet });

@@ -5,6 +5,7 @@ import type { ConfiguredToken } from '../../auth/configured-token.js';
 import { scopeAllows } from '../../auth/token-scope.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import type { Context } from '../../model/context.js';
+import { clientAddress } from '../client-address.js';
 import type { Metrics } from '../metrics.js';
 import { nameRoute } from '../request-route.js';
 import type { ApiRoute, ApiServices } from './api-route.js';
@@ -55,7 +56,7 @@ async function authorize(ctx: Context, req: IncomingMessage, route: ApiRoute, en
   if (route.scope === 'read' && env.publicReads === true && req.headers.authorization === undefined) return undefined;
   const who = await authenticate(ctx.store, req.headers.authorization, env.tokens);
   if (!who.ok) {
-    env.log.warn({ reason: who.reason, ...(who.fingerprint ? { fingerprint: who.fingerprint } : {}), route: route.path, remote: req.socket.remoteAddress }, 'API authentication failed');
+    env.log.warn({ reason: who.reason, ...(who.fingerprint ? { fingerprint: who.fingerprint } : {}), route: route.path, remote: clientAddress(req) }, 'API authentication failed');
     const message = who.reason === 'missing' ? `${route.method} ${route.path} needs a token of scope ${route.scope}` : 'the token is not valid (unknown, revoked or malformed)';
     throw new DebstashError('DEBSTASH_E_UNAUTHORIZED', message, { needed: route.scope, reason: who.reason });
   }
@@ -95,7 +96,7 @@ export async function handleApi(ctx: Context, req: IncomingMessage, res: ServerR
     const limited = limitedAs(route);
     const limiter = limited !== undefined ? env.rateLimits?.[limited] : undefined;
     // The address pays before authentication, so guessing tokens is limited too.
-    limiter?.take(`addr:${req.socket.remoteAddress ?? '?'}`, limited ?? '');
+    limiter?.take(`addr:${clientAddress(req) ?? '?'}`, limited ?? '');
     const token = await authorize(ctx, req, route, env);
     if (token !== undefined) limiter?.take(`token:${token}`, limited ?? '');
     const services: ApiServices = { ctx, ...apiState(ctx, env.metrics), uploadLimitBytes: env.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES };
