@@ -1,8 +1,9 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { configSchema, type DebstashConfig } from './config-schema.js';
 import { embeddedDefaultConfig } from './embedded-default.js';
 import { expandHostSources } from './expand-host-sources.js';
+import { parse as parseYaml } from 'yaml';
 import { loadConfig } from './load-config.js';
 
 export interface FoundConfig {
@@ -48,5 +49,18 @@ export async function configuredStorage(explicit: string | undefined, options: {
   const env = options.env ?? process.env;
   if ((env['DEBSTASH_STORAGE_URL'] ?? '').trim() !== '') return undefined;
   const file = await configFile(explicit, options.cwd);
-  return file !== undefined ? (await loadConfig(file, { env })).storage : undefined;
+  if (file === undefined) return undefined;
+  // Every command asks this. A file without `storage:` is not validated here: `repo list` beside
+  // a debstash.yaml whose token reads an unset ${VARIABLE} must not fail for it. A file that
+  // does name a storage is loaded whole, so a broken one stops the command rather than letting
+  // it put packages in the wrong place. What cannot be read or parsed, loadConfig reports.
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  let doc: unknown;
+  try {
+    doc = text === undefined ? undefined : parseYaml(text);
+  } catch {
+    doc = undefined;
+  }
+  if (doc !== null && typeof doc === 'object' && !Array.isArray(doc) && !('storage' in doc)) return undefined;
+  return (await loadConfig(file, { env })).storage;
 }
