@@ -136,7 +136,12 @@ function readPublish(v: unknown, i: number): AptlyPublish {
   const prefix = str(o, 'Prefix', what);
   const dist = str(o, 'Distribution', what);
   const kind = str(o, 'SourceKind', what);
-  const sources = array(o.Sources, `${what}.Sources`).map((s, j) => object(s, `${what}.Sources[${j}]`));
+  // aptly lists a publish's sources in no fixed order (a Go map): sorted by component, the
+  // import and the yaml it writes are the same on every run.
+  const component = (src: Record<string, unknown>): string => (typeof src.Component === 'string' ? src.Component : '');
+  const sources = array(o.Sources, `${what}.Sources`)
+    .map((s, j) => object(s, `${what}.Sources[${j}]`))
+    .sort((a, b) => (component(a) < component(b) ? -1 : component(a) > component(b) ? 1 : 0));
   const first = sources[0];
   if (first === undefined) throw bad(`${what} has no Sources`);
   const storage = str(o, 'Storage', what);

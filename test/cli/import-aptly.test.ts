@@ -152,7 +152,7 @@ describe('debstash import aptly', { skip: hasAptly() ? false : 'aptly is not ins
     const yamlText = await readFile(yaml, 'utf8');
     assert.match(yamlText, /filter: app \| i386-app/);
     assert.match(yamlText, /- mirror: up\n\s+- repo: loc/);
-    assert.match(yamlText, /# publish mc\/multi is not here: it publishes 2 sources in components main, extra/);
+    assert.match(yamlText, /# publish mc\/multi is not here: it publishes 2 sources in components extra, main/);
 
     const ctx = await openEmbeddedContext(data);
     const server = await startServer(ctx, { host: '127.0.0.1', port: 0 });
