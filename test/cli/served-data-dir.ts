@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { IsolatedApt } from '../helpers/isolated-apt.js';
-import { projectRoot } from '../helpers/project-root.js';
 import { type CliRun, runCli } from '../helpers/run-cli.js';
+import { type ServeProcess, startServeProcess } from '../helpers/serve-process.js';
 import { FILTER, type MirrorFixture } from '../model/mirror-fixture.js';
 
 /**
@@ -15,12 +11,10 @@ import { FILTER, type MirrorFixture } from '../model/mirror-fixture.js';
  * never notices.
  */
 export class ServedDataDir {
-  private serve?: ChildProcess;
+  private serve?: ServeProcess;
   private apt?: IsolatedApt;
   /** The running server's URL, once set up. */
   url = '';
-  /** What the server wrote on stdout and stderr (its JSON log lines). */
-  serverLog = '';
 
   constructor(
     readonly fx: MirrorFixture,
@@ -49,18 +43,9 @@ export class ServedDataDir {
     await this.ok(['snapshot', 'create', 's0', '--from-mirror', 'm']);
     await this.ok(['publish', 'snapshot', 's0', '--dist', 'd']);
     await this.ok(['publish', 'repo', 'r', '--dist', 'rr']);
-    this.serve = spawn(process.execPath, [join(projectRoot, 'bin/debstash.js'), 'serve', '--listen', '127.0.0.1:0'], { env: { ...process.env, DEBSTASH_DATA_DIR: this.data, ...this.serveEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.serve.stdout?.setEncoding('utf8').on('data', (s: string) => (this.serverLog += s));
-    this.serve.stderr?.setEncoding('utf8').on('data', (s: string) => (this.serverLog += s));
-    let url: string | undefined;
-    for (let i = 0; i < 200 && url === undefined; i++) {
-      const doc = await readFile(join(this.data, 'server.json'), 'utf8').catch(() => undefined);
-      if (doc !== undefined) url = (JSON.parse(doc) as { url: string }).url;
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(url, `serve did not start: ${this.serverLog}`);
-    this.url = url;
-    this.apt = await IsolatedApt.create((await this.ok(['client-config', 'd', '--url', url])).text);
+    this.serve = await startServeProcess(this.data, { env: this.serveEnv });
+    this.url = this.serve.url;
+    this.apt = await IsolatedApt.create((await this.ok(['client-config', 'd', '--url', this.url])).text);
   }
 
   /** A real apt-get update and download of `app` from `d`; the error says why when apt fails. */
@@ -81,16 +66,18 @@ export class ServedDataDir {
     assert.equal(check.status, 0, `${where}: db check: ${check.text}`);
   }
 
+  /** What the server wrote on stderr: its JSON log lines. */
+  serverLog(): string {
+    return this.serve?.stderr() ?? '';
+  }
+
   /** Whether the server process is still running. */
   serverAlive(): boolean {
-    return this.serve?.exitCode === null && this.serve.signalCode === null;
+    return this.serve?.child.exitCode === null && this.serve.child.signalCode === null;
   }
 
   async close(): Promise<void> {
-    if (this.serve?.exitCode === null) {
-      this.serve.kill('SIGTERM');
-      await once(this.serve, 'exit');
-    }
+    await this.serve?.stop();
     await this.apt?.close();
   }
 }

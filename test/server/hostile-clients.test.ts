@@ -163,7 +163,7 @@ describe('hostile clients', { timeout: 10 * 60_000 }, () => {
     assert.ok(served.serverAlive(), 'the server died');
     t.diagnostic(`statuses: ${[...statuses].map(([s, n]) => `${s ?? 'none'} ${n}`).join(', ')}; slowest InRelease after a hostile request ${slowest.toFixed(1)} ms`);
     // No 5xx without an error line that names its request id (503 refusals are answered before any request exists).
-    const lines = served.serverLog.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; status?: number; reqId?: string; msg: string });
+    const lines = served.serverLog().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; status?: number; reqId?: string; msg: string });
     const errorIds = new Set(lines.filter((l) => l.level >= 50).map((l) => l.reqId));
     const silent = lines.filter((l) => l.msg === 'request' && (l.status ?? 0) >= 500 && l.status !== 503 && !errorIds.has(l.reqId));
     assert.deepEqual(silent, []);
