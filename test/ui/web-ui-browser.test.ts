@@ -82,6 +82,9 @@ describe('web UI in a real browser (issue 15)', { skip }, () => {
     await page.getByLabel('API token').fill(fx.token);
     await page.getByRole('button', { name: 'Use token' }).click();
     await page.getByRole('rowheader', { name: 'fixture' }).waitFor();
+    // The row was already there before the token; wait for what the re-render fetches.
+    await page.getByRole('region', { name: 'Mirrors table' }).getByText(/unresolved: broken_1_amd64/).waitFor();
+    await page.getByRole('region', { name: 'Publishes table' }).getByText(/snapshot s1/).waitFor();
     const mirrors = await page.getByRole('region', { name: 'Mirrors table' }).innerText();
     assert.match(mirrors, /testing main/);
     assert.match(mirrors, /unresolved: broken_1_amd64 needs missing-package \(>= 2\)/);
