@@ -4,7 +4,7 @@ import { configSchema, type DebstashConfig } from './config-schema.js';
 import { embeddedDefaultConfig } from './embedded-default.js';
 import { expandHostSources } from './expand-host-sources.js';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig } from './load-config.js';
+import { loadConfig, parseConfigText } from './load-config.js';
 
 export interface FoundConfig {
   readonly config: DebstashConfig;
@@ -41,26 +41,42 @@ export async function configuredListen(explicit: string | undefined, options: { 
   return (file !== undefined ? await loadConfig(file, { env: options.env ?? process.env }) : configSchema.parse({})).server.listen;
 }
 
+/** The backends a config file names; a key is absent when its environment variable decides instead or the file names none. */
+export interface ConfiguredBackends {
+  readonly database?: string;
+  readonly storage?: string;
+}
+
 /**
- * `storage:` of the config file in effect, if any. The embedded default has none, so with no
- * file nothing is read or built.
+ * `database:` and `storage:` of the config file in effect, for every command, so the CLI opens
+ * what `up` opens. The embedded default names neither, so with no file nothing is read or built.
+ * A backend whose variable (DEBSTASH_DATABASE_URL, DEBSTASH_STORAGE_URL) is set is left out:
+ * the variable wins without the file being consulted for it.
  */
-export async function configuredStorage(explicit: string | undefined, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string | undefined> {
+export async function configuredBackends(explicit: string | undefined, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ConfiguredBackends> {
   const env = options.env ?? process.env;
-  if ((env['DEBSTASH_STORAGE_URL'] ?? '').trim() !== '') return undefined;
+  const fromEnv = (name: string): boolean => (env[name] ?? '').trim() !== '';
+  const wanted = (['database', 'storage'] as const).filter((key) => !fromEnv(key === 'database' ? 'DEBSTASH_DATABASE_URL' : 'DEBSTASH_STORAGE_URL'));
+  if (wanted.length === 0) return {};
   const file = await configFile(explicit, options.cwd);
-  if (file === undefined) return undefined;
-  // Every command asks this. A file without `storage:` is not validated here: `repo list` beside
-  // a debstash.yaml whose token reads an unset ${VARIABLE} must not fail for it. A file that
-  // does name a storage is loaded whole, so a broken one stops the command rather than letting
-  // it put packages in the wrong place. What cannot be read or parsed, loadConfig reports.
+  if (file === undefined) return {};
+  // Every command asks this. A file naming neither backend is not validated here: `repo list`
+  // beside a debstash.yaml whose token reads an unset ${VARIABLE} must not fail for it. A file
+  // that names one is validated whole, so a broken one stops the command rather than letting it
+  // put packages or records in the wrong place. What cannot be read, loadConfig reports.
   const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return pick(await loadConfig(file, { env }), wanted);
   let doc: unknown;
   try {
-    doc = text === undefined ? undefined : parseYaml(text);
+    doc = parseYaml(text);
   } catch {
     doc = undefined;
   }
-  if (doc !== null && typeof doc === 'object' && !Array.isArray(doc) && !('storage' in doc)) return undefined;
-  return (await loadConfig(file, { env })).storage;
+  const names = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? wanted.filter((key) => key in doc) : wanted;
+  if (names.length === 0) return {};
+  return pick(parseConfigText(text, file, { env }), wanted);
+}
+
+function pick(config: DebstashConfig, keys: readonly ('database' | 'storage')[]): ConfiguredBackends {
+  return Object.fromEntries(keys.flatMap((key) => (config[key] !== undefined ? [[key, config[key]]] : []))) as ConfiguredBackends;
 }
