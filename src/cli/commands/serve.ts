@@ -41,7 +41,7 @@ export function serveCommand(): Command {
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() }, { workers, quiet: opts.quiet, verbose: opts.verbose, storage });
+        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() }, { workers, quiet: opts.quiet, verbose: opts.verbose, database, storage });
         unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();
