@@ -42,7 +42,7 @@ after(async () => {
  * (mirror create + update, snapshot, publish), `serve`, a real apt client, `db check`,
  * `publish export`, and `db cleanup`'s protection of recently stored objects.
  */
-test('mirror update and publish with the pool on S3; apt-get installs through debstash serve', { skip: swiftMissing ?? false, timeout: 120_000 }, async (t) => {
+test('mirror update and publish with the pool on S3; apt-get installs through debstash serve', { skip: swiftMissing ?? false, timeout: 300_000 }, async (t) => {
   const storage = `s3://${BUCKET}/site?endpoint=${encodeURIComponent(swift.endpoint)}&path_style=1`;
   const config = await f.writeConfig(`${f.configText()}storage: "${storage}"\n`);
   const data = await f.dataDir();
