@@ -88,29 +88,41 @@ describe('db migrate --storage s3://', { concurrency: true }, () => {
     const storage = `s3://${BUCKET}/site?endpoint=${encodeURIComponent(swift.endpoint)}&path_style=1`;
     const migrate = ['db', 'migrate', '--to', database, '--storage', storage];
 
-    // Killed (SIGKILL, no cleanup at all) once some files are in the bucket.
-    const killed = spawn(process.execPath, [bin, '--config', config, '--data-dir', data, ...migrate, '--concurrency', '2'], { env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise<void>((resolve) => killed.once('exit', () => resolve()));
-    let err = '';
-    await new Promise<void>((resolve, reject) => {
-      killed.stderr?.setEncoding('utf8').on('data', (s: string) => {
-        err += s;
-        const copied = [...err.matchAll(/"type":"progress","phase":"pool","done":(\d+)/g)].map((m) => Number(m[1]));
-        if (copied.some((n) => n >= 10)) {
-          killed.kill('SIGKILL');
-          resolve();
-        }
+    /** Runs the migration and sends `signal` once this run has copied `after` files; its exit code and stderr. */
+    const interrupt = async (signal: NodeJS.Signals, after: number): Promise<{ code: number | null; stderr: string }> => {
+      const child = spawn(process.execPath, [bin, '--config', config, '--data-dir', data, ...migrate, '--concurrency', '2'], { env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      let err = '';
+      let sent = false;
+      await new Promise<void>((resolve, reject) => {
+        child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+          err += s;
+          const copied = [...err.matchAll(/"type":"progress","phase":"pool","done":(\d+)/g)].map((m) => Number(m[1]));
+          // Once: a second Ctrl-C means "exit now".
+          if (copied.some((n) => n >= after) && !sent) {
+            sent = true;
+            child.kill(signal);
+            resolve();
+          }
+        });
+        void exited.then(() => reject(new Error(`db migrate ended before ${signal}: ${err.slice(-2000)}`)));
       });
-      void exited.then(() => reject(new Error(`db migrate ended before it was killed: ${err.slice(-2000)}`)));
-    });
-    await exited;
-    t.diagnostic(`killed after: ${err.trim().split('\n').at(-1) ?? ''}`);
+      const code = await exited;
+      t.diagnostic(`${signal} after: ${/\{[^\n]*"type":"progress"[^\n]*\}(?![\s\S]*"type":"progress")/.exec(err)?.[0] ?? ''}`);
+      return { code, stderr: err };
+    };
+    // Ctrl-C: stops cleanly with a coded error; then killed (SIGKILL, no cleanup at all).
+    const cancelled = await interrupt('SIGINT', 5);
+    assert.equal(cancelled.code, 1, cancelled.stderr);
+    assert.match(cancelled.stderr, /DEBSTASH_E_CANCELLED: pool copy interrupted after \d+ of 162 files/);
+    assert.doesNotMatch(cancelled.stderr, /\n\s+at /, 'no stack trace');
+    await interrupt('SIGKILL', 10);
 
     const second = await ok(cli({}, ...migrate));
     const resumed = /^pool: copied (\d+) files \(.*\) into s3:\/\/migrate\/site\/ at .*, (\d+) of (\d+) there already$/m.exec(second);
     assert.ok(resumed !== null, second);
     assert.equal(Number(resumed[3]), total);
-    assert.ok(Number(resumed[2]) >= 10, `the killed run's objects are kept: ${second}`);
+    assert.ok(Number(resumed[2]) >= 15, `the interrupted runs' objects are kept: ${second}`);
     assert.equal(Number(resumed[1]) + Number(resumed[2]), total);
     assert.match(second, /^copied 1 mirror, 0 repos, 1 snapshot, 1 publish, 0 tokens, 1 signing key into postgres:\/\/debstash:\*\*\*@/m);
     assert.match(second, /^  DEBSTASH_DATABASE_URL=postgres:\/\/debstash:\*\*\*@/m);
