@@ -22,7 +22,8 @@ export interface WaitOptions {
  * Calls `open` until it succeeds, waiting 1 s, 2 s, 4 s ... 30 s between attempts while it
  * fails with an unreachable store or bucket; any other failure (a wrong URL, refused
  * credentials, a schema too new) ends at once, as no wait mends it. `first` is the failure of
- * the attempt already made. Rejects with the signal's reason when aborted.
+ * the attempt already made. Rejects with the signal's reason when aborted: the only end of
+ * the wait besides success, as an outage has no known length (`up` is stopped by a signal).
  */
 export async function retryUntilReachable<T>(open: () => Promise<T>, first: DebstashError, options: WaitOptions): Promise<T> {
   const max = options.maxDelayMs ?? 30_000;
@@ -30,7 +31,11 @@ export async function retryUntilReachable<T>(open: () => Promise<T>, first: Debs
   let failure = first;
   for (;;) {
     options.onRetry(failure, delay);
-    await sleep(delay, undefined, { signal: options.signal });
+    // The abort's own reason, not the timer's AbortError: the caller tells a stop from a failure by it.
+    await sleep(delay, undefined, { signal: options.signal }).catch((err: unknown) => {
+      options.signal.throwIfAborted();
+      throw err;
+    });
     delay = Math.min(max, delay * 2);
     try {
       return await open();
