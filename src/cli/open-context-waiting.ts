@@ -1,4 +1,4 @@
-import { DebstashError } from '../errors/debstash-error.js';
+import type { DebstashError } from '../errors/debstash-error.js';
 import type { Context } from '../model/context.js';
 import { startWaitingServer } from '../server/waiting-server.js';
 import { isTransientBackendError, retryUntilReachable } from '../store/wait-for-store.js';
@@ -9,9 +9,10 @@ import { cancelOnSignal } from './cancel-on-signal.js';
  * listen address answers at once (/readyz 503 with the code, see startWaitingServer) and the
  * backends are tried again with a capped backoff until they answer or the process is stopped.
  * Returns the opened context and the port the stand-in had, for the real server to take over
- * (it may have been 0). Any other failure ends `up` at once, as before.
+ * (it may have been 0), or undefined when `up` was stopped (SIGTERM, Ctrl-C) while waiting: a
+ * stop is not a failure. Any other failure ends `up` at once, as before.
  */
-export async function openContextWaiting(open: () => Promise<Context>, listen: { readonly host: string; readonly port: number; readonly setting: string }, say: (line: string) => void): Promise<{ readonly ctx: Context; readonly port: number }> {
+export async function openContextWaiting(open: () => Promise<Context>, listen: { readonly host: string; readonly port: number; readonly setting: string }, say: (line: string) => void): Promise<{ readonly ctx: Context; readonly port: number } | undefined> {
   let first: DebstashError;
   try {
     return { ctx: await open(), port: listen.port };
@@ -34,8 +35,9 @@ export async function openContextWaiting(open: () => Promise<Context>, listen: {
     say('the store answers: starting');
     return { ctx, port: waiting.port };
   } catch (err) {
-    if (cancel.signal.aborted) throw new DebstashError('DEBSTASH_E_CANCELLED', 'stopped while waiting for the store to answer', {}, { cause: err });
-    throw err;
+    if (!cancel.signal.aborted) throw err;
+    say('stopped while waiting for the store');
+    return undefined;
   } finally {
     cancel.dispose();
     await waiting.close();

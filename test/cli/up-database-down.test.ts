@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type ConfigFixture, configFixture } from '../config/config-fixture.js';
 import { buildDeb } from '../helpers/build-deb.js';
+import { freePort } from '../helpers/free-port.js';
 import { postgresMissing, type PostgresServer, startPostgres } from '../helpers/postgres-server.js';
 import { projectRoot } from '../helpers/project-root.js';
 import { SERVING, startUp } from '../helpers/up-process.js';
@@ -43,7 +44,7 @@ async function slowUpload(url: string, token: string, body: Buffer, between: () 
   return answer;
 }
 
-describe('up and a PostgreSQL store that goes away', { skip: postgresMissing() }, () => {
+describe('up and a PostgreSQL store or S3 endpoint that goes away', { skip: postgresMissing() }, () => {
   let pg: PostgresServer;
   let f: ConfigFixture;
   before(async () => {
@@ -119,5 +120,26 @@ describe('up and a PostgreSQL store that goes away', { skip: postgresMissing() }
     } finally {
       assert.equal(await up.stop(), 0, up.stderr().slice(-2000));
     }
+  });
+
+  test('an S3 endpoint down at start: the same wait, coded DEBSTASH_E_STORAGE_UNREACHABLE; a stop while waiting exits 0', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const config = await f.writeConfig(f.configText());
+    const up = startUp(['--config', config, '--data-dir', join(f.dir, 'data-no-s3'), 'up'], {
+      DEBSTASH_DATABASE_URL: '',
+      DEBSTASH_STORAGE_URL: `s3://pool/site?endpoint=${encodeURIComponent(dead)}&path_style=1`,
+      AWS_ACCESS_KEY_ID: 'key',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    }, f.dir);
+    const base = (await up.until(/waiting for the store: answering 503 on (http:\/\/127\.0\.0\.1:\d+)\//))[1] ?? '';
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.match(await ready.text(), /^not ready: DEBSTASH_E_STORAGE_UNREACHABLE: /);
+    const api = await fetch(`${base}/api/repos`);
+    assert.equal(api.status, 503);
+    assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'DEBSTASH_E_STORAGE_UNREACHABLE');
+    assert.equal(await up.stop(), 0, up.stderr().slice(-2000));
+    assert.match(up.stderr(), /stopped while waiting for the store/);
+    assert.doesNotMatch(up.stderr(), /\n\s+at /, 'no stack trace');
   });
 });

@@ -53,6 +53,7 @@ export function upCommand(): Command {
       const workers = parseWorkersOption(o.workers);
       const address = parseListen(o.listen ?? found.config.server.listen);
       const opened = await openContextWaiting(() => openEmbeddedContext(opts.dataDir, found.config.database, found.config.storage !== undefined ? { storage: found.config.storage } : {}), { ...address, setting: o.listen !== undefined ? '--listen' : 'server.listen' }, say);
+      if (opened === undefined) return;
       const ctx = opened.ctx;
       // A stand-in answered while the store was down: the real server takes its port (which may have been asked as 0).
       const listenOption = opened.port !== address.port ? `${address.host.includes(':') ? `[${address.host}]` : address.host}:${opened.port}` : o.listen;
