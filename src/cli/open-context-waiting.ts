@@ -1,5 +1,5 @@
 import type { DebstashError } from '../errors/debstash-error.js';
-import type { Context } from '../model/context.js';
+import { closeContext, type Context } from '../model/context.js';
 import { startWaitingServer } from '../server/waiting-server.js';
 import { isTransientBackendError, retryUntilReachable } from '../store/wait-for-store.js';
 import { cancelOnSignal } from './cancel-on-signal.js';
@@ -32,6 +32,12 @@ export async function openContextWaiting(open: () => Promise<Context>, listen: {
         say(`still unreachable (${err.code}), trying again in ${delayMs / 1000} s`);
       },
     });
+    if (cancel.signal.aborted) {
+      // The stop came while the last attempt was connecting: it still wins.
+      await closeContext(ctx);
+      say('stopped while waiting for the store');
+      return undefined;
+    }
     say('the store answers: starting');
     return { ctx, port: waiting.port };
   } catch (err) {
