@@ -111,7 +111,7 @@ const readme = (name: string): string => `${name}: a synthetic package for bench
 const script = (name: string): string => `#!/bin/sh\necho ${name}\n`;
 
 /** A .deb with the files syntheticDebs' have, written in-process: ar, then control and data as gzipped ustar. */
-function quickDeb(i: number): { name: string; bytes: Buffer } {
+export function quickDeb(i: number): { name: string; bytes: Buffer } {
   const { name, control } = controlOf(i);
   const dirs = ['./', './usr/', './usr/bin/', './usr/share/', './usr/share/doc/', `./usr/share/doc/${name}/`].map((d) => ({ name: d, typeflag: '5' }));
   const data = makeTar([...dirs, { name: `./usr/share/doc/${name}/README`, data: readme(name) }, { name: `./usr/bin/${name}`, data: script(name) }]);

@@ -18,6 +18,11 @@ export async function openPool(dataDir: string, options: OpenPoolOptions = {}): 
   const env = options.env ?? process.env;
   const url = nonEmpty(env['DEBSTASH_STORAGE_URL']) ?? nonEmpty(options.storage);
   if (url === undefined) return FsPool.open(join(dataDir, 'pool'));
+  return openStorage(url, env);
+}
+
+/** Opens the S3 pool a storage URL names (the target of `db migrate --storage`), checked as openPool checks it. */
+export async function openStorage(url: string, env: NodeJS.ProcessEnv = process.env): Promise<Pool> {
   const loc = parseStorageUrl(url, env);
   // The SDK is loaded only for an S3 pool: a local one starts no faster for its being installed.
   const { S3Pool } = await import('./s3-pool.js');

@@ -22,8 +22,12 @@ export interface PostgresServer {
   url(db: string, password?: string): string;
   /** Creates an empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
-  /** The server's PID (what stop signals). */
+  /** The server's PID (what stop signals); another after resume(). */
   readonly pid: number;
+  /** Stops the server (fast shutdown) and keeps its data: the database is down until resume(). */
+  halt(): Promise<void>;
+  /** Starts the halted server again on the same port, with the same data; resolves once it answers. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,47 +80,66 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (as !== undefined) chownSync(join(dir, 'pw'), as.uid, as.gid);
   await run(join(bin, 'initdb'), ['-D', data, '-U', USER, `--pwfile=${join(dir, 'pw')}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-sync', '--locale=C.UTF-8'], as);
   const port = await freePort();
-  // fsync off and small buffers: a throwaway cluster, started fast, never crash-safe.
-  const child: ChildProcess = spawn(
-    join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=60'],
-    { stdio: ['ignore', 'ignore', 'pipe'], ...(as ?? {}) },
-  );
+  const url = (db: string, pw = password): string => `postgres://${USER}:${encodeURIComponent(pw)}@127.0.0.1:${port}/${db}`;
   let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pid = child.pid as number;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
   const kill = (): void => {
     try {
-      process.kill(pid, 'SIGINT');
+      if (child?.pid !== undefined) process.kill(child.pid, 'SIGINT');
     } catch {
       // gone already
     }
   };
   process.once('exit', kill);
-  const url = (db: string, pw = password): string => `postgres://${USER}:${encodeURIComponent(pw)}@127.0.0.1:${port}/${db}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const c = new pg.Client({ connectionString: url('postgres') });
-    try {
-      await c.connect();
-      await c.end();
-      break;
-    } catch (err) {
-      await c.end().catch(() => undefined);
-      if (child.exitCode !== null || Date.now() > deadline) {
-        kill();
-        await rm(dir, { recursive: true, force: true });
-        throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+  const launch = async (): Promise<void> => {
+    // fsync off and small buffers: a throwaway cluster, started fast, never crash-safe.
+    const c: ChildProcess = spawn(
+      join(bin, 'postgres'),
+      ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=60'],
+      { stdio: ['ignore', 'ignore', 'pipe'], ...(as ?? {}) },
+    );
+    child = c;
+    c.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const client = new pg.Client({ connectionString: url('postgres') });
+      try {
+        await client.connect();
+        await client.end();
+        return;
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        if (c.exitCode !== null || Date.now() > deadline) {
+          kill();
+          throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+        }
+        await sleep(100);
       }
-      await sleep(100);
     }
+  };
+  const halt = async (): Promise<void> => {
+    // SIGINT: PostgreSQL's fast shutdown (ends sessions, no waiting for clients).
+    kill();
+    await Promise.race([exited, sleep(20_000, undefined, { ref: false })]);
+  };
+  try {
+    await launch();
+  } catch (err) {
+    process.removeListener('exit', kill);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
   return {
     port,
     password,
-    pid,
+    get pid(): number {
+      return child?.pid ?? 0;
+    },
     url,
+    halt,
+    resume: launch,
     async createDatabase(name: string): Promise<string> {
       const c = new pg.Client({ connectionString: url('postgres') });
       await c.connect();
@@ -129,9 +152,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     async stop(): Promise<void> {
       process.removeListener('exit', kill);
-      // SIGINT: PostgreSQL's fast shutdown (ends sessions, no waiting for clients).
-      kill();
-      await Promise.race([exited, sleep(20_000, undefined, { ref: false })]);
+      await halt();
       await rm(dir, { recursive: true, force: true });
     },
   };

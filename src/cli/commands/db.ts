@@ -6,6 +6,7 @@ import { intervalMs } from '../../config/parse-interval.js';
 import { emit, result } from '../output.js';
 import { parseConcurrency } from '../parse-concurrency.js';
 import { withContext } from '../with-context.js';
+import { addMigrateCommand } from './db-migrate.js';
 import { formatBytes, plural } from '../../model/human-units.js';
 
 /**
@@ -62,25 +63,6 @@ export function dbCommand(): Command {
         }
       }),
     );
-  db.command('migrate')
-    .description('copy the embedded SQLite store of the data dir into a PostgreSQL database (again: no change)')
-    .requiredOption('--to <url>', 'postgres://USER:PASSWORD@HOST:PORT/DATABASE, empty or filled by an earlier migrate of this store')
-    .action(async (o: { to: string }, cmd: Command) =>
-      withContext(cmd, async (ctx, opts) => {
-        if (ctx.store.kind !== 'sqlite') {
-          throw new DebstashError('DEBSTASH_E_USAGE', `db migrate copies the embedded store of the data dir, but this one is ${ctx.store.kind} ${ctx.store.location}: unset DEBSTASH_DATABASE_URL (and database: of debstash.yaml)`);
-        }
-        const { openDatabase } = await import('../../store/open-store.js');
-        const { copyStore } = await import('../../store/copy-store.js');
-        const target = await openDatabase(o.to, '--to');
-        try {
-          const r = await copyStore(ctx.store, target);
-          const what = `${plural(r.mirrors, 'mirror')}, ${plural(r.repos, 'repo')}, ${plural(r.snapshots, 'snapshot')}, ${plural(r.publishes, 'publish', 'publishes')}, ${plural(r.tokens, 'token')}, ${plural(r.keys, 'signing key')}`;
-          emit(opts, r.copied ? `copied ${what} into ${target.location} (contents digest ${r.digest})` : `${target.location} holds this store already (${what}): nothing to do`, r);
-        } finally {
-          await target.close();
-        }
-      }),
-    );
+  addMigrateCommand(db);
   return db;
 }

@@ -19,6 +19,7 @@ import { globalOptions } from '../output.js';
 import { progressRenderer } from '../progress-renderer.js';
 import { parseListen } from '../../config/listen-address.js';
 import { untilStopped } from './serve.js';
+import { openContextWaiting } from '../open-context-waiting.js';
 import { localServerAccess } from '../server-file.js';
 import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
@@ -49,9 +50,13 @@ export function upCommand(): Command {
       const found = await findConfig(opts.config);
       say(`config: ${found.origin}`);
       const every = o.refresh !== undefined ? parseRefreshOption(o.refresh) : (intervalMs(String(found.config.schedule.refresh)) ?? 0);
-      if (o.listen !== undefined) parseListen(o.listen);
       const workers = parseWorkersOption(o.workers);
-      const ctx = await openEmbeddedContext(opts.dataDir, found.config.database, found.config.storage !== undefined ? { storage: found.config.storage } : {});
+      const address = parseListen(o.listen ?? found.config.server.listen);
+      const opened = await openContextWaiting(() => openEmbeddedContext(opts.dataDir, found.config.database, found.config.storage !== undefined ? { storage: found.config.storage } : {}), { ...address, setting: o.listen !== undefined ? '--listen' : 'server.listen' }, say);
+      if (opened === undefined) return;
+      const ctx = opened.ctx;
+      // A stand-in answered while the store was down: the real server takes its port (which may have been asked as 0).
+      const listenOption = opened.port !== address.port ? `${address.host.includes(':') ? `[${address.host}]` : address.host}:${opened.port}` : o.listen;
       const metrics = new Metrics();
       const refresher = new Refresher(ctx, found.config, metrics);
       const { logger, flush } = serverLogger(opts);
@@ -59,7 +64,7 @@ export function upCommand(): Command {
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        server = await listen(ctx, found, o.listen, refresher, metrics, logger, local.token, { workers, quiet: opts.quiet, verbose: opts.verbose, database: found.config.database, storage: found.config.storage });
+        server = await listen(ctx, found, listenOption, refresher, metrics, logger, local.token, { workers, quiet: opts.quiet, verbose: opts.verbose, database: found.config.database, storage: found.config.storage });
         unannounce = await local.announce(server);
         say(`serving ${server.url}/ (health ${server.url}/readyz, not ready until the first publish)`);
         const progress = progressRenderer({ quiet: opts.quiet });
