@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { formatBytes, plural } from '../../model/human-units.js';
 import type { Context } from '../../model/context.js';
-import type { PoolCopyResult } from '../../pool/copy-pool.js';
+import type { PoolCopyResult } from '../../model/copy-pool.js';
 import { FsPool } from '../../pool/fs-pool.js';
 import type { Pool } from '../../pool/pool.js';
 import type { CopyResult } from '../../store/copy-store.js';
@@ -85,7 +85,7 @@ async function migrate(ctx: Context, opts: GlobalOptions, o: MigrateOptions, con
     let poolResult: PoolCopyResult | undefined;
     let storeResult: CopyResult | undefined;
     if (pool !== undefined) {
-      const { copyPool } = await import('../../pool/copy-pool.js');
+      const { copyPool } = await import('../../model/copy-pool.js');
       const target = pool;
       poolResult = await longJob(opts.quiet, (io) => copyPool(ctx.pool, target, { concurrency, ...io }));
       lines.push(poolLine(poolResult, target.describe?.() ?? 'the bucket'));

@@ -1,7 +1,7 @@
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import { silentProgress, type ProgressSink } from '../model/progress.js';
-import type { Pool, PoolEntry } from './pool.js';
+import { silentProgress, type ProgressSink } from './progress.js';
+import type { Pool, PoolEntry } from '../pool/pool.js';
 
 /** What `db migrate --storage` did with the pool. */
 export interface PoolCopyResult {
