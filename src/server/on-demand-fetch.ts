@@ -61,7 +61,11 @@ export class OnDemandFetcher {
     const running = this.#flights.get(file.sha256);
     if (running !== undefined) return running;
     const url = `${source.url}/${source.path}`;
-    this.#client ??= new UpstreamClient(CLIENT_OPTIONS);
+    if (this.#client === undefined) {
+      this.#client = new UpstreamClient(CLIENT_OPTIONS);
+      // Once per process: spools of a process that died mid-fetch (past any fetch's time limit).
+      void SpooledFetch.sweep(this.spoolDir, (this.#client.limits.requestSeconds + 3600) * 1000);
+    }
     const flight = SpooledFetch.start(this.#client, url, { sha256: file.sha256, size: file.size }, this.pool, this.spoolDir);
     this.#flights.set(file.sha256, flight);
     const { logger, metrics } = this.reporting;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ContentCheck } from '../files/put-verified.js';
@@ -10,8 +10,12 @@ import type { UpstreamClient } from './http-client.js';
 /** Bytes one read of the spool hands a reader: the server's send slice. */
 const READ_SLICE = 256 * 2 ** 10;
 
-/** What a reader of a fetch in progress is told when it fails: the reason, for logs. */
-export type SpoolFailure = { readonly error: unknown; readonly mismatch: boolean };
+/** Why a fetch failed before its bytes verified: what every reader then fails with. */
+interface SpoolFailure {
+  readonly error: unknown;
+  /** The bytes were not the signed ones (size or SHA-256). */
+  readonly mismatch: boolean;
+}
 
 /**
  * One upstream file fetched for any number of readers at once: the bytes go to a spool file as
@@ -31,6 +35,8 @@ export class SpooledFetch {
   /** Resolves once the file is verified and stored in the pool; rejects on any failure. */
   readonly done: Promise<PoolEntry>;
 
+  readonly #started = settleable<void>();
+  readonly #done = settleable<PoolEntry>();
   #written = 0;
   #verified = false;
   #failure: SpoolFailure | undefined;
@@ -45,25 +51,9 @@ export class SpooledFetch {
     private readonly pool: Pool,
     private readonly spool: string,
   ) {
-    let first: (() => void) | undefined;
-    let firstFailed: ((err: unknown) => void) | undefined;
-    this.started = new Promise<void>((resolve, reject) => {
-      first = resolve;
-      firstFailed = reject;
-    });
-    this.#onFirst = () => first?.();
-    this.#onFirstFailed = (err) => firstFailed?.(err);
-    this.done = new Promise<PoolEntry>((resolve, reject) => {
-      this.#settle = { resolve, reject };
-    });
-    // Nobody may be waiting on these when they fail (every reader gone): not an unhandled rejection.
-    this.started.catch(() => undefined);
-    this.done.catch(() => undefined);
+    this.started = this.#started.promise;
+    this.done = this.#done.promise;
   }
-
-  #onFirst: () => void;
-  #onFirstFailed: (err: unknown) => void;
-  #settle: { resolve: (e: PoolEntry) => void; reject: (err: unknown) => void } | undefined;
 
   /** Starts fetching `url` into a new spool file under `spoolDir`, then into `pool`. */
   static start(client: UpstreamClient, url: string, expected: Required<PoolExpectation>, pool: Pool, spoolDir: string): SpooledFetch {
@@ -122,16 +112,16 @@ export class SpooledFetch {
         check.update(chunk);
         await this.#handle.write(chunk, 0, chunk.byteLength, this.#written);
         this.#written += chunk.byteLength;
-        this.#onFirst();
+        this.#started.resolve();
         this.#notify();
       }
       check.finish();
       await this.#handle.sync();
       this.#verified = true;
-      this.#onFirst();
+      this.#started.resolve();
       this.#notify();
       const entry = await putLocalFile(this.pool, this.spool, this.expected);
-      this.#settle?.resolve(entry);
+      this.#done.resolve(entry);
     } catch (err) {
       // A mismatch found by the client (Content-Length, too many bytes) or by the check.
       const mismatch = (err as { code?: unknown }).code === 'DEBSTASH_E_POOL_HASH_MISMATCH';
@@ -139,8 +129,8 @@ export class SpooledFetch {
         this.#failure = { error: err, mismatch };
         this.#notify();
       }
-      this.#onFirstFailed(err);
-      this.#settle?.reject(err);
+      this.#started.reject(err);
+      this.#done.reject(err);
     } finally {
       this.#finished = true;
       await unlink(this.spool).catch(() => undefined);
@@ -160,4 +150,32 @@ export class SpooledFetch {
   get refused(): boolean {
     return this.#failure?.mismatch === true;
   }
+
+  /**
+   * Removes spool files a process left behind when it died mid-fetch: those not written to for
+   * `olderThanMs` (a live fetch writes at least every body-idle timeout, and a fetch ends
+   * within DEBSTASH_LIMIT_REQUEST_SECONDS).
+   */
+  static async sweep(spoolDir: string, olderThanMs: number): Promise<void> {
+    const names = await readdir(spoolDir).catch(() => [] as string[]);
+    const before = Date.now() - olderThanMs;
+    for (const name of names) {
+      if (!name.endsWith('.part')) continue;
+      const path = join(spoolDir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st !== undefined && st.mtimeMs < before) await unlink(path).catch(() => undefined);
+    }
+  }
+}
+
+/** A promise with its resolve and reject; nobody need wait on it (a rejection is not unhandled). */
+function settleable<T>(): { readonly promise: Promise<T>; resolve(value: T): void; reject(err: unknown): void } {
+  let resolve: (value: T) => void = () => undefined;
+  let reject: (err: unknown) => void = () => undefined;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
