@@ -47,6 +47,11 @@ export class OnDemandFetcher {
       this.#upstreamFailed(res, ex, relative, err);
       return true;
     }
+    // Joined a fetch that failed since it started: nothing sent yet, so a 502 rather than a cut.
+    if (flight.failed) {
+      this.#upstreamFailed(res, ex, relative, await flight.done.catch((err: unknown) => err));
+      return true;
+    }
     // Stored just now: no Last-Modified yet (see lastModifiedSecond); the SHA-256 is the ETag.
     const now = Date.now();
     const identity = { dev: 0, ino: 0, size: file.size, mtimeMs: now, ctimeMs: now };

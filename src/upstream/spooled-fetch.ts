@@ -146,6 +146,11 @@ export class SpooledFetch {
     await handle.close().catch(() => undefined);
   }
 
+  /** Whether the fetch failed before its bytes verified: a reader would fail at once. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
   /** Whether the bytes were refused (size or SHA-256 not as signed), once `done` rejected. */
   get refused(): boolean {
     return this.#failure?.mismatch === true;
