@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { createSnapshot } from '../../src/model/snapshot-ops.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { UpstreamClient } from '../../src/upstream/http-client.js';
+import type { DebSpec } from '../helpers/build-deb.js';
 import { isCode } from '../helpers/coded-error.js';
 import { FaultServer } from '../helpers/fault-server.js';
 import { buildArchive, makeTestKey, type TestKey } from '../helpers/fixture-archive.js';
@@ -26,12 +27,13 @@ import { IsolatedApt } from '../helpers/isolated-apt.js';
 import { tryApt } from '../publish/publish-fixture.js';
 
 /** What the fixture upstream ships; `big` is large enough to stream in many pieces. */
-const PACKAGES = [
+const PACKAGES: readonly DebSpec[] = [
   { name: 'hello', version: '1.0', architecture: 'amd64', depends: 'libhello1' },
   { name: 'libhello1', version: '1.0', architecture: 'amd64' },
   { name: 'crowd', version: '2', architecture: 'all' },
   { name: 'big', version: '3', architecture: 'amd64', files: { 'usr/share/big/blob': { randomBytes: 1_500_000 } } },
   { name: 'never', version: '1', architecture: 'amd64' },
+  { name: 'forged', version: '1', architecture: 'amd64', files: { 'usr/share/forged/blob': { randomBytes: 400_000 } } },
 ];
 
 const debPath = (name: string, version: string, arch: string): string => `/pool/main/${name[0]}/${name}/${name}_${version}_${arch}.deb`;
@@ -174,14 +176,34 @@ describe('on-demand mirror: metadata at update, packages at first request', () =
     await waitFor(() => ctx.pool.has(f.sha256));
   });
 
+  test('a real apt never takes forged bytes: without retries it fails; with them it ends with the signed file', async () => {
+    const f = files.get('forged');
+    assert.ok(f);
+    const apt = await IsolatedApt.create(await clientConfig(ctx, 'stable', { url: server.url }));
+    try {
+      assert.ok((await tryApt(apt, 'update')).ok);
+      upstream.inject(f.path, { body: Buffer.alloc(f.size, 0x17), times: 1 });
+      const refused = await tryApt(apt, '-o', 'Acquire::Retries=0', 'install', '-y', '--download-only', 'forged');
+      assert.equal(refused.ok, false, refused.out);
+      assert.equal(await ctx.pool.has(f.sha256), false);
+      const fixed = await tryApt(apt, 'install', '-y', '--download-only', 'forged');
+      assert.ok(fixed.ok, fixed.out);
+      const got = await readFile(join(apt.dir, 'var/cache/apt/archives', f.path.slice(f.path.lastIndexOf('/') + 1)));
+      assert.equal(sha256(got), f.sha256);
+      assert.equal(upstream.count(f.path), 2);
+    } finally {
+      await apt.close();
+    }
+  });
+
   test('db cleanup evicts on-demand files by age and by budget, never cache-on-serve ones', async () => {
-    const stored = ['hello', 'libhello1', 'crowd', 'big'].map((n) => files.get(n)?.sha256 ?? '');
+    const stored = ['hello', 'libhello1', 'crowd', 'big', 'forged'].map((n) => files.get(n)?.sha256 ?? '');
     for (const h of stored) await waitFor(() => ctx.pool.has(h));
     // Young files stay under a long max age; a budget above what they take evicts nothing.
     const none = await cleanupDb(ctx, { onDemandMaxAgeMs: 3_600_000, onDemandBudgetBytes: 10_000_000 });
     assert.deepEqual(none.evicted, []);
-    // A budget that only the large file fits keeps it (the newest); the older rest go.
-    const budget = await cleanupDb(ctx, { onDemandBudgetBytes: (files.get('big')?.size ?? 0) + 100, dryRun: true });
+    // A budget that only the two large files fit keeps them (the newest); the older rest go.
+    const budget = await cleanupDb(ctx, { onDemandBudgetBytes: (files.get('big')?.size ?? 0) + (files.get('forged')?.size ?? 0) + 100, dryRun: true });
     assert.deepEqual(new Set(budget.evicted), new Set(stored.slice(0, 3)));
     assert.equal(await ctx.pool.has(stored[0] ?? ''), true, 'a dry run deletes nothing');
     await editMirror(ctx, 'lazy', { policy: 'cache-on-serve' });
