@@ -150,6 +150,7 @@ describe('debstash mirror (CLI)', () => {
     assert.match(bad.stderr, /DEBSTASH_E_USAGE.*policy "sometimes" is not one of immediate, on-demand, cache-on-serve/);
     const created = await cli(data, ['mirror', 'create', 'lazy', fx.server.url, 'testing', 'main', '--arch', 'amd64', '--filter', 'app', '--with-deps', '--policy', 'on-demand', '--keyring', fx.key.keyring]);
     assert.equal(created.status, 0, created.stderr);
+    assert.match(created.stdout, /created mirror lazy: .* 0 packages \(on-demand\), never updated/);
     const updated = await cli(data, ['mirror', 'update', 'lazy']);
     assert.equal(updated.status, 0, updated.stderr);
     assert.match(updated.stdout, /lazy: (\d+) packages: \+\1 -0, downloaded 0 files \(0 B\)\n\1 files \(.+\) are deferred: fetched from upstream at a client's first request/);

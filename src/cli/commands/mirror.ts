@@ -19,7 +19,7 @@ const csv = (value: string, previous: string[] = []): string[] => [...previous, 
 
 function describe(m: MirrorRecord): string {
   const c = m.config;
-  return `${m.name}: ${c.url} ${c.dist} [${c.components.join(' ')}] ${c.architectures.join(',')}, ${plural(m.packageCount, 'package')}, ${m.updatedAt ? `updated ${m.updatedAt}` : 'never updated'}`;
+  return `${m.name}: ${c.url} ${c.dist} [${c.components.join(' ')}] ${c.architectures.join(',')}, ${plural(m.packageCount, 'package')}${c.policy !== undefined ? ` (${c.policy})` : ''}, ${m.updatedAt ? `updated ${m.updatedAt}` : 'never updated'}`;
 }
 
 interface SwitchOptions {
