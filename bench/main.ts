@@ -2,6 +2,7 @@
 import { benchCurve } from './curve.js';
 import { benchDeepCheck } from './deep-check.js';
 import { benchMirror } from './mirror.js';
+import { benchOnDemand } from './on-demand.js';
 import { benchParse } from './parse.js';
 import { benchPool } from './pool.js';
 import { benchPublish } from './publish.js';
@@ -9,7 +10,7 @@ import { benchReplicas } from './replicas.js';
 import { benchServe } from './serve.js';
 import { benchStore } from './store.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe, curve: benchCurve, deep: benchDeepCheck, store: benchStore, pool: benchPool, replicas: benchReplicas };
+const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe, curve: benchCurve, deep: benchDeepCheck, store: benchStore, pool: benchPool, replicas: benchReplicas, 'on-demand': benchOnDemand };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {

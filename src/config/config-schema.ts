@@ -39,6 +39,7 @@ const mirror = z.strictObject({
   with_udebs: z.boolean().default(false),
   deps_from: list.default([]).describe('other mirrors whose packages may satisfy dependencies'),
   update_deps_from: z.boolean().default(false).describe('also take this upstream\'s newer versions of the packages the deps_from mirrors hold (an update or security suite\'s fixes of the base\'s dependencies)'),
+  policy: z.enum(['immediate', 'on_demand', 'cache_on_serve']).default('immediate').describe('when package files are fetched: immediate (by the update), on_demand (at a client\'s first request; db cleanup may evict them) or cache_on_serve (at the first request; kept); see docs/on-demand.md'),
   strict_filter: z.boolean().optional().describe('a filter term that matches no package fails the update instead of warning; default: the top-level strict_filter'),
   host_sources: z.boolean().default(false).describe('true: one mirror per suite of the host\'s apt "deb" sources (e.g. bookworm, bookworm-updates, bookworm-security), named SUITE-COMPONENT, each update suite taking dependencies from the first; a publish with dist "{suite}" naming this mirror is made once per suite'),
 });

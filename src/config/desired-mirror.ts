@@ -40,6 +40,7 @@ export async function desiredMirrorConfig(name: string, settings: MirrorSettings
         keyrings,
         depsFrom: settings.deps_from,
         updateDepsFrom: settings.update_deps_from,
+        policy: settings.policy.replaceAll('_', '-'),
       },
       { architectures, keyrings },
     );
@@ -69,6 +70,7 @@ const SETTING_OF: Readonly<Record<keyof MirrorConfig, string>> = {
   keyrings: 'keyring',
   depsFrom: 'deps_from',
   updateDepsFrom: 'update_deps_from',
+  policy: 'policy',
 };
 
 /** The debstash.yaml names of the settings where the stored mirror differs from the wanted one. */

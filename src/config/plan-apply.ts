@@ -71,7 +71,7 @@ export async function syncMirrors(
       const changes = mirrorDifferences(stored.config, wanted);
       if (changes.length > 0) {
         steps.push({ action: 'edit-mirror', mirror: name, changes });
-        if (execute) await editMirror(ctx, name, { ...wanted, filter: wanted.filter, updateDepsFrom: wanted.updateDepsFrom === true });
+        if (execute) await editMirror(ctx, name, { ...wanted, filter: wanted.filter, updateDepsFrom: wanted.updateDepsFrom === true, policy: wanted.policy ?? 'immediate' });
         reason = 'settings changed';
       }
     }

@@ -540,6 +540,17 @@ export const ERROR_CODES = {
     hint: "A file of aptly's pool does not have the SHA-256 aptly recorded for it: it is damaged; restore it (aptly mirror update -force, or re-add the package) and import again; nothing was imported.",
   },
   // -- aptly import (issue 16 section 4) codes go above this line --
+  DEBSTASH_E_UPSTREAM_ON_DEMAND: {
+    exit: 1,
+    status: 502,
+    hint: 'A package file of an on-demand mirror is not in the pool yet and its upstream did not deliver it (down, 404, too slow, or bytes that do not match the signed index): files fetched before are still served; try again when the upstream answers, or see the server log for the reason.',
+  },
+  DEBSTASH_E_ON_DEMAND_NOT_FETCHED: {
+    exit: 1,
+    status: 409,
+    hint: 'The publish shows on-demand files that are not in the pool yet, and an exported tree must hold every file: make the mirror immediate ("debstash mirror edit NAME --policy immediate", then update) or let clients fetch them first; nothing was exported.',
+  },
+  // -- on-demand mirrors (issue 16 section 2) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -14,6 +14,8 @@ export interface DbCheckResult {
   readonly referenced: number;
   /** Everything found wrong, each named (pool files that are missing among them). */
   readonly problems: readonly DbProblem[];
+  /** Referenced files absent from the pool as expected: on-demand files not fetched yet (or evicted). */
+  readonly deferredAbsent: number;
 }
 
 /** stats in flight: enough to keep libuv's threads busy on a pool of many small files. */
@@ -32,6 +34,8 @@ export function poolFileName(ctx: Context, sha256: string): string {
 export async function checkDb(ctx: Context): Promise<DbCheckResult> {
   const referenced = await ctx.store.referencedFiles();
   const sizes = await expectedPoolSizes(ctx);
+  const deferred = await ctx.store.deferredFiles();
+  let deferredAbsent = 0;
   const missing: string[] = [];
   const problems: DbProblem[] = [];
   // A pool that lists sizes with the names (S3) answers from one listing, not a HEAD a file.
@@ -39,7 +43,9 @@ export async function checkDb(ctx: Context): Promise<DbCheckResult> {
   await forEachConcurrent(referenced, STAT_CONCURRENCY, async (sha256) => {
     const entry = listed !== undefined ? listed.get(sha256) : await ctx.pool.stat(sha256);
     const expected = sizes.get(sha256);
-    if (entry === undefined) {
+    if (entry === undefined && deferred.has(sha256)) {
+      deferredAbsent++;
+    } else if (entry === undefined) {
       missing.push(sha256);
       problems.push({ kind: 'pool-missing', path: poolFileName(ctx, sha256), expected: 'present', found: 'absent' });
     } else if (expected !== undefined && entry.size !== expected) {
@@ -64,7 +70,7 @@ export async function checkDb(ctx: Context): Promise<DbCheckResult> {
       problems.push({ kind: stale ? 'published-stale' : 'published-size', path: f.path, expected: `size:${f.size}`, found: `size:${st.size}` });
     }
   });
-  return { missing: missing.sort(), unreferenced, referenced: referenced.size, problems: sortProblems(problems) };
+  return { missing: missing.sort(), unreferenced, referenced: referenced.size, problems: sortProblems(problems), deferredAbsent };
 }
 
 /** Every pool file with its size and age, where the pool lists them (Pool.entries); else undefined. */
@@ -87,7 +93,20 @@ export interface CleanupResult {
   readonly keptRecent: number;
   /** The SHA-256 of each file removed (or that would be), in pool order. */
   readonly files: readonly string[];
+  /** On-demand files evicted (or that would be) by age or budget, oldest first; see evictOnDemand. */
+  readonly evicted: readonly string[];
+  readonly evictedBytes: number;
   readonly dryRun: boolean;
+}
+
+export interface CleanupOptions {
+  readonly minAgeMs?: number;
+  readonly now?: Date;
+  readonly dryRun?: boolean;
+  /** Evict on-demand files stored longer ago than this. */
+  readonly onDemandMaxAgeMs?: number;
+  /** Evict the oldest on-demand files until those left take at most this many bytes. */
+  readonly onDemandBudgetBytes?: number;
 }
 
 /**
@@ -100,7 +119,7 @@ export interface CleanupResult {
  * that refers to it, which is exactly the file this protects. `dryRun` decides the same way
  * and removes nothing.
  */
-export async function cleanupDb(ctx: Context, options: { readonly minAgeMs?: number; readonly now?: Date; readonly dryRun?: boolean } = {}): Promise<CleanupResult> {
+export async function cleanupDb(ctx: Context, options: CleanupOptions = {}): Promise<CleanupResult> {
   const { unreferenced } = await checkDb(ctx);
   const referenced = await ctx.store.referencedFiles();
   // Sizes and ages as listed now (after the references were read again), else a stat a file.
@@ -122,5 +141,41 @@ export async function cleanupDb(ctx: Context, options: { readonly minAgeMs?: num
     files.push(sha256);
     bytes += entry.size;
   }
-  return { deleted: files.length, bytes, keptRecent, files, dryRun };
+  const evicted = options.onDemandMaxAgeMs !== undefined || options.onDemandBudgetBytes !== undefined ? await evictOnDemand(ctx, listed, options) : { files: [], bytes: 0 };
+  return { deleted: files.length, bytes, keptRecent, files, evicted: evicted.files, evictedBytes: evicted.bytes, dryRun };
+}
+
+/**
+ * Evicts on-demand files (those only on-demand mirrors list: Store.deferredFiles), oldest
+ * stored first: every one older than `onDemandMaxAgeMs`, then more until the rest fit in
+ * `onDemandBudgetBytes`. The next request for one fetches it again. cache-on-serve files,
+ * files a repo or an immediate mirror lists, are never evicted; the list is read again before
+ * anything is deleted, so a file an immediate mirror committed meanwhile stays.
+ */
+async function evictOnDemand(ctx: Context, listed: Map<string, PoolEntry> | undefined, options: CleanupOptions): Promise<{ files: string[]; bytes: number }> {
+  const now = (options.now ?? new Date()).getTime();
+  const stored: PoolEntry[] = [];
+  for (const [sha256, policy] of await ctx.store.deferredFiles()) {
+    if (policy !== 'on-demand') continue;
+    const entry = listed !== undefined ? listed.get(sha256) : await ctx.pool.stat(sha256);
+    if (entry !== undefined) stored.push(entry);
+  }
+  stored.sort((a, b) => (a.storedAt?.getTime() ?? 0) - (b.storedAt?.getTime() ?? 0));
+  let total = stored.reduce((sum, e) => sum + e.size, 0);
+  const chosen = stored.filter((e) => {
+    const old = options.onDemandMaxAgeMs !== undefined && now - (e.storedAt?.getTime() ?? 0) > options.onDemandMaxAgeMs;
+    const over = options.onDemandBudgetBytes !== undefined && total > options.onDemandBudgetBytes;
+    if (old || over) total -= e.size;
+    return old || over;
+  });
+  const still = await ctx.store.deferredFiles();
+  const files: string[] = [];
+  let bytes = 0;
+  for (const e of chosen) {
+    if (still.get(e.sha256) !== 'on-demand') continue;
+    if (options.dryRun !== true) await ctx.pool.delete(e.sha256);
+    files.push(e.sha256);
+    bytes += e.size;
+  }
+  return { files, bytes };
 }

@@ -51,7 +51,9 @@ export async function deepCheckDb(ctx: Context, options: { readonly concurrency?
   const inPool: string[] = [];
   for await (const sha256 of ctx.pool.list()) inPool.push(sha256);
   const stored = new Set(inPool);
-  const missing = [...referenced].filter((h) => !stored.has(h)).sort();
+  // On-demand files not fetched yet are absent as they should be.
+  const deferred = await ctx.store.deferredFiles();
+  const missing = [...referenced].filter((h) => !stored.has(h) && !deferred.has(h)).sort();
   for (const sha256 of missing) problems.push({ kind: 'pool-missing', path: poolFileName(ctx, sha256), expected: 'present', found: 'absent' });
 
   await forEachConcurrent(
@@ -115,5 +117,5 @@ export async function deepCheckDb(ctx: Context, options: { readonly concurrency?
   );
 
   const unreferenced = inPool.filter((h) => !referenced.has(h));
-  return { missing, unreferenced, referenced: referenced.size, problems: sortProblems(problems), hashedFiles, hashedBytes };
+  return { missing, unreferenced, referenced: referenced.size, problems: sortProblems(problems), deferredAbsent: [...referenced].filter((h) => !stored.has(h) && deferred.has(h)).length, hashedFiles, hashedBytes };
 }

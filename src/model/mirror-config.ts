@@ -12,4 +12,6 @@ export interface MirrorConfigInput {
   readonly keyrings?: readonly string[];
   readonly depsFrom?: readonly string[];
   readonly updateDepsFrom?: boolean;
+  /** `immediate` (the default), `on-demand` or `cache-on-serve` (see MirrorPolicy); checked on create/edit. */
+  readonly policy?: string;
 }

@@ -209,11 +209,15 @@ async function selectSources(
 
 /**
  * The files the new contents need that the pool lacks, each counted once; unless `queue` is
- * undefined (a dry run), each is downloaded as soon as it is wanted.
+ * undefined (a dry run, or a mirror whose files are fetched on demand), each is downloaded as
+ * soon as it is wanted. With `deferred`, every file is counted as left for on-demand fetching,
+ * without asking the pool: a whole archive is 60,000 files.
  */
 class Downloads {
   files = 0;
   bytes = 0;
+  deferredFiles = 0;
+  deferredBytes = 0;
   #done = 0;
   #bytesDone = 0;
   readonly #wanted = new Set<string>();
@@ -222,6 +226,7 @@ class Downloads {
     private readonly ctx: Context,
     private readonly progress: ProgressSink,
     readonly queue: WorkQueue<PackageFile> | undefined,
+    private readonly deferred = false,
   ) {}
 
   static start(ctx: Context, client: UpstreamClient, baseUrl: string, progress: ProgressSink, limits: DownloadLimits, signal: AbortSignal | undefined): Downloads {
@@ -243,6 +248,11 @@ class Downloads {
     for (const f of entry.files) {
       if (this.#wanted.has(f.sha256)) continue;
       this.#wanted.add(f.sha256);
+      if (this.deferred) {
+        this.deferredFiles++;
+        this.deferredBytes += f.size;
+        continue;
+      }
       if (await this.ctx.pool.has(f.sha256)) continue;
       this.files++;
       this.bytes += f.size;
@@ -274,9 +284,9 @@ export async function syncMirror(
 ): Promise<UpdateMirrorResult> {
   const { name, config } = mirror;
   const progress = options.progress ?? silentProgress;
-  const downloads = options.dryRun
-    ? new Downloads(ctx, progress, undefined)
-    : Downloads.start(ctx, client, config.url, progress, limits, options.signal);
+  const deferred = config.policy !== undefined;
+  const downloads =
+    options.dryRun === true || deferred ? new Downloads(ctx, progress, undefined, deferred) : Downloads.start(ctx, client, config.url, progress, limits, options.signal);
   const early = downloads.queue !== undefined && options.strictDeps !== true && options.strictFilter !== true;
   // Index reads stop when a download fails, not only on the caller's abort.
   const signal = downloads.queue?.signal ?? options.signal;
@@ -337,14 +347,20 @@ export async function syncMirror(
       removed,
       downloadFiles: downloads.files,
       downloadBytes: downloads.bytes,
+      deferredFiles: downloads.deferredFiles,
+      deferredBytes: downloads.deferredBytes,
       unresolved,
       warnings: chosen.warnings,
     });
-    if (downloads.queue === undefined) return result(true);
+    if (options.dryRun === true) return result(true);
 
-    progress({ type: 'phase', phase: 'download', message: `${name}: downloading ${plural(downloads.files, 'file')} (${formatBytes(downloads.bytes)})` });
-    downloads.report();
-    await downloads.queue.finish();
+    if (downloads.queue !== undefined) {
+      progress({ type: 'phase', phase: 'download', message: `${name}: downloading ${plural(downloads.files, 'file')} (${formatBytes(downloads.bytes)})` });
+      downloads.report();
+      await downloads.queue.finish();
+    } else {
+      progress({ type: 'phase', phase: 'download', message: `${name}: ${plural(downloads.deferredFiles, 'file')} (${formatBytes(downloads.deferredBytes)}) deferred: fetched from upstream at a client's first request (policy ${config.policy ?? 'immediate'})` });
+    }
 
     progress({ type: 'phase', phase: 'commit', message: `${name}: committing ${plural(entries.length, 'package')}` });
     options.signal?.throwIfAborted();

@@ -47,6 +47,12 @@ export interface UpdateMirrorResult {
   /** Files missing from the pool: downloaded, or (dry run) to download. */
   readonly downloadFiles: number;
   readonly downloadBytes: number;
+  /**
+   * Files of an on-demand or cache-on-serve mirror that the update left for a client's first
+   * request (every file the selection lists; 0 for an immediate mirror).
+   */
+  readonly deferredFiles: number;
+  readonly deferredBytes: number;
   readonly unresolved: readonly UnresolvedDependency[];
   /** Filter terms that matched nothing (from the last selection when `upToDate`). */
   readonly warnings: readonly FilterWarning[];
@@ -131,6 +137,8 @@ async function updateLocked(ctx: Context, name: string, options: UpdateMirrorOpt
         removed: [],
         downloadFiles: 0,
         downloadBytes: 0,
+        deferredFiles: 0,
+        deferredBytes: 0,
         unresolved: [],
         warnings,
       };

@@ -1,6 +1,6 @@
 import { parseQuery } from '../query/parse-query.js';
 import { DebstashError } from '../errors/debstash-error.js';
-import type { MirrorConfig } from '../store/records.js';
+import type { DeferredPolicy, MirrorConfig } from '../store/records.js';
 import type { MirrorConfigInput } from './mirror-config.js';
 
 const WORD = /^[a-z0-9][a-z0-9.+/-]*$/;
@@ -14,6 +14,13 @@ function list(values: readonly string[] | undefined, fallback: readonly string[]
   if (out.length === 0) throw usage(`${field}: at least one is needed`, field);
   for (const v of out) if (!WORD.test(v)) throw usage(`${field}: ${JSON.stringify(v)} is not a valid name`, field);
   return out;
+}
+
+const DEFERRED: readonly string[] = ['on-demand', 'cache-on-serve'];
+
+function checkPolicy(policy: string): DeferredPolicy {
+  if (!DEFERRED.includes(policy)) throw usage(`policy ${JSON.stringify(policy)} is not one of immediate, on-demand, cache-on-serve`, 'policy');
+  return policy as DeferredPolicy;
 }
 
 /**
@@ -46,5 +53,6 @@ export function normalizeMirrorConfig(input: MirrorConfigInput, defaults: { read
     keyrings: [...(input.keyrings ?? defaults.keyrings)],
     depsFrom: [...new Set(input.depsFrom ?? [])],
     ...(input.updateDepsFrom === true ? { updateDepsFrom: true } : {}),
+    ...(input.policy !== undefined && input.policy !== 'immediate' ? { policy: checkPolicy(input.policy) } : {}),
   };
 }

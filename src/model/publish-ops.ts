@@ -88,6 +88,7 @@ async function write(
     signer,
     pool: ctx.pool,
     store: ctx.store,
+    deferred: async () => new Set((await ctx.store.deferredFiles()).keys()),
     ...(record.md5 === true ? { md5: true } : {}),
     // Loaded only for Contents: it brings the .deb reader and its decoders.
     ...(record.contents === true ? { contents: new (await import('../publish/contents-cache.js')).ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
@@ -199,6 +200,7 @@ export async function exportPublish(ctx: Context, dest: string, options: { prefi
   else if (!(await ctx.store.listPublishes()).some((p) => p.prefix === prefix)) {
     throw new DebstashError('DEBSTASH_E_PUBLISH_NOT_FOUND', `nothing is published at ${prefix || '/'}`, { prefix });
   }
+  await refuseUnfetched(ctx, prefix);
   return exportTree({
     root: ctx.publicDir,
     prefix,
@@ -208,6 +210,25 @@ export async function exportPublish(ctx: Context, dest: string, options: { prefi
     pool: ctx.pool,
     ...(options.signal ? { signal: options.signal } : {}),
   });
+}
+
+/**
+ * An exported tree is served by another web server, which cannot fetch on-demand files: the
+ * export refuses, before writing anything, when the prefix shows one the pool lacks.
+ */
+async function refuseUnfetched(ctx: Context, prefix: string): Promise<void> {
+  const deferred = await ctx.store.deferredFiles();
+  if (deferred.size === 0) return;
+  let absent = 0;
+  let example: string | undefined;
+  for (const f of await ctx.store.poolView(prefix)) {
+    if (!deferred.has(f.sha256) || (await ctx.pool.has(f.sha256))) continue;
+    absent++;
+    example ??= f.path;
+  }
+  if (example !== undefined) {
+    throw new DebstashError('DEBSTASH_E_ON_DEMAND_NOT_FETCHED', `${prefix || '/'} shows ${absent} on-demand files not fetched yet (e.g. ${example}); an exported tree must hold every file`, { prefix, absent });
+  }
 }
 
 /**

@@ -43,6 +43,11 @@ export interface PublishTreeOptions {
   readonly pool: Pool;
   /** Where that view lives (Store.putPoolView): the server answers pool/ paths from it. */
   readonly store: Store;
+  /**
+   * The files that may be absent from the pool because the server fetches them at a client's
+   * first request (on-demand mirrors); asked only once a file is found missing.
+   */
+  readonly deferred?: () => Promise<ReadonlySet<string>>;
   /** The Release Date (default: now; never earlier than the previous generation's). */
   readonly now?: Date;
   /** Add an MD5Sum section (apt ignores it; some old tools want it). */
@@ -216,9 +221,11 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       if (wanted.length === 0) return listing;
       // A path served must lead to a file: one missing from the pool fails the publish here
       // rather than every client that asks for it.
+      let deferred: Promise<ReadonlySet<string>> | undefined;
       await forEachConcurrent(wanted, 32, async (p) => {
         throwIfCancelled(signal, 'publish');
         const entry = await options.pool.stat(p.sha256);
+        if (entry === undefined && options.deferred !== undefined && (await (deferred ??= options.deferred())).has(p.sha256)) return;
         if (entry === undefined) throw new DebstashError('DEBSTASH_E_POOL_NOT_FOUND', `no file ${p.sha256} in the pool (wanted for ${p.path})`, { sha256: p.sha256 });
         if (entry.size !== p.size) throw new DebstashError('DEBSTASH_E_POOL_HASH_MISMATCH', `pool file ${p.sha256} has ${entry.size} bytes, not ${p.size}`, { sha256: p.sha256, size: p.size });
       });

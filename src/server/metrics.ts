@@ -34,7 +34,16 @@ export interface RequestCounters {
   readonly treeDamaged: readonly (readonly [string, number])[];
   /** Connections refused because their address held too many (counted per process). */
   readonly refusedConnections: number;
+  /** [outcome, count] of on-demand fetches from upstream (on-demand-fetch.ts). */
+  readonly onDemandFetches: readonly (readonly [OnDemandOutcome, number])[];
 }
+
+/**
+ * How an on-demand fetch from upstream ended: `stored` (verified, now in the pool), `refused`
+ * (bytes that do not match the signed index: cut off, nothing stored), `failed` (upstream
+ * down, 404, too slow...).
+ */
+export type OnDemandOutcome = 'stored' | 'refused' | 'failed';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -51,6 +60,7 @@ export class Metrics {
   /** route → files refused because their bytes no longer match (tree-damaged.ts). */
   private readonly treeDamaged = new Map<string, number>();
   private readonly tasks = new Map<string, TaskSeries>();
+  private readonly onDemandFetches = new Map<OnDemandOutcome, number>();
   /** Connections closed at once because their address held too many. */
   private refusedConnections = 0;
   /** How late the event loop runs timers: every request waits at least that long. Unref'd, costs one timer. */
@@ -88,6 +98,11 @@ export class Metrics {
     this.treeDamaged.set(route, (this.treeDamaged.get(route) ?? 0) + 1);
   }
 
+  /** An on-demand fetch from upstream ended. */
+  observeOnDemandFetch(outcome: OnDemandOutcome): void {
+    this.onDemandFetches.set(outcome, (this.onDemandFetches.get(outcome) ?? 0) + 1);
+  }
+
   /** A task (mirror update, publish) finished. */
   observeTask(kind: string, seconds: number, ok: boolean): void {
     const outcome = ok ? 'ok' : 'failed';
@@ -116,6 +131,7 @@ export class Metrics {
     for (const [errno, n] of c.treeOpenErrors) this.treeOpenErrors.set(errno, (this.treeOpenErrors.get(errno) ?? 0) + n);
     for (const [route, n] of c.treeDamaged) this.treeDamaged.set(route, (this.treeDamaged.get(route) ?? 0) + n);
     this.refusedConnections += c.refusedConnections;
+    for (const [outcome, n] of c.onDemandFetches) this.onDemandFetches.set(outcome, (this.onDemandFetches.get(outcome) ?? 0) + n);
   }
 
   /** This process's request counters, to be summed elsewhere. */
@@ -128,6 +144,7 @@ export class Metrics {
       treeOpenErrors: [...this.treeOpenErrors],
       treeDamaged: [...this.treeDamaged],
       refusedConnections: this.refusedConnections,
+      onDemandFetches: [...this.onDemandFetches],
     };
   }
 
@@ -158,6 +175,8 @@ export class Metrics {
     }
     out.push(...promHeader('debstash_tree_damaged_total', 'Requests answered 500 because the file\'s bytes no longer match its published size or hash, by route template.', 'counter'));
     for (const [route, n] of sumBy(all.flatMap((c) => c.treeDamaged))) out.push(promSample('debstash_tree_damaged_total', { route }, n));
+    out.push(...promHeader('debstash_on_demand_fetches_total', 'Package files of on-demand mirrors fetched from upstream at a client\'s request, by outcome (stored, refused: bytes not as signed, failed).', 'counter'));
+    for (const [outcome, n] of sumBy(all.flatMap((c) => c.onDemandFetches))) out.push(promSample('debstash_on_demand_fetches_total', { outcome }, n));
 
     out.push(...promHeader('debstash_task_duration_seconds', 'Duration of finished tasks (mirror update, publish...), by kind and outcome.', 'histogram'));
     for (const s of this.tasks.values()) {

@@ -8,6 +8,7 @@ import type { Exchange } from './exchange.js';
 import { FileCache, type FileCacheOptions } from './file-cache.js';
 import { type FileIdentity, representFile, representPoolFile } from './file-representation.js';
 import { answerFile, SEND_SLICE } from './serve-file.js';
+import type { OnDemandFetcher } from './on-demand-fetch.js';
 import { answerTreeDamaged, type DamageReporting } from './tree-damaged.js';
 
 /** Lookups remembered; a hit costs no store query. */
@@ -50,6 +51,8 @@ export class PoolView {
     private readonly reporting: DamageReporting,
     cacheOptions: FileCacheOptions,
     private readonly contentCheck = new ContentCheck(),
+    /** Fetches files the pool lacks that an on-demand mirror lists. */
+    private readonly onDemand?: OnDemandFetcher,
   ) {
     this.recheckMs = cacheOptions.immutableRecheckMs;
     // Stat'ed at every request, not once a second: no byte of a pool file changed in place
@@ -90,8 +93,8 @@ export class PoolView {
     let handle: FileHandle;
     try {
       handle = await open(local, 'r');
-    } catch {
-      return this.broken(res, ex, file, relative, 'missing from the pool');
+    } catch (err) {
+      return this.missing(req, res, ex, file, relative, (err as NodeJS.ErrnoException).code === 'ENOENT');
     }
     try {
       // The descriptor's own stat: what is checked and sent is this file, whatever the name becomes.
@@ -116,7 +119,7 @@ export class PoolView {
   /** A pool without local files (S3): it checks content itself; the size is checked here. */
   private async serveRemote(req: IncomingMessage, res: ServerResponse, file: PoolViewFile, relative: string, ex: Exchange): Promise<void> {
     const entry = await this.pool.stat(file.sha256);
-    if (entry === undefined) return this.broken(res, ex, file, relative, 'missing from the pool');
+    if (entry === undefined) return this.missing(req, res, ex, file, relative, true);
     if (entry.size !== file.size) return this.damaged(res, ex, file, relative, `${entry.size} bytes in the pool, not ${file.size}`);
     const storedAtMs = entry.storedAt?.getTime() ?? 0;
     const identity: FileIdentity = { dev: 0, ino: 0, size: entry.size, mtimeMs: storedAtMs, ctimeMs: storedAtMs };
@@ -129,6 +132,12 @@ export class PoolView {
       );
       return out;
     });
+  }
+
+  /** A file the pool lacks: fetched when an on-demand mirror lists it, else a broken view. */
+  private async missing(req: IncomingMessage, res: ServerResponse, ex: Exchange, file: PoolViewFile, relative: string, absent: boolean): Promise<void> {
+    if (absent && this.onDemand !== undefined && (await this.onDemand.serve(req, res, file, relative, ex))) return;
+    this.broken(res, ex, file, relative, absent ? 'missing from the pool' : 'unreadable in the pool');
   }
 
   private broken(res: ServerResponse, ex: Exchange, file: PoolViewFile, relative: string, why: string): void {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConfiguredToken } from '../auth/configured-token.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
@@ -8,6 +9,7 @@ import type { Exchange } from './exchange.js';
 import type { FileCacheOptions } from './file-cache.js';
 import type { Metrics } from './metrics.js';
 import { methodNotAllowed, text } from './plain-answer.js';
+import { OnDemandFetcher } from './on-demand-fetch.js';
 import { PoolView, splitPoolPath } from './pool-view.js';
 import { resolveTreePath } from './resolve-tree-path.js';
 import { StaticTree } from './static-tree.js';
@@ -37,7 +39,8 @@ export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHand
   // for both; one per process (each worker of `serve --workers` checks what it sends).
   const contentCheck = new ContentCheck();
   const tree = new StaticTree(ctx.publicDir, reporting, options.fileCache, contentCheck);
-  const poolView = new PoolView(ctx.store, ctx.pool, reporting, options.fileCache, contentCheck);
+  const onDemand = new OnDemandFetcher(ctx.store, ctx.pool, join(ctx.dataDir, 'cache', 'on-demand'), reporting);
+  const poolView = new PoolView(ctx.store, ctx.pool, reporting, options.fileCache, contentCheck, onDemand);
   const policy = { public: options.public, tokens: options.tokens };
   return (req, res, path, ex) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {

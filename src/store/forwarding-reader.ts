@@ -1,4 +1,5 @@
 import type {
+  DeferredPolicy,
   MirrorRecord,
   PackageEntry,
   PackageSlot,
@@ -8,7 +9,7 @@ import type {
   UnresolvedDependency,
 } from './records.js';
 import type { TaskRecord } from './coordination-records.js';
-import type { PoolViewFile, StoreReader } from './store.js';
+import type { OnDemandSource, PoolViewFile, StoreReader } from './store.js';
 import type { SigningKeyRecord } from './signing-key-record.js';
 import type { TokenRecord } from './token-record.js';
 
@@ -91,5 +92,11 @@ export abstract class ForwardingReader implements StoreReader {
   }
   poolView(prefix: string): Promise<PoolViewFile[]> {
     return this.reader.poolView(prefix);
+  }
+  onDemandSource(sha256: string): Promise<OnDemandSource | undefined> {
+    return this.reader.onDemandSource(sha256);
+  }
+  deferredFiles(): Promise<Map<string, DeferredPolicy>> {
+    return this.reader.deferredFiles();
   }
 }

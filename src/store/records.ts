@@ -20,7 +20,20 @@ export interface MirrorConfig {
    * when false, so mirrors stored before it existed compare equal.
    */
   readonly updateDepsFrom?: boolean;
+  /**
+   * When package files enter the pool (docs/on-demand.md). Absent means `immediate`: the update
+   * downloads them, so mirrors stored before policies existed compare equal.
+   */
+  readonly policy?: DeferredPolicy;
 }
+
+/**
+ * `immediate`: `mirror update` downloads every selected file. The other two fetch a file when a
+ * client first asks for it: `on-demand` files may be evicted again by `db cleanup
+ * --on-demand-max-age/--on-demand-budget`, `cache-on-serve` files are kept.
+ */
+export type MirrorPolicy = 'immediate' | DeferredPolicy;
+export type DeferredPolicy = 'on-demand' | 'cache-on-serve';
 
 export type PackageKind = 'deb' | 'udeb' | 'source';
 

@@ -3,6 +3,7 @@ import type {
   MirrorContents,
   MirrorRecord,
   MirrorSyncState,
+  DeferredPolicy,
   PackageEntry,
   PackageSlot,
   PublishRecord,
@@ -24,6 +25,21 @@ export interface PoolViewFile {
   readonly path: string;
   readonly sha256: string;
   readonly size: number;
+}
+
+/**
+ * Where an on-demand file can be fetched: a mirror with a deferred policy lists a package with
+ * this file (docs/on-demand.md).
+ */
+export interface OnDemandSource {
+  readonly mirror: string;
+  /** The mirror's upstream archive root. */
+  readonly url: string;
+  /** The file's path under `url` (its index's Filename). */
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly policy: DeferredPolicy;
 }
 
 /** What putPoolView changed. */
@@ -77,6 +93,17 @@ export interface StoreReader {
   poolViewFile(prefix: string, path: string): Promise<PoolViewFile | undefined>;
   /** Every file of the published pool of `prefix`, sorted by path. */
   poolView(prefix: string): Promise<PoolViewFile[]>;
+  /**
+   * Where to fetch the file `sha256` from, when a mirror with the on-demand or cache-on-serve
+   * policy lists it (the first such mirror by name); undefined otherwise.
+   */
+  onDemandSource(sha256: string): Promise<OnDemandSource | undefined>;
+  /**
+   * The files that may be absent from the pool: those mirrors with a deferred policy list and
+   * no immediate mirror and no repo does. The value is `on-demand` when only on-demand mirrors
+   * list the file (db cleanup may evict it), `cache-on-serve` when one such mirror does.
+   */
+  deferredFiles(): Promise<Map<string, DeferredPolicy>>;
   getTask(id: string): Promise<TaskRecord | undefined>;
   /** The newest `limit` tasks, newest first. */
   listTasks(limit: number): Promise<TaskRecord[]>;

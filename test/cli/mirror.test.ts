@@ -142,4 +142,28 @@ describe('debstash mirror (CLI)', () => {
     assert.deepEqual(shown.packages, []);
     assert.equal(shown.updatedAt, null);
   });
+
+  test('--policy on-demand: the update defers every file and says so; db check is clean; bad policies and budgets are usage errors', async () => {
+    const data = await mkdtemp(join(fx.dir, 'cli-lazy-'));
+    const bad = await cli(data, ['mirror', 'create', 'x', fx.server.url, 'testing', '--policy', 'sometimes', '--keyring', fx.key.keyring]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /DEBSTASH_E_USAGE.*policy "sometimes" is not one of immediate, on-demand, cache-on-serve/);
+    const created = await cli(data, ['mirror', 'create', 'lazy', fx.server.url, 'testing', 'main', '--arch', 'amd64', '--filter', 'app', '--with-deps', '--policy', 'on-demand', '--keyring', fx.key.keyring]);
+    assert.equal(created.status, 0, created.stderr);
+    assert.match(created.stdout, /created mirror lazy: .* 0 packages \(on-demand\), never updated/);
+    const updated = await cli(data, ['mirror', 'update', 'lazy']);
+    assert.equal(updated.status, 0, updated.stderr);
+    assert.match(updated.stdout, /lazy: (\d+) packages: \+\1 -0, downloaded 0 files \(0 B\)\n\1 files \(.+\) are deferred: fetched from upstream at a client's first request/);
+    const shown = JSON.parse((await cli(data, ['--json', 'mirror', 'show', 'lazy'])).stdout) as { config: { policy?: string } };
+    assert.equal(shown.config.policy, 'on-demand');
+    const check = await cli(data, ['db', 'check']);
+    assert.equal(check.status, 0, check.stdout);
+    assert.match(check.stdout, /0 missing, \d+ on demand \(fetched at first request\)/);
+    const budget = await cli(data, ['db', 'cleanup', '--on-demand-budget', 'lots']);
+    assert.equal(budget.status, 2);
+    assert.match(budget.stderr, /DEBSTASH_E_USAGE: --on-demand-budget "lots"/);
+    const evict = await cli(data, ['db', 'cleanup', '--on-demand-max-age', '30d', '--on-demand-budget', '1G']);
+    assert.equal(evict.status, 0, evict.stderr);
+    assert.match(evict.stdout, /evicted 0 on-demand files, 0 B/);
+  });
 });

@@ -20,8 +20,8 @@ test('db check finds missing and unreferenced pool files; cleanup deletes only w
     await addToRepo(ctx, 'r', [a, b]);
     await createSnapshot(ctx, 's', { repo: 'r' });
     await dropRepo(ctx, 'r');
-    assert.deepEqual(await checkDb(ctx), { missing: [], unreferenced: [], referenced: 2, problems: [] });
-    assert.deepEqual(await cleanupDb(ctx, { minAgeMs: 0 }), { deleted: 0, bytes: 0, keptRecent: 0, files: [], dryRun: false }, 'the snapshot still holds both');
+    assert.deepEqual(await checkDb(ctx), { missing: [], unreferenced: [], referenced: 2, problems: [], deferredAbsent: 0 });
+    assert.deepEqual(await cleanupDb(ctx, { minAgeMs: 0 }), { deleted: 0, bytes: 0, keptRecent: 0, files: [], evicted: [], evictedBytes: 0, dryRun: false }, 'the snapshot still holds both');
 
     const [pa] = await ctx.store.snapshotPackages('s');
     const hash = pa?.files[0]?.sha256 ?? '';
@@ -32,9 +32,9 @@ test('db check finds missing and unreferenced pool files; cleanup deletes only w
     const after = await checkDb(ctx);
     assert.equal(after.referenced, 0);
     assert.equal(after.unreferenced.length, 1);
-    assert.deepEqual(await cleanupDb(ctx), { deleted: 0, bytes: 0, keptRecent: 1, files: [], dryRun: false }, 'stored within the last hour: an update may be about to commit it');
+    assert.deepEqual(await cleanupDb(ctx), { deleted: 0, bytes: 0, keptRecent: 1, files: [], evicted: [], evictedBytes: 0, dryRun: false }, 'stored within the last hour: an update may be about to commit it');
     assert.equal((await cleanupDb(ctx, { minAgeMs: 0 })).deleted, 1);
-    assert.deepEqual(await checkDb(ctx), { missing: [], unreferenced: [], referenced: 0, problems: [] });
+    assert.deepEqual(await checkDb(ctx), { missing: [], unreferenced: [], referenced: 0, problems: [], deferredAbsent: 0 });
   } finally {
     await closeContext(ctx);
     await rm(dir, { recursive: true, force: true });
@@ -57,7 +57,7 @@ test('storing a file the pool already has makes it recent again, so cleanup keep
 
     // What a mirror update or a repo add does before it commits: store the file again.
     await ctx.pool.put(Readable.from([await readFile(a)]), { sha256: hash });
-    assert.deepEqual(await cleanupDb(ctx), { deleted: 0, bytes: 0, keptRecent: 1, files: [], dryRun: false });
+    assert.deepEqual(await cleanupDb(ctx), { deleted: 0, bytes: 0, keptRecent: 1, files: [], evicted: [], evictedBytes: 0, dryRun: false });
     assert.equal(await ctx.pool.has(hash), true);
   } finally {
     await closeContext(ctx);

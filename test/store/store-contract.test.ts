@@ -120,6 +120,47 @@ for (const backend of STORE_BACKENDS) {
     });
   });
 
+  describe(`${backend.name} store: on-demand files`, { skip: backend.skip }, () => {
+    const stores = backend.fixture();
+    let store: Store;
+    before(async () => {
+      store = await stores.open('deferred');
+    });
+
+    test('answers where an on-demand file comes from, and which files may be absent with which policy', async () => {
+      const sync = { releaseSha256: 'f'.repeat(64) };
+      const contents = (packages: PackageEntry[]) => ({ packages, unresolved: [], sync, updatedAt: 't' });
+      const [a, b, c, d] = [pkg('a', '1', '1'), pkg('b', '1', '2'), pkg('c', '1', '3'), pkg('d', '1', '4')];
+      await store.transaction(async (tx) => {
+        await tx.createMirror('lazy', { ...config, url: 'http://127.0.0.1:1/lazy', policy: 'on-demand' }, 't');
+        await tx.createMirror('kept', { ...config, url: 'http://127.0.0.1:1/kept', policy: 'cache-on-serve' }, 't');
+        await tx.createMirror('eager', config, 't');
+        await tx.replaceMirrorContents('lazy', contents([a, b, c, d]));
+        await tx.replaceMirrorContents('kept', contents([b]));
+        await tx.replaceMirrorContents('eager', contents([c]));
+        await tx.createRepo('mine', '', 't');
+        await tx.addRepoPackages('mine', [d]);
+      });
+      const sha = (p: PackageEntry): string => p.files[0]?.sha256 ?? '';
+      assert.deepEqual(await store.onDemandSource(sha(a)), { mirror: 'lazy', url: 'http://127.0.0.1:1/lazy', path: 'pool/main/a_1_amd64.deb', sha256: sha(a), size: 10, policy: 'on-demand' });
+      // Both deferred mirrors list b: the first by name answers.
+      assert.equal((await store.onDemandSource(sha(b)))?.mirror, 'kept');
+      assert.equal(await store.onDemandSource('0'.repeat(64)), undefined);
+      // a: only on-demand; b: a cache-on-serve mirror keeps it; c: an immediate mirror and d: a repo need them present.
+      assert.deepEqual(
+        [...(await store.deferredFiles())].sort(),
+        [
+          [sha(a), 'on-demand'],
+          [sha(b), 'cache-on-serve'],
+        ],
+      );
+      // lazy made immediate: every file it lists must be in the pool, b included.
+      await store.transaction((tx) => tx.setMirrorConfig('lazy', config));
+      assert.deepEqual([...(await store.deferredFiles())], []);
+      assert.equal(await store.onDemandSource(sha(a)), undefined);
+    });
+  });
+
   describe(`${backend.name} store: repos, snapshots, publishes`, { skip: backend.skip }, () => {
     const stores = backend.fixture();
     let store: Store;

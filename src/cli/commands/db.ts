@@ -7,7 +7,7 @@ import { emit, result } from '../output.js';
 import { parseConcurrency } from '../parse-concurrency.js';
 import { withContext } from '../with-context.js';
 import { addMigrateCommand } from './db-migrate.js';
-import { formatBytes, plural } from '../../model/human-units.js';
+import { formatBytes, parseBytes, plural } from '../../model/human-units.js';
 
 /**
  * A plain index name left at the previous generation (a publish killed between its switch and
@@ -19,7 +19,8 @@ function failing(r: DbCheckResult): boolean {
 }
 
 function summary(r: DbCheckResult): string {
-  return `${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing, ${r.unreferenced.length} unreferenced (removed by "db cleanup"), ${plural(r.problems.length, 'problem')}`;
+  const deferred = r.deferredAbsent > 0 ? `, ${r.deferredAbsent} on demand (fetched at first request)` : '';
+  return `${plural(r.referenced, 'file')} referenced, ${r.missing.length} missing${deferred}, ${r.unreferenced.length} unreferenced (removed by "db cleanup"), ${plural(r.problems.length, 'problem')}`;
 }
 
 export function dbCommand(): Command {
@@ -50,16 +51,23 @@ export function dbCommand(): Command {
     .description('delete pool files nothing refers to')
     .option('--min-age <interval>', 'keep unreferenced files stored more recently than this (an update may be about to use them), e.g. 0, 30m, 1h', '1h')
     .option('--dry-run', 'list what would be deleted and the bytes it would free; delete nothing')
-    .action(async (o: { minAge: string; dryRun?: boolean }, cmd: Command) =>
+    .option('--on-demand-max-age <interval>', 'also evict on-demand files fetched longer ago than this, e.g. 12h, 30d (the next request fetches them again)')
+    .option('--on-demand-budget <size>', 'also evict the oldest on-demand files until the rest take at most this much, e.g. 20G')
+    .action(async (o: { minAge: string; dryRun?: boolean; onDemandMaxAge?: string; onDemandBudget?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const minAgeMs = intervalMs(o.minAge);
-        if (minAgeMs === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `--min-age ${JSON.stringify(o.minAge)}: expected 0 or a number with s, m or h, e.g. 1h`);
-        const r = await cleanupDb(ctx, { minAgeMs, dryRun: o.dryRun === true });
+        if (minAgeMs === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `--min-age ${JSON.stringify(o.minAge)}: expected 0 or a number with s, m, h or d, e.g. 1h`);
+        const maxAgeMs = o.onDemandMaxAge === undefined ? undefined : intervalMs(o.onDemandMaxAge);
+        if (o.onDemandMaxAge !== undefined && maxAgeMs === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `--on-demand-max-age ${JSON.stringify(o.onDemandMaxAge)}: expected 0 or a number with s, m, h or d, e.g. 30d`);
+        const budget = o.onDemandBudget === undefined ? undefined : parseBytes(o.onDemandBudget);
+        if (o.onDemandBudget !== undefined && budget === undefined) throw new DebstashError('DEBSTASH_E_USAGE', `--on-demand-budget ${JSON.stringify(o.onDemandBudget)}: expected a size such as 500M, 20G or 1T`);
+        const r = await cleanupDb(ctx, { minAgeMs, dryRun: o.dryRun === true, ...(maxAgeMs !== undefined ? { onDemandMaxAgeMs: maxAgeMs } : {}), ...(budget !== undefined ? { onDemandBudgetBytes: budget } : {}) });
         const kept = r.keptRecent > 0 ? `, kept ${r.keptRecent} stored within --min-age ${o.minAge}` : '';
+        const evicted = maxAgeMs !== undefined || budget !== undefined ? [`${r.dryRun ? 'would evict' : 'evicted'} ${plural(r.evicted.length, 'on-demand file')}, ${formatBytes(r.evictedBytes)}`] : [];
         if (r.dryRun) {
-          result(opts, [`would delete ${plural(r.deleted, 'unreferenced file')}, freeing ${formatBytes(r.bytes)} (${r.bytes} bytes)${kept}`, ...r.files.map((h) => `  ${ctx.pool.localPath(h) ?? h}`)], r);
+          result(opts, [`would delete ${plural(r.deleted, 'unreferenced file')}, freeing ${formatBytes(r.bytes)} (${r.bytes} bytes)${kept}`, ...r.files.map((h) => `  ${ctx.pool.localPath(h) ?? h}`), ...evicted, ...r.evicted.map((h) => `  ${ctx.pool.localPath(h) ?? h}`)], r);
         } else {
-          emit(opts, `deleted ${plural(r.deleted, 'unreferenced file')}, freed ${formatBytes(r.bytes)}${kept}`, r);
+          emit(opts, [`deleted ${plural(r.deleted, 'unreferenced file')}, freed ${formatBytes(r.bytes)}${kept}`, ...evicted].join('\n'), r);
         }
       }),
     );

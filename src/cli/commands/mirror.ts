@@ -19,7 +19,7 @@ const csv = (value: string, previous: string[] = []): string[] => [...previous, 
 
 function describe(m: MirrorRecord): string {
   const c = m.config;
-  return `${m.name}: ${c.url} ${c.dist} [${c.components.join(' ')}] ${c.architectures.join(',')}, ${plural(m.packageCount, 'package')}, ${m.updatedAt ? `updated ${m.updatedAt}` : 'never updated'}`;
+  return `${m.name}: ${c.url} ${c.dist} [${c.components.join(' ')}] ${c.architectures.join(',')}, ${plural(m.packageCount, 'package')}${c.policy !== undefined ? ` (${c.policy})` : ''}, ${m.updatedAt ? `updated ${m.updatedAt}` : 'never updated'}`;
 }
 
 interface SwitchOptions {
@@ -27,6 +27,7 @@ interface SwitchOptions {
   withRecommends?: boolean;
   withSources?: boolean;
   withUdebs?: boolean;
+  policy?: string;
 }
 
 function switches(o: SwitchOptions): Partial<MirrorConfigInput> {
@@ -35,6 +36,7 @@ function switches(o: SwitchOptions): Partial<MirrorConfigInput> {
     ...(o.withRecommends !== undefined ? { withRecommends: o.withRecommends } : {}),
     ...(o.withSources !== undefined ? { withSources: o.withSources } : {}),
     ...(o.withUdebs !== undefined ? { withUdebs: o.withUdebs } : {}),
+    ...(o.policy !== undefined ? { policy: o.policy } : {}),
   };
 }
 
@@ -46,9 +48,11 @@ function updateSummary(r: UpdateMirrorResult, verbose: boolean): string[] {
   const head = r.dryRun
     ? `${r.mirror}: would have ${plural(r.packages, 'package')}: +${r.added.length} -${r.removed.length}, download ${plural(r.downloadFiles, 'file')} (${size})`
     : `${r.mirror}: ${plural(r.packages, 'package')}: +${r.added.length} -${r.removed.length}, downloaded ${plural(r.downloadFiles, 'file')} (${size})`;
+  const deferred = r.deferredFiles > 0 ? [`${plural(r.deferredFiles, 'file')} (${formatBytes(r.deferredBytes)}) ${r.dryRun ? 'would be' : 'are'} deferred: fetched from upstream at a client's first request`] : [];
   const show = r.dryRun || verbose;
   return [
     head,
+    ...deferred,
     ...(show ? r.added.map((p) => `  + ${p.name} ${p.version} ${p.architecture}`) : []),
     ...(show ? r.removed.map((p) => `  - ${p.name} ${p.version} ${p.architecture}`) : []),
     ...(r.unresolved.length > 0 ? [`${r.unresolved.length} unresolved dependencies (see "debstash mirror show ${r.mirror}")`] : []),
@@ -74,6 +78,7 @@ export function mirrorCommand(): Command {
     .option('--with-udebs', 'also mirror debian-installer udebs')
     .option('--keyring <file>', 'keyring the Release signature must verify against (repeatable; default: what apt trusts for this URL)', collect)
     .option('--deps-from <mirror>', 'resolve dependencies against another mirror too (repeatable)', collect)
+    .option('--policy <policy>', 'when package files are fetched: immediate (by update, the default), on-demand (at a client\'s first request; evictable) or cache-on-serve (at the first request; kept)')
     .action(async (name: string, url: string, dist: string, components: string[], o: SwitchOptions & { arch?: string[]; filter?: string; keyring?: string[]; depsFrom?: string[] }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const input: MirrorConfigInput = {
@@ -142,6 +147,7 @@ export function mirrorCommand(): Command {
           `filter:        ${c.filter ?? '(all packages)'}`,
           `options:       ${[c.withDeps && 'with-deps', c.withRecommends && 'with-recommends', c.withSources && 'with-sources', c.withUdebs && 'with-udebs'].filter(Boolean).join(', ') || '-'}`,
           `keyrings:      ${c.keyrings.join(', ') || '-'}`,
+          `policy:        ${c.policy ?? 'immediate'}`,
           ...(c.depsFrom.length > 0 ? [`deps from:     ${c.depsFrom.join(', ')}`] : []),
           ...(c.updateDepsFrom === true ? ['update deps:   newer versions of what deps-from mirrors hold are taken too'] : []),
           `updated:       ${d.updatedAt ?? 'never'}`,
@@ -172,6 +178,7 @@ export function mirrorCommand(): Command {
     .option('--no-with-udebs')
     .option('--keyring <file>', 'replaces the keyrings (repeatable)', collect)
     .option('--deps-from <mirror>', 'replaces the deps-from list (repeatable)', collect)
+    .option('--policy <policy>', 'when package files are fetched: immediate (by update, the default), on-demand (at a client\'s first request; evictable) or cache-on-serve (at the first request; kept)')
     .action(async (name: string, o: SwitchOptions & { url?: string; dist?: string; components?: string[]; arch?: string[]; filter?: string; keyring?: string[]; depsFrom?: string[] }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
         const m = await (await admin()).editMirror(ctx, name, {

@@ -15,9 +15,11 @@ import type {
   SnapshotRecord,
   UnresolvedDependency,
 } from '../records.js';
+import type { DeferredPolicy } from '../records.js';
 import type { LockAttempt, LockRecord, StoreOwner, TaskRecord } from '../coordination-records.js';
 import { ForwardingReader } from '../forwarding-reader.js';
-import type { PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
+import { deferredFilesSql } from '../deferred-files-sql.js';
+import type { OnDemandSource, PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
 import {
   byNameArchVersion,
   type LockRow,
@@ -54,6 +56,8 @@ import { ClientSql, isConnectionFault, PoolSql, type Sql } from './pg-sql.js';
  * a transaction still holds when it writes. Held until COMMIT/ROLLBACK (xact), so a process
  * that dies mid-transaction releases it with its connection.
  */
+const DEFERRED_SQL = deferredFilesSql('postgres');
+
 const WRITE_LOCK = 'SELECT pg_advisory_xact_lock(1684366963, 1)';
 
 /** Rows per statement of a bulk write: a mirror commit of 60,000 packages is 12 round trips per step, each well under the 65,535-parameter and memory limits. */
@@ -263,6 +267,15 @@ class PgReader implements StoreReader {
 
   poolView(prefix: string): Promise<PoolViewFile[]> {
     return this.sql.rows<PoolViewFile>('SELECT path, sha256, size FROM pool_view WHERE prefix = $1 ORDER BY path', [prefix]);
+  }
+
+  async onDemandSource(sha256: string): Promise<OnDemandSource | undefined> {
+    return (await this.sql.rows<OnDemandSource>(DEFERRED_SQL.source, [sha256]))[0];
+  }
+
+  async deferredFiles(): Promise<Map<string, DeferredPolicy>> {
+    const rows = await this.sql.arrays<[string, number]>(DEFERRED_SQL.files);
+    return new Map(rows.map(([sha256, kept]) => [sha256, kept === 1 ? 'cache-on-serve' : 'on-demand']));
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {

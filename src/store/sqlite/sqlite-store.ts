@@ -16,9 +16,11 @@ import type {
   SnapshotRecord,
   UnresolvedDependency,
 } from '../records.js';
+import type { DeferredPolicy } from '../records.js';
 import type { LockAttempt, LockRecord, StoreOwner, TaskRecord } from '../coordination-records.js';
 import { ForwardingReader } from '../forwarding-reader.js';
-import type { PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
+import { deferredFilesSql } from '../deferred-files-sql.js';
+import type { OnDemandSource, PoolViewChange, PoolViewFile, Store, StoreReader, StoreWriter } from '../store.js';
 import type { SigningKeyRecord } from '../signing-key-record.js';
 import type { TokenRecord } from '../token-record.js';
 import {
@@ -50,6 +52,8 @@ import {
 import { MIGRATIONS, migrationSql } from '../migrations.js';
 
 type Db = Database.Database;
+
+const DEFERRED_SQL = deferredFilesSql('sqlite');
 
 const OWNER_ONLY = 0o600;
 
@@ -338,6 +342,15 @@ class SqliteReader implements StoreReader {
 
   async poolView(prefix: string): Promise<PoolViewFile[]> {
     return this.db.prepare<[string], PoolViewFile>('SELECT path, sha256, size FROM pool_view WHERE prefix = ? ORDER BY path').all(prefix);
+  }
+
+  async onDemandSource(sha256: string): Promise<OnDemandSource | undefined> {
+    return this.db.prepare<[string], OnDemandSource>(DEFERRED_SQL.source).get(sha256);
+  }
+
+  async deferredFiles(): Promise<Map<string, DeferredPolicy>> {
+    const rows = this.db.prepare<[], { sha256: string; kept: number }>(DEFERRED_SQL.files).all();
+    return new Map(rows.map((r) => [r.sha256, r.kept === 1 ? 'cache-on-serve' : 'on-demand']));
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {

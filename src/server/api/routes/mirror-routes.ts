@@ -20,6 +20,7 @@ const CreateMirror = z.strictObject({
   withUdebs: z.boolean().optional(),
   keyrings: names.optional(),
   depsFrom: names.optional(),
+  policy: z.enum(['immediate', 'on-demand', 'cache-on-serve']).optional(),
 });
 
 const UpdateMirror = z.strictObject({
