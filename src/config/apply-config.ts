@@ -76,13 +76,15 @@ export async function applyConfig(ctx: Context, config: DebstashConfig, options:
   done.push(...(await syncRepos(ctx, config, true)));
   const signal = options.signal ? { signal: options.signal } : {};
   const secret = passphrase !== undefined ? { passphrase } : {};
+  // Every Release names the server's public URL (Snapshots:); a change takes effect at the next switch.
+  const publicUrl = config.server.public_url ? { publicUrl: config.server.public_url } : {};
   for (const step of await planPublishes(ctx, config, new Map(), options.now ?? new Date())) {
     announce(step);
     if (step.action === 'snapshot') await makeSnapshot(ctx, step);
     else if (step.action === 'publish') {
       const p = config.publishes.find((c) => publishLabel(normalizePrefix(c.prefix), c.dist) === step.publish);
-      await publish(ctx, { kind: 'snapshot', name: step.snapshot }, { dist: step.dist, prefix: step.prefix, component: p?.component ?? 'main', origin: p?.origin ?? 'debstash', ...(p?.label ? { label: p.label } : {}), ...secret, ...signal });
-    } else if (step.action === 'switch') await switchPublish(ctx, step.dist, step.snapshot, { prefix: step.prefix, ...secret, ...signal });
+      await publish(ctx, { kind: 'snapshot', name: step.snapshot }, { dist: step.dist, prefix: step.prefix, component: p?.component ?? 'main', origin: p?.origin ?? 'debstash', ...(p?.label ? { label: p.label } : {}), ...publicUrl, ...secret, ...signal });
+    } else if (step.action === 'switch') await switchPublish(ctx, step.dist, step.snapshot, { prefix: step.prefix, ...publicUrl, ...secret, ...signal });
     else if (step.action === 'drop-snapshot') await dropSnapshot(ctx, step.snapshot);
     done.push(step);
   }

@@ -540,6 +540,22 @@ export const ERROR_CODES = {
     hint: "A file of aptly's pool does not have the SHA-256 aptly recorded for it: it is damaged; restore it (aptly mirror update -force, or re-add the package) and import again; nothing was imported.",
   },
   // -- aptly import (issue 16 section 4) codes go above this line --
+  DEBSTASH_E_SNAPSHOT_ID: {
+    exit: 2,
+    status: 400,
+    hint: 'A snapshot ID is a UTC time written YYYYMMDDTHHMMSSZ (apt update --snapshot 20260101T120000Z), naming a real second.',
+  },
+  DEBSTASH_E_SNAPSHOT_TOO_OLD: {
+    exit: 1,
+    status: 404,
+    hint: 'The publish keeps only its last generations (retention): ask for an ID at or after the oldest one named, or publish with a longer history.',
+  },
+  DEBSTASH_E_PUBLIC_URL: {
+    exit: 2,
+    status: 400,
+    hint: 'Set server.public_url (or --public-url, DEBSTASH_PUBLIC_URL) to the absolute http(s) URL clients reach the server at, without query, fragment or credentials.',
+  },
+  // -- apt time travel (issue 16 section 3) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -149,6 +149,11 @@ export interface PublishRecord {
   readonly contents?: boolean;
   /** Release has an MD5Sum section (`--md5`); kept by switch and update. */
   readonly md5?: boolean;
+  /**
+   * The server's public URL the Release names in `Snapshots:` (apt's time travel); kept by
+   * switch and update. Absent: no Snapshots field.
+   */
+  readonly publicUrl?: string;
   readonly keyFingerprint: string;
   readonly createdAt: string;
   readonly updatedAt: string;
