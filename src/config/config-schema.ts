@@ -55,6 +55,7 @@ const publish = z.strictObject({
   component: z.string().min(1).default('main'),
   snapshot_name: z.string().min(1).default('{publish}-{date}').describe('placeholders {publish} {mirror} {repo} {date} {n}'),
   keep: z.number().int().min(1).default(5).describe('snapshots of this publish kept; older unpublished ones are dropped'),
+  keep_generations: z.number().int().min(1).max(100).default(3).describe('published generations kept served by hash with their pool files: how far back apt update --snapshot reaches (apt time travel)'),
   origin: z.string().default('debstash'),
   label: z.string().optional().describe('default: the dist (with the prefix)'),
 });

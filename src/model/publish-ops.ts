@@ -29,6 +29,8 @@ export interface PublishOptions {
   readonly md5?: boolean;
   /** The server's public URL: Release then offers apt's time travel (`Snapshots:`). */
   readonly publicUrl?: string;
+  /** Generations kept (by-hash, pool paths, time travel); default 3. */
+  readonly keepGenerations?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -38,12 +40,17 @@ export interface RepublishOptions {
   readonly passphrase?: string;
   /** Replaces the publish's public URL (`Snapshots:`); kept when absent. */
   readonly publicUrl?: string;
+  /** Replaces the publish's number of kept generations; kept when absent. */
+  readonly keepGenerations?: number;
   readonly signal?: AbortSignal;
 }
 
-/** The record's `publicUrl`, checked and normalized, when one is given. */
-function publicUrlField(publicUrl: string | undefined): { publicUrl?: string } {
-  return publicUrl === undefined ? {} : { publicUrl: normalizePublicUrl(publicUrl, '--public-url') };
+/** The record's `publicUrl` (checked and normalized) and `keepGenerations`, where given. */
+function historyFields(options: { readonly publicUrl?: string; readonly keepGenerations?: number }): Pick<PublishRecord, 'publicUrl' | 'keepGenerations'> {
+  return {
+    ...(options.publicUrl !== undefined ? { publicUrl: normalizePublicUrl(options.publicUrl, '--public-url') } : {}),
+    ...(options.keepGenerations !== undefined ? { keepGenerations: options.keepGenerations } : {}),
+  };
 }
 
 
@@ -107,6 +114,7 @@ async function write(
     store: ctx.store,
     ...(record.md5 === true ? { md5: true } : {}),
     ...(record.publicUrl !== undefined ? { publicUrl: record.publicUrl } : {}),
+    ...(record.keepGenerations !== undefined ? { keepGenerations: record.keepGenerations } : {}),
     // Loaded only for Contents: it brings the .deb reader and its decoders.
     ...(record.contents === true ? { contents: new (await import('../publish/contents-cache.js')).ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -144,7 +152,7 @@ const publishNotFound = (prefix: string, dist: string): DebstashError =>
 /** `publish snapshot|repo NAME --dist DIST [--prefix P]`: a new signed tree at PREFIX/dists/DIST. */
 export async function publish(ctx: Context, source: PublishRecord['source'], options: PublishOptions): Promise<PublishRecord> {
   const prefix = normalizePrefix(options.prefix);
-  const publicUrl = publicUrlField(options.publicUrl);
+  const history = historyFields(options);
   return withPublishLocks(ctx, prefix, options.dist, source, options.signal, async () => {
     if ((await ctx.store.getPublish(prefix, options.dist)) !== undefined) throw publishExists(prefix, options.dist);
     const packages = await sourcePackages(ctx, source);
@@ -167,7 +175,7 @@ export async function publish(ctx: Context, source: PublishRecord['source'], opt
         meta,
         ...(options.contents === true ? { contents: true } : {}),
         ...(options.md5 === true ? { md5: true } : {}),
-        ...publicUrl,
+        ...history,
         keyFingerprint: signer.fingerprint,
         createdAt: now,
       },
@@ -183,18 +191,18 @@ export async function publish(ctx: Context, source: PublishRecord['source'], opt
  */
 export async function switchPublish(ctx: Context, dist: string, snapshot: string, options: RepublishOptions = {}): Promise<PublishRecord> {
   const prefix = normalizePrefix(options.prefix);
-  const publicUrl = publicUrlField(options.publicUrl);
+  const history = historyFields(options);
   return withPublishLocks(ctx, prefix, dist, { kind: 'snapshot', name: snapshot }, options.signal, async () => {
     const current = await requirePublish(ctx, prefix, dist);
     await requireSnapshot(ctx, snapshot);
-    return write(ctx, { ...current, source: { kind: 'snapshot', name: snapshot }, ...publicUrl }, options, 'existing');
+    return write(ctx, { ...current, source: { kind: 'snapshot', name: snapshot }, ...history }, options, 'existing');
   });
 }
 
 /** Republishes a publish with its source's current contents (what a repo publish needs after `repo add`). */
 export async function updatePublish(ctx: Context, dist: string, options: RepublishOptions = {}): Promise<PublishRecord> {
   const prefix = normalizePrefix(options.prefix);
-  const publicUrl = publicUrlField(options.publicUrl);
+  const history = historyFields(options);
   // The source's lock is named by the record, which a switch may change while this waits for
   // the locks: then read it again and take the new source's lock instead.
   for (let attempt = 1; ; attempt++) {
@@ -202,7 +210,7 @@ export async function updatePublish(ctx: Context, dist: string, options: Republi
     const done = await withPublishLocks(ctx, prefix, dist, before.source, options.signal, async () => {
       const current = await requirePublish(ctx, prefix, dist);
       const same = current.source.kind === before.source.kind && current.source.name === before.source.name;
-      return same ? write(ctx, { ...current, ...publicUrl }, options, 'existing') : undefined;
+      return same ? write(ctx, { ...current, ...history }, options, 'existing') : undefined;
     });
     if (done !== undefined) return done;
     if (attempt === 3) {

@@ -154,6 +154,11 @@ export interface PublishRecord {
    * switch and update. Absent: no Snapshots field.
    */
   readonly publicUrl?: string;
+  /**
+   * Generations kept served by hash (and reachable by `/snapshots/ID/`); default 3. Kept by
+   * switch and update.
+   */
+  readonly keepGenerations?: number;
   readonly keyFingerprint: string;
   readonly createdAt: string;
   readonly updatedAt: string;

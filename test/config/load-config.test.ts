@@ -40,7 +40,7 @@ test('defaults fill what a minimal file leaves out', () => {
   assert.equal(c.server.listen, '127.0.0.1:8080');
   assert.equal(c.server.public, true);
   assert.equal(c.schedule.refresh, '6h');
-  assert.deepEqual(c.publishes[0], { dist: 'bookworm', prefix: '', from: [{ mirror: 'bookworm' }], component: 'main', snapshot_name: '{publish}-{date}', keep: 5, origin: 'debstash' });
+  assert.deepEqual(c.publishes[0], { dist: 'bookworm', prefix: '', from: [{ mirror: 'bookworm' }], component: 'main', snapshot_name: '{publish}-{date}', keep: 5, keep_generations: 3, origin: 'debstash' });
   assert.deepEqual(parse(''), parse('{}'), 'an empty file is an empty config');
 });
 

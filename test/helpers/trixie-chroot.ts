@@ -5,11 +5,12 @@
  * container test keeps its base image), so only the first run of the day pays for it.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { HostUpstream } from '../../src/upstream/host-apt-sources.js';
 import { mustRun, runTool, type ToolResult } from '../container/run-tool.js';
+import { debootstrapTarball } from './debootstrap-tarball.js';
 
 const SUITE = 'trixie';
 const CACHE_ROOT = join(tmpdir(), 'debstash-test-cache', 'trixie-chroot');
@@ -34,34 +35,10 @@ export async function trixieUnavailable(upstream: HostUpstream): Promise<string 
   }
 }
 
-async function tarball(upstream: HostUpstream): Promise<{ path: string; cached: boolean }> {
-  const day = new Date().toISOString().slice(0, 10);
-  const path = join(CACHE_ROOT, day, `debian-${SUITE}-minbase.tar`);
-  if (existsSync(path)) return { path, cached: true };
-  await mkdir(dirname(path), { recursive: true });
-  for (const old of await readdir(CACHE_ROOT)) if (old !== day) await rm(join(CACHE_ROOT, old), { recursive: true, force: true });
-  const rootfs = await mkdtemp(join(tmpdir(), 'debstash-trixie-'));
-  try {
-    const keyring = upstream.signedBy !== undefined && existsSync(upstream.signedBy) ? [`--keyring=${upstream.signedBy}`] : [];
-    await mustRun('debootstrap', ['--variant=minbase', ...keyring, SUITE, rootfs, upstream.uri], { timeoutMs: 10 * 60_000 });
-    // No source, list or downloaded .deb of the archive inside: a test gives apt its own source.
-    await rm(join(rootfs, 'etc/apt/sources.list'), { force: true });
-    for (const dir of ['var/lib/apt/lists', 'var/cache/apt/archives']) {
-      for (const name of await readdir(join(rootfs, dir))) if (name !== 'partial' && name !== 'lock') await rm(join(rootfs, dir, name), { recursive: true, force: true });
-    }
-    await writeFile(join(rootfs, 'etc/resolv.conf'), '');
-    await mustRun('tar', ['-C', rootfs, '-cf', `${path}.partial`, '.'], { timeoutMs: 5 * 60_000 });
-    await rename(`${path}.partial`, path);
-    return { path, cached: false };
-  } finally {
-    await rm(rootfs, { recursive: true, force: true });
-  }
-}
-
 /** A fresh trixie root of its own (unpacked from the day's tarball, made first if need be). */
 export async function trixieChroot(upstream: HostUpstream): Promise<{ chroot: TrixieChroot; cached: boolean; ms: number }> {
   const t0 = performance.now();
-  const { path, cached } = await tarball(upstream);
+  const { path, cached } = await debootstrapTarball(upstream, { suite: SUITE, cacheRoot: CACHE_ROOT });
   const dir = await mkdtemp(join(tmpdir(), 'debstash-trixie-root-'));
   await mustRun('tar', ['-C', dir, '-xf', path], { timeoutMs: 5 * 60_000 });
   const chroot: TrixieChroot = {

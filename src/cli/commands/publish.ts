@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { DebstashError } from '../../errors/debstash-error.js';
 import type { Context } from '../../model/context.js';
 import type { PublishOptions } from '../../model/publish-ops.js';
 import type { ExportTreeResult } from '../../publish/export-tree.js';
@@ -86,7 +87,17 @@ interface PublishFlags extends LocalOnlyFlags {
   contents?: boolean;
   md5?: boolean;
   publicUrl?: string;
+  keepGenerations?: string;
 }
+
+const KEEP_HELP = 'generations kept served by hash, with their pool files: how far back apt update --snapshot reaches (1 to 100, default 3)';
+/** `--keep-generations N`: a whole number from 1 to 100. */
+const keepOption = (value: string | undefined): { keepGenerations?: number } => {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new DebstashError('DEBSTASH_E_USAGE', `--keep-generations must be a whole number from 1 to 100, not ${JSON.stringify(value)}`);
+  return { keepGenerations: n };
+};
 
 const PUBLIC_URL_HELP = 'where clients reach the server (env DEBSTASH_PUBLIC_URL): Release then offers apt time travel (Snapshots:, apt update --snapshot ID)';
 /** `--public-url`, else DEBSTASH_PUBLIC_URL (empty counts as unset). */
@@ -107,6 +118,7 @@ function publishFlags(cmd: Command): Command {
     .option('--contents', 'also write Contents-ARCH.gz (file lists of the packages; kept by switch and update)')
     .option('--md5', 'also list MD5Sum in Release (kept by switch and update)')
     .option('--public-url <url>', `${PUBLIC_URL_HELP}; kept by switch and update`)
+    .option('--keep-generations <n>', `${KEEP_HELP}; kept by switch and update`)
     .option('--passphrase-file <file>', 'key passphrase (or env DEBSTASH_KEY_PASSPHRASE / _FILE); the publish then runs here, not on a server')
     .option('--export <dir>', `${EXPORT_HELP}; the publish then runs here, not on a server`);
 }
@@ -124,6 +136,7 @@ function publishBody(o: PublishFlags): Omit<PublishOptions, 'keyFingerprint' | '
     ...(o.contents === true ? { contents: true } : {}),
     ...(o.md5 === true ? { md5: true } : {}),
     ...publicUrlOption(o.publicUrl),
+    ...keepOption(o.keepGenerations),
   };
 }
 
@@ -154,9 +167,10 @@ export function publishCommand(): Command {
     .option('--passphrase-file <file>')
     .option('--export <dir>', EXPORT_HELP)
     .option('--public-url <url>', `${PUBLIC_URL_HELP}; default: the one the publish has`)
+    .option('--keep-generations <n>', `${KEEP_HELP}; default: what the publish has`)
     .description('make a publish show another snapshot, atomically for clients')
-    .action(async (dist: string, snapshot: string, o: LocalOnlyFlags & { prefix?: string; publicUrl?: string }, cmd: Command) => {
-      const url = publicUrlOption(o.publicUrl);
+    .action(async (dist: string, snapshot: string, o: LocalOnlyFlags & { prefix?: string; publicUrl?: string; keepGenerations?: string }, cmd: Command) => {
+      const url = { ...publicUrlOption(o.publicUrl), ...keepOption(o.keepGenerations) };
       const { p, ex } = await publishStep(cmd, o, { path: `/api/publish/${encodeURIComponent(dist)}/switch${prefixQuery(o.prefix)}`, body: { snapshot, ...url } }, async (ctx, signal) =>
         (await publishOps()).switchPublish(ctx, dist, snapshot, { ...prefixOption(o.prefix), ...url, ...(await passphraseOption(o)), signal }),
       );
@@ -239,8 +253,9 @@ export function clientConfigCommand(): Command {
         ]);
         const server = await configuredServer(opts.config);
         // The public URL the Releases name (Snapshots:) is the one clients should use too.
-        const publicUrl = server.public_url || process.env['DEBSTASH_PUBLIC_URL'] || (await requirePublish(ctx, o.prefix, dist[0] ?? '')).publicUrl;
-        const url = o.url ?? publicUrl ?? (await configuredUrl(server.listen, opts));
+        const publicUrl = async (): Promise<string | undefined> =>
+          server.public_url || process.env['DEBSTASH_PUBLIC_URL'] || (await requirePublish(ctx, o.prefix, dist[0] ?? '')).publicUrl;
+        const url = o.url ?? (await publicUrl()) ?? (await configuredUrl(server.listen, opts));
         const text = await clientConfig(ctx, dist, { url, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.keyPath !== undefined ? { keyPath: o.keyPath } : {}) });
         if (opts.json) emit(opts, '', { sources: text });
         else process.stdout.write(text);

@@ -19,9 +19,10 @@ const Publish = z.strictObject({
   contents: z.boolean().optional(),
   md5: z.boolean().optional(),
   publicUrl: z.string().min(1).optional(),
+  keepGenerations: z.number().int().min(1).max(100).optional(),
 });
 
-const Switch = z.strictObject({ snapshot: z.string().min(1), publicUrl: z.string().min(1).optional() });
+const Switch = z.strictObject({ snapshot: z.string().min(1), publicUrl: z.string().min(1).optional(), keepGenerations: z.number().int().min(1).max(100).optional() });
 
 const PREFIX_QUERY = [{ name: 'prefix', description: 'the prefix of the publish (default: the root)' }];
 
@@ -92,7 +93,7 @@ export const PUBLISH_ROUTES: readonly ApiRoute[] = [
       const prefix = query.get('prefix') ?? undefined;
       return publishTask(services, 'publish-switch', [publishKey(prefix, dist), lockKey.source({ kind: 'snapshot', name: body.snapshot })], async (signal, progress) => {
         phase(progress, `switching ${normalizePrefix(prefix) || '/'} ${dist} to snapshot ${body.snapshot}`);
-        return switchPublish(services.ctx, dist, body.snapshot, { ...(prefix !== undefined ? { prefix } : {}), ...(body.publicUrl !== undefined ? { publicUrl: body.publicUrl } : {}), ...(await passphraseOption()), signal });
+        return switchPublish(services.ctx, dist, body.snapshot, { ...(prefix !== undefined ? { prefix } : {}), ...(body.publicUrl !== undefined ? { publicUrl: body.publicUrl } : {}), ...(body.keepGenerations !== undefined ? { keepGenerations: body.keepGenerations } : {}), ...(await passphraseOption()), signal });
       });
     },
   }),
