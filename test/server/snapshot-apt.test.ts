@@ -41,15 +41,18 @@ before(async () => {
   for (const [i, deb] of versions.entries()) {
     // Each generation in a second of its own: an ID names a second.
     if (i > 0) await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 50));
-    published.push(await publish(fixture, server.url, deb));
+    published.push(await publish(fixture, 'stable', deb, server.url));
   }
+  // The same package without a public URL: a Release with no Snapshots: field.
+  await publish(fixture, 'plain', versions[0] as PackageEntry);
   await mkdir(join(chroot.dir, 'etc/apt/keyrings'), { recursive: true });
   await copyFile(fixture.signer.armoredFile, join(chroot.dir, 'etc/apt/keyrings/debstash.asc'));
   await rm(join(chroot.dir, 'etc/apt/sources.list'), { force: true });
-  await writeFile(
-    join(chroot.dir, 'etc/apt/sources.list.d/debstash.sources'),
-    `Types: deb\nURIs: ${server.url}/tt\nSuites: stable\nComponents: main\nSigned-By: /etc/apt/keyrings/debstash.asc\n`,
-  );
+  const stanza = (suite: string): string => `Types: deb\nURIs: ${(server as RunningServer).url}/tt\nSuites: ${suite}\nComponents: main\nSigned-By: /etc/apt/keyrings/debstash.asc\n`;
+  await writeFile(join(chroot.dir, 'etc/apt/sources.list.d/debstash.sources'), stanza('stable'));
+  // Read only by the test that asks for it (Dir::Etc::SourceParts pointed here).
+  await mkdir(join(chroot.dir, 'etc/apt/plain.d'));
+  await writeFile(join(chroot.dir, 'etc/apt/plain.d/plain.sources'), stanza('plain'));
 });
 
 after(async () => {
@@ -58,18 +61,18 @@ after(async () => {
   await f?.close();
 });
 
-function publish(fixture: PublishFixture, url: string, deb: PackageEntry): Promise<PublishTreeResult> {
+function publish(fixture: PublishFixture, dist: string, deb: PackageEntry, publicUrl?: string): Promise<PublishTreeResult> {
   return publishTree({
     root: fixture.root,
     prefix: 'tt',
-    dist: 'stable',
+    dist,
     components: [{ name: 'main', packages: [deb] }],
     architectures: ['amd64'],
     meta: { origin: 'TimeTravel' },
     signer: fixture.signer,
     pool: fixture.pool,
     store: fixture.store,
-    publicUrl: url,
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
   });
 }
 
@@ -123,4 +126,17 @@ test('an ID before the first snapshot: apt update fails on a coded 404', async (
   const answer = await fetch(`${(server as RunningServer).url}/snapshots/${early}/tt/dists/stable/InRelease`);
   assert.equal(answer.status, 404);
   assert.match(await answer.text(), new RegExp(`^DEBSTASH_E_SNAPSHOT_TOO_OLD: .*oldest it keeps is ${idOf(published[0])}`));
+});
+
+test('a publish without a public URL has no Snapshots: field: apt --snapshot quietly gets today\'s tree', async (t) => {
+  if (skip !== undefined) return t.skip(skip);
+  const only = ['-o', 'Dir::Etc::SourceParts=/etc/apt/plain.d', '-o', 'Dir::State::Lists=/var/lib/apt/plain-lists'];
+  await mkdir(join((chroot as TrixieChroot).dir, 'var/lib/apt/plain-lists/partial'), { recursive: true });
+  const plain = await aptGet(...only, 'update');
+  assert.ok(plain.ok, plain.out);
+  // trixie's apt (3.0) skips the snapshot for a source whose Release offers none, without a word.
+  const r = await aptGet(...only, 'update', '--snapshot', idOf(published[0]));
+  assert.ok(r.ok, r.out);
+  assert.match(r.out, /\/tt plain InRelease/);
+  assert.doesNotMatch(r.out, /\/snapshots\//);
 });
