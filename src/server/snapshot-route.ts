@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { releaseCopyDir, RELEASE_FILES } from '../publish/generation-releases.js';
-import { readState, type Generation } from '../publish/publish-state.js';
+import { splitClearsigned } from '../deb/clearsigned.js';
+import { readState, reconcile, type Generation, type PublishState } from '../publish/publish-state.js';
 import { generationAt, parseSnapshotId, snapshotId } from '../publish/snapshot-id.js';
 import type { Exchange } from './exchange.js';
 import { text } from './plain-answer.js';
@@ -93,8 +94,8 @@ export class SnapshotRoute {
       return;
     }
     const distRelative = `${prefixPart}dists/${target.dist}`;
-    const { state } = await readState(join(this.publicDir, distRelative));
-    const generations = state.generations;
+    const distDir = join(this.publicDir, distRelative);
+    const generations = await servedGenerations(distDir, (await readState(distDir)).state);
     const oldest = generations[0];
     if (oldest === undefined) return text(res, ex, 404, 'not found\n');
     const g = generationAt(generations, at);
@@ -110,6 +111,22 @@ export class SnapshotRoute {
     if (file.fallback !== undefined && g === generations.at(-1) && !(await isFile(join(this.publicDir, distRelative, path)))) path = file.fallback;
     await this.tree.serve(req, res, `${distRelative}/${path}`, ex);
   }
+}
+
+/**
+ * The generations of the state, with the one a publish in progress has just switched to
+ * (its InRelease is served, the state does not say so yet). Only while a publish runs is the
+ * served InRelease read for that.
+ */
+async function servedGenerations(distDir: string, state: PublishState): Promise<readonly Generation[]> {
+  if (state.pending === null || state.pending.date === '') return state.generations;
+  let served: string;
+  try {
+    served = `${Buffer.from(splitClearsigned(await readFile(join(distDir, 'InRelease'))).signed).toString('utf8')}\n`;
+  } catch {
+    return state.generations;
+  }
+  return reconcile(state, served).generations;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -12,7 +12,7 @@ import { parseRelease } from '../../src/deb/release.js';
 import type { Context } from '../../src/model/context.js';
 import { StoreLocks } from '../../src/model/store-locks.js';
 import { releaseCopyDir } from '../../src/publish/generation-releases.js';
-import { publishTree, type PublishTreeResult } from '../../src/publish/publish-tree.js';
+import { publishTree, type PublishStep, type PublishTreeResult } from '../../src/publish/publish-tree.js';
 import { snapshotId } from '../../src/publish/snapshot-id.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { generationFile, snapshotTarget } from '../../src/server/snapshot-route.js';
@@ -33,7 +33,7 @@ const dateOf = (n: number): Date => new Date(t0 + n * 60_000);
 const ID = (ms: number): string => snapshotId(new Date(ms));
 const DIST_DIR = (): string => join(f.root, 'tt', 'dists', 'stable');
 
-const publish = (n: number): Promise<PublishTreeResult> =>
+const publish = (n: number, onStep?: (step: PublishStep) => Promise<void>): Promise<PublishTreeResult> =>
   publishTree({
     root: f.root,
     prefix: 'tt',
@@ -47,6 +47,7 @@ const publish = (n: number): Promise<PublishTreeResult> =>
     now: dateOf(n),
     keepGenerations: 3,
     publicUrl: server.url,
+    ...(onStep !== undefined ? { onStep } : {}),
   });
 
 before(async () => {
@@ -143,6 +144,17 @@ test('retention decides how far back: a fourth publish drops the first generatio
   assert.match(await gone.text(), new RegExp(`oldest it keeps is ${ID(dateOf(1).getTime())}`));
   await assert.rejects(stat(copies), { code: 'ENOENT' });
   assert.equal((await get(ID(dateOf(1).getTime()), 'dists/stable/InRelease')).status, 200);
+});
+
+test('while a publish switches, an ID after the newest generation is what InRelease serves at every step', async () => {
+  tools.push(await f.deb({ name: 'tool', version: '5.0', architecture: 'amd64' }));
+  const seen: string[] = [];
+  await publish(4, async (step) => {
+    const live = await readFile(join(DIST_DIR(), 'InRelease'), 'utf8');
+    const answered = await (await get('29991231T235959Z', 'dists/stable/InRelease')).text();
+    if (answered !== live) seen.push(step);
+  });
+  assert.deepEqual(seen, [], 'steps at which /snapshots/ served another InRelease than the tree');
 });
 
 test('pure: the parts of a path under /snapshots/ID/, and the file of a generation that answers it', () => {
