@@ -56,7 +56,8 @@ export function generationFile(g: Generation, file: string): { readonly path: st
     const listed = Object.entries(g.files).some(([path, f]) => dirOf(path) === dir && f[algorithm] === byHash[3]);
     return listed ? { path: file } : undefined;
   }
-  const entry = g.files[file];
+  // An own property only: a path such as `__proto__` names no file.
+  const entry = Object.hasOwn(g.files, file) ? g.files[file] : undefined;
   if (entry === undefined) return undefined;
   const dir = dirOf(file);
   return { path: `${dir === '.' ? '' : `${dir}/`}by-hash/SHA256/${entry.sha256}` };

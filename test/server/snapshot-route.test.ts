@@ -169,4 +169,6 @@ test('pure: the parts of a path under /snapshots/ID/, and the file of a generati
   assert.deepEqual(generationFile(g, `main/binary-amd64/by-hash/SHA512/${'b'.repeat(128)}`), { path: `main/binary-amd64/by-hash/SHA512/${'b'.repeat(128)}` });
   assert.equal(generationFile(g, `main/source/by-hash/SHA256/${'a'.repeat(64)}`), undefined, 'listed in another directory');
   assert.equal(generationFile(g, 'main/binary-amd64/Packages'), undefined);
+  assert.equal(generationFile(g, '__proto__'), undefined);
+  assert.equal(generationFile(g, 'constructor'), undefined);
 });
