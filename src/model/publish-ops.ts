@@ -34,7 +34,7 @@ export interface PublishOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What switch and update take besides the publish's name: its public URL may change there. */
+/** What switch and update take besides the publish's name: its public URL and generations kept may change there. */
 export interface RepublishOptions {
   readonly prefix?: string;
   readonly passphrase?: string;
