@@ -8,7 +8,7 @@ import { publish, switchPublish } from '../model/publish-ops.js';
 import { dropSnapshot } from '../model/snapshot-ops.js';
 import { validateName } from '../model/validate-name.js';
 import type { PublishRecord } from '../store/records.js';
-import type { DebstashConfig } from './config-schema.js';
+import type { DebstashConfig, PublishSettings } from './config-schema.js';
 import { describeStep } from './format-plan.js';
 import { type PlanOptions, planKeys, planPublishes, snapshotDescription, syncMirrors, syncRepos } from './plan-apply.js';
 import type { MirrorWarning, PlanStep } from './plan-step.js';
@@ -76,13 +76,20 @@ export async function applyConfig(ctx: Context, config: DebstashConfig, options:
   done.push(...(await syncRepos(ctx, config, true)));
   const signal = options.signal ? { signal: options.signal } : {};
   const secret = passphrase !== undefined ? { passphrase } : {};
+  // Every Release names the server's public URL (Snapshots:); a change of it or of
+  // keep_generations takes effect at the next switch.
+  const configured = (label: string): PublishSettings | undefined => config.publishes.find((c) => publishLabel(normalizePrefix(c.prefix), c.dist) === label);
+  const history = (p: PublishSettings | undefined): { publicUrl?: string; keepGenerations?: number } => ({
+    ...(config.server.public_url ? { publicUrl: config.server.public_url } : {}),
+    ...(p !== undefined ? { keepGenerations: p.keep_generations } : {}),
+  });
   for (const step of await planPublishes(ctx, config, new Map(), options.now ?? new Date())) {
     announce(step);
     if (step.action === 'snapshot') await makeSnapshot(ctx, step);
     else if (step.action === 'publish') {
-      const p = config.publishes.find((c) => publishLabel(normalizePrefix(c.prefix), c.dist) === step.publish);
-      await publish(ctx, { kind: 'snapshot', name: step.snapshot }, { dist: step.dist, prefix: step.prefix, component: p?.component ?? 'main', origin: p?.origin ?? 'debstash', ...(p?.label ? { label: p.label } : {}), ...secret, ...signal });
-    } else if (step.action === 'switch') await switchPublish(ctx, step.dist, step.snapshot, { prefix: step.prefix, ...secret, ...signal });
+      const p = configured(step.publish);
+      await publish(ctx, { kind: 'snapshot', name: step.snapshot }, { dist: step.dist, prefix: step.prefix, component: p?.component ?? 'main', origin: p?.origin ?? 'debstash', ...(p?.label ? { label: p.label } : {}), ...history(p), ...secret, ...signal });
+    } else if (step.action === 'switch') await switchPublish(ctx, step.dist, step.snapshot, { prefix: step.prefix, ...history(configured(step.publish)), ...secret, ...signal });
     else if (step.action === 'drop-snapshot') await dropSnapshot(ctx, step.snapshot);
     done.push(step);
   }

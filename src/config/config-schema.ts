@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KEY_ALGORITHMS } from '../keys/generate-key.js';
 import { parseListen } from './listen-address.js';
 import { intervalMs } from './parse-interval.js';
+import { normalizePublicUrl } from '../publish/snapshots-template.js';
 
 /**
  * debstash.yaml as zod sees it (after `${ENV}` interpolation). Objects are strict: a key that
@@ -55,6 +56,7 @@ const publish = z.strictObject({
   component: z.string().min(1).default('main'),
   snapshot_name: z.string().min(1).default('{publish}-{date}').describe('placeholders {publish} {mirror} {repo} {date} {n}'),
   keep: z.number().int().min(1).default(5).describe('snapshots of this publish kept; older unpublished ones are dropped'),
+  keep_generations: z.number().int().min(1).max(100).default(3).describe('published generations kept served by hash with their pool files: how far back apt update --snapshot reaches (apt time travel)'),
   origin: z.string().default('debstash'),
   label: z.string().optional().describe('default: the dist (with the prefix)'),
 });
@@ -79,6 +81,19 @@ const server = z.strictObject({
     }, 'expected HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080')
     .describe('HOST:PORT to serve on'),
   public: z.boolean().default(true).describe('false: reading the APT tree needs a read token or basic auth'),
+  public_url: z
+    .string()
+    .optional()
+    .refine((v) => {
+      if (v === undefined || v === '') return true;
+      try {
+        normalizePublicUrl(v, 'server.public_url');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected the absolute http(s) URL clients reach the server at, e.g. http://mirror.internal:8080 (no query, fragment or credentials)')
+    .describe('where clients reach the server: the client stanzas name it, and every Release carries Snapshots: PUBLIC_URL/snapshots/@SNAPSHOTID@/PREFIX (apt time travel); unset or empty: no Snapshots field'),
   tokens: z.array(token).default([]),
 });
 

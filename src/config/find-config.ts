@@ -33,12 +33,13 @@ export async function findConfig(explicit: string | undefined, options: { cwd?: 
 }
 
 /**
- * server.listen of the config in effect. The embedded default is not built for it: that reads
- * the host's apt sources, which a question about the address has no need of.
+ * The `server:` settings of the config in effect (listen, public_url...). The embedded default
+ * is not built for them: that reads the host's apt sources, which a question about the
+ * address has no need of.
  */
-export async function configuredListen(explicit: string | undefined, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function configuredServer(explicit: string | undefined, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DebstashConfig['server']> {
   const file = await configFile(explicit, options.cwd);
-  return (file !== undefined ? await loadConfig(file, { env: options.env ?? process.env }) : configSchema.parse({})).server.listen;
+  return (file !== undefined ? await loadConfig(file, { env: options.env ?? process.env }) : configSchema.parse({})).server;
 }
 
 /** The backends a config file names; a key is absent when its environment variable decides instead or the file names none. */

@@ -551,6 +551,22 @@ export const ERROR_CODES = {
     hint: 'The publish shows on-demand files that are not in the pool yet, and an exported tree must hold every file: make the mirror immediate ("debstash mirror edit NAME --policy immediate", then update) or let clients fetch them first; nothing was exported.',
   },
   // -- on-demand mirrors (issue 16 section 2) codes go above this line --
+  DEBSTASH_E_SNAPSHOT_ID: {
+    exit: 2,
+    status: 400,
+    hint: 'A snapshot ID is a UTC time written YYYYMMDDTHHMMSSZ (apt update --snapshot 20260101T120000Z), naming a real second.',
+  },
+  DEBSTASH_E_SNAPSHOT_TOO_OLD: {
+    exit: 1,
+    status: 404,
+    hint: 'The publish keeps only its last generations (retention): ask for an ID at or after the oldest one named, or publish with a longer history.',
+  },
+  DEBSTASH_E_PUBLIC_URL: {
+    exit: 2,
+    status: 400,
+    hint: 'Set server.public_url (or --public-url, DEBSTASH_PUBLIC_URL) to the absolute http(s) URL clients reach the server at, without query, fragment or credentials.',
+  },
+  // -- apt time travel (issue 16 section 3) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

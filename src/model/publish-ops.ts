@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
 import { exportTree, type ExportTreeResult } from '../publish/export-tree.js';
+import { normalizePublicUrl } from '../publish/snapshots-template.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
@@ -26,7 +27,30 @@ export interface PublishOptions {
   readonly contents?: boolean;
   /** Add MD5Sum to Release. */
   readonly md5?: boolean;
+  /** The server's public URL: Release then offers apt's time travel (`Snapshots:`). */
+  readonly publicUrl?: string;
+  /** Generations kept (by-hash, pool paths, time travel); default 3. */
+  readonly keepGenerations?: number;
   readonly signal?: AbortSignal;
+}
+
+/** What switch and update take besides the publish's name: its public URL and generations kept may change there. */
+export interface RepublishOptions {
+  readonly prefix?: string;
+  readonly passphrase?: string;
+  /** Replaces the publish's public URL (`Snapshots:`); kept when absent. */
+  readonly publicUrl?: string;
+  /** Replaces the publish's number of kept generations; kept when absent. */
+  readonly keepGenerations?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** The record's `publicUrl` (checked and normalized) and `keepGenerations`, where given. */
+function historyFields(options: { readonly publicUrl?: string; readonly keepGenerations?: number }): Pick<PublishRecord, 'publicUrl' | 'keepGenerations'> {
+  return {
+    ...(options.publicUrl !== undefined ? { publicUrl: normalizePublicUrl(options.publicUrl, '--public-url') } : {}),
+    ...(options.keepGenerations !== undefined ? { keepGenerations: options.keepGenerations } : {}),
+  };
 }
 
 
@@ -90,6 +114,8 @@ async function write(
     store: ctx.store,
     deferred: async () => new Set((await ctx.store.deferredFiles()).keys()),
     ...(record.md5 === true ? { md5: true } : {}),
+    ...(record.publicUrl !== undefined ? { publicUrl: record.publicUrl } : {}),
+    ...(record.keepGenerations !== undefined ? { keepGenerations: record.keepGenerations } : {}),
     // Loaded only for Contents: it brings the .deb reader and its decoders.
     ...(record.contents === true ? { contents: new (await import('../publish/contents-cache.js')).ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -127,6 +153,7 @@ const publishNotFound = (prefix: string, dist: string): DebstashError =>
 /** `publish snapshot|repo NAME --dist DIST [--prefix P]`: a new signed tree at PREFIX/dists/DIST. */
 export async function publish(ctx: Context, source: PublishRecord['source'], options: PublishOptions): Promise<PublishRecord> {
   const prefix = normalizePrefix(options.prefix);
+  const history = historyFields(options);
   return withPublishLocks(ctx, prefix, options.dist, source, options.signal, async () => {
     if ((await ctx.store.getPublish(prefix, options.dist)) !== undefined) throw publishExists(prefix, options.dist);
     const packages = await sourcePackages(ctx, source);
@@ -149,6 +176,7 @@ export async function publish(ctx: Context, source: PublishRecord['source'], opt
         meta,
         ...(options.contents === true ? { contents: true } : {}),
         ...(options.md5 === true ? { md5: true } : {}),
+        ...history,
         keyFingerprint: signer.fingerprint,
         createdAt: now,
       },
@@ -162,18 +190,20 @@ export async function publish(ctx: Context, source: PublishRecord['source'], opt
  * `publish switch DIST SNAPSHOT`: the same publish (Origin, Label, Suite, Codename, key and
  * architectures kept, so clients see no Release-info change) now shows another snapshot.
  */
-export async function switchPublish(ctx: Context, dist: string, snapshot: string, options: { prefix?: string; passphrase?: string; signal?: AbortSignal } = {}): Promise<PublishRecord> {
+export async function switchPublish(ctx: Context, dist: string, snapshot: string, options: RepublishOptions = {}): Promise<PublishRecord> {
   const prefix = normalizePrefix(options.prefix);
+  const history = historyFields(options);
   return withPublishLocks(ctx, prefix, dist, { kind: 'snapshot', name: snapshot }, options.signal, async () => {
     const current = await requirePublish(ctx, prefix, dist);
     await requireSnapshot(ctx, snapshot);
-    return write(ctx, { ...current, source: { kind: 'snapshot', name: snapshot } }, options, 'existing');
+    return write(ctx, { ...current, source: { kind: 'snapshot', name: snapshot }, ...history }, options, 'existing');
   });
 }
 
 /** Republishes a publish with its source's current contents (what a repo publish needs after `repo add`). */
-export async function updatePublish(ctx: Context, dist: string, options: { prefix?: string; passphrase?: string; signal?: AbortSignal } = {}): Promise<PublishRecord> {
+export async function updatePublish(ctx: Context, dist: string, options: RepublishOptions = {}): Promise<PublishRecord> {
   const prefix = normalizePrefix(options.prefix);
+  const history = historyFields(options);
   // The source's lock is named by the record, which a switch may change while this waits for
   // the locks: then read it again and take the new source's lock instead.
   for (let attempt = 1; ; attempt++) {
@@ -181,7 +211,7 @@ export async function updatePublish(ctx: Context, dist: string, options: { prefi
     const done = await withPublishLocks(ctx, prefix, dist, before.source, options.signal, async () => {
       const current = await requirePublish(ctx, prefix, dist);
       const same = current.source.kind === before.source.kind && current.source.name === before.source.name;
-      return same ? write(ctx, current, options, 'existing') : undefined;
+      return same ? write(ctx, { ...current, ...history }, options, 'existing') : undefined;
     });
     if (done !== undefined) return done;
     if (attempt === 3) {

@@ -7,8 +7,8 @@ import { publishError } from './publish-error.js';
  */
 const SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,99}$/;
 const RESERVED_PREFIX_SEGMENTS = new Set(['dists', 'pool']);
-/** The server answers these paths itself (web UI, REST API, client stanzas): a tree there would be unreachable. */
-const RESERVED_FIRST_SEGMENTS = new Set(['ui', 'api', 'client']);
+/** The server answers these paths itself (web UI, REST API, client stanzas, apt time travel): a tree there would be unreachable. */
+const RESERVED_FIRST_SEGMENTS = new Set(['ui', 'api', 'client', 'snapshots']);
 const ARCHITECTURE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 function bad(what: string, value: string, why: string): never {

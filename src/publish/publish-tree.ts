@@ -22,7 +22,9 @@ import { readPreviousIndexes } from './previous-index.js';
 import { readPoolListing, readState, reconcile, removeUnusedListings, sha256Hex, stateDirOf, writePoolListing, writeState, type Generation } from './publish-state.js';
 import { indexReleaseText, releaseText, type FileDigest, type ReleaseMeta } from './release-text.js';
 import { collectGarbage, type GarbageReport } from './retention.js';
+import { removeUnusedReleaseCopies, writeReleaseCopies } from './generation-releases.js';
 import { signRelease } from './sign-release.js';
+import { normalizePublicUrl, snapshotsTemplate } from './snapshots-template.js';
 import type { Signer } from './signer.js';
 import { isErrno, pruneEmptyDirs, removeFile, TreeFiles } from './tree-files.js';
 
@@ -57,8 +59,17 @@ export interface PublishTreeOptions {
    * installs taken from here (see ContentsCache).
    */
   readonly contents?: ContentsSource;
-  /** Generations whose indexes stay under by-hash/ (and whose pool files stay); default 3. */
+  /**
+   * Generations whose indexes stay under by-hash/ (and whose pool files and signed Release
+   * files stay): also how far back `/snapshots/ID/` reaches; default 3.
+   */
   readonly keepGenerations?: number;
+  /**
+   * The server's public URL: Release then carries `Snapshots: URL/snapshots/@SNAPSHOTID@/PREFIX`
+   * (apt's time travel). Without it there is no Snapshots field (a signed Release cannot name
+   * the host a client used).
+   */
+  readonly publicUrl?: string;
   /** gzip level of Packages.gz / Sources.gz, 1..9; default 9. */
   readonly gzipLevel?: number;
   /** xz preset of Packages.xz / Sources.xz, 0..9; default 3 (see docs/publish.md). */
@@ -116,10 +127,12 @@ export interface PublishTreeResult {
   /** Paths of the pool view added or given another file, and paths that already had theirs. */
   readonly pool: { readonly placed: number; readonly kept: number };
   readonly garbage: GarbageReport;
+  /** The Release's `Snapshots:` template; undefined without a public URL. */
+  readonly snapshots: string | undefined;
   readonly timings: Readonly<Record<'planMs' | 'buildMs' | 'signMs' | 'writeMs' | 'commitMs' | 'cleanupMs' | 'totalMs', number>>;
 }
 
-function checkOptions(o: PublishTreeOptions): { meta: ReleaseMeta; keep: number } {
+function checkOptions(o: PublishTreeOptions): { meta: ReleaseMeta; keep: number; snapshots: string | undefined } {
   checkPrefix(o.prefix);
   checkDist(o.dist);
   const seen = new Set<string>();
@@ -140,6 +153,7 @@ function checkOptions(o: PublishTreeOptions): { meta: ReleaseMeta; keep: number 
   const m = o.meta;
   return {
     keep,
+    snapshots: o.publicUrl === undefined ? undefined : snapshotsTemplate(normalizePublicUrl(o.publicUrl, 'publicUrl'), o.prefix),
     meta: {
       ...(m.origin !== undefined ? { origin: checkReleaseValue('Origin', m.origin) } : {}),
       ...(m.label !== undefined ? { label: checkReleaseValue('Label', m.label) } : {}),
@@ -166,7 +180,7 @@ function checkOptions(o: PublishTreeOptions): { meta: ReleaseMeta; keep: number 
  */
 export async function publishTree(options: PublishTreeOptions): Promise<PublishTreeResult> {
   const t0 = performance.now();
-  const { meta, keep } = checkOptions(options);
+  const { meta, keep, snapshots } = checkOptions(options);
   const root = resolve(options.root);
   const prefixDir = join(root, options.prefix);
   const distDir = join(prefixDir, 'dists', options.dist);
@@ -273,7 +287,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
 
     // 2. Release: unchanged content keeps the previous Release (and its Date) as it is.
     const releaseFor = (date: Date): string =>
-      releaseText({ meta, date, architectures: plan.architectures, components: plan.components, files: digests, md5: options.md5 === true });
+      releaseText({ meta, date, architectures: plan.architectures, components: plan.components, files: digests, md5: options.md5 === true, ...(snapshots !== undefined ? { snapshots } : {}) });
     const previousDate = previous === undefined ? undefined : new Date(previous.date);
     const unchanged = previous !== undefined && previousDate !== undefined && sha256Hex(releaseFor(previousDate)) === previous.releaseSha256;
     const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
@@ -314,6 +328,8 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
         await files.linkOver(dest.sha256, dest.sha512);
         if (!existed[1]) created.push(dest.sha512);
       });
+      // What /snapshots/ID/ serves for this generation once it is no longer the current one.
+      if (signed !== undefined) created.push(...(await writeReleaseCopies(distDir, releaseSha256, signed, releaseTextNow, files)));
       throwIfCancelled(signal, 'publish');
     }
     const tWrite = performance.now();
@@ -353,6 +369,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
     const removed = await collectGarbage({ store: options.store, prefix: options.prefix, prefixDir, distDir, dist: options.dist, kept, dropped });
     if (dropped.length > 0) await writeState(distDir, { version: 1, generations: kept, pending: null, garbage: [] }, files);
     await removeUnusedListings(distDir, new Set(kept.flatMap((g) => (g.pool === null ? [] : [g.pool]))));
+    await removeUnusedReleaseCopies(distDir, new Set(kept.map((g) => g.releaseSha256)));
     const tEnd = performance.now();
     await options.onStep?.('cleaned');
 
@@ -377,6 +394,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       contents: contentsFiles.map((c) => ({ path: c.file.path, sha256: c.file.digest.sha256, size: c.file.digest.size, unchanged: c.unchanged })),
       pool: poolStats,
       garbage: removed,
+      snapshots,
       timings: {
         planMs: tPlan - t0,
         buildMs: tIndex - tPlan,

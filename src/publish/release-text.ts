@@ -46,6 +46,8 @@ export function releaseText(options: {
   readonly components: readonly string[];
   readonly files: ReadonlyMap<string, FileDigest>;
   readonly md5: boolean;
+  /** The `Snapshots:` URL template (snapshots-template.ts), when the publish offers time travel. */
+  readonly snapshots?: string;
 }): string {
   const { meta } = options;
   const fields: [string, string][] = [];
@@ -54,6 +56,7 @@ export function releaseText(options: {
   fields.push(['Suite', meta.suite], ['Codename', meta.codename], ['Date', releaseDate(options.date)], ['Acquire-By-Hash', 'yes']);
   fields.push(['Architectures', options.architectures.join(' ')], ['Components', options.components.join(' ')]);
   if (meta.description !== undefined) fields.push(['Description', meta.description]);
+  if (options.snapshots !== undefined) fields.push(['Snapshots', options.snapshots]);
   if (options.md5) fields.push(['MD5Sum', sumLines(options.files, 'md5')]);
   fields.push(['SHA256', sumLines(options.files, 'sha256')], ['SHA512', sumLines(options.files, 'sha512')]);
   return serializeParagraph(Paragraph.from(fields));

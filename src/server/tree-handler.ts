@@ -12,6 +12,7 @@ import { methodNotAllowed, text } from './plain-answer.js';
 import { OnDemandFetcher } from './on-demand-fetch.js';
 import { PoolView, splitPoolPath } from './pool-view.js';
 import { resolveTreePath } from './resolve-tree-path.js';
+import { SnapshotRoute, splitSnapshotPath } from './snapshot-route.js';
 import { StaticTree } from './static-tree.js';
 import { treeRoute } from './tree-route.js';
 import { isUiPath } from './web-ui.js';
@@ -41,6 +42,7 @@ export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHand
   const tree = new StaticTree(ctx.publicDir, reporting, options.fileCache, contentCheck);
   const onDemand = new OnDemandFetcher(ctx.store, ctx.pool, join(ctx.dataDir, 'cache', 'on-demand'), reporting);
   const poolView = new PoolView(ctx.store, ctx.pool, reporting, options.fileCache, contentCheck, onDemand);
+  const snapshots = new SnapshotRoute(ctx.publicDir, tree, poolView);
   const policy = { public: options.public, tokens: options.tokens };
   return (req, res, path, ex) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -63,6 +65,8 @@ export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHand
       return undefined;
     }
     ex.route = treeRoute(where.relative);
+    const snapshot = splitSnapshotPath(where.relative);
+    if (snapshot !== undefined) return snapshots.serve(req, res, snapshot, ex);
     const pooled = splitPoolPath(where.relative);
     // Pool paths come from the pool view; one it lacks falls through to the disk, where only
     // a tree published by a debstash from before the view can have it (404 otherwise).

@@ -3,6 +3,7 @@
  * prefixes, dists and file names (a label per path would grow without bound).
  */
 export function treeRoute(relative: string): string {
+  if (relative.startsWith('snapshots/')) return '/snapshots/*';
   if (/(^|\/)pool\//.test(relative)) return '/pool/*';
   if (relative.includes('/by-hash/')) return '/dists/*/by-hash/*';
   const release = /(?:^|\/)dists\/[^/]+\/(InRelease|Release|Release\.gpg)$/.exec(relative);

@@ -162,6 +162,16 @@ export interface PublishRecord {
   readonly contents?: boolean;
   /** Release has an MD5Sum section (`--md5`); kept by switch and update. */
   readonly md5?: boolean;
+  /**
+   * The server's public URL the Release names in `Snapshots:` (apt's time travel); kept by
+   * switch and update. Absent: no Snapshots field.
+   */
+  readonly publicUrl?: string;
+  /**
+   * Generations kept served by hash (and reachable by `/snapshots/ID/`); default 3. Kept by
+   * switch and update.
+   */
+  readonly keepGenerations?: number;
   readonly keyFingerprint: string;
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -223,6 +223,22 @@ test('client-config gives the URL the config serves on: server.listen, a host na
   assert.match(wildcard.stderr, /every address .* this machine's name .* --url/);
 });
 
+test('server.public_url and keep_generations: stored with the publish, every Release names the URL in Snapshots:, client-config gives it to clients', async () => {
+  const data = await f.dataDir();
+  const config = await f.writeConfig(f.configText().replace('server:\n', 'server:\n  public_url: http://mirror.internal:9999/\n').replace('    keep: 2\n', '    keep: 2\n    keep_generations: 7\n'));
+  const applied = await cli(data, config, 'apply');
+  assert.equal(applied.code, 0, applied.stderr);
+  const [record] = JSON.parse((await cli(data, config, 'publish', 'list', '--json')).stdout) as { publicUrl?: string; keepGenerations?: number }[];
+  assert.deepEqual([record?.publicUrl, record?.keepGenerations], ['http://mirror.internal:9999', 7]);
+  assert.match(await readFile(join(data, 'public/dists/testing/Release'), 'utf8'), /^Snapshots: http:\/\/mirror\.internal:9999\/snapshots\/@SNAPSHOTID@\/$/m);
+  const sources = await cli(data, config, 'client-config', 'testing');
+  assert.equal(sources.code, 0, sources.stderr);
+  assert.match(sources.stdout, /^URIs: http:\/\/mirror\.internal:9999$/m);
+  // Without the setting, the URL the publish was made with.
+  const plain = await cli(data, await f.writeConfig(f.configText()), 'client-config', 'testing');
+  assert.match(plain.stdout, /^URIs: http:\/\/mirror\.internal:9999$/m);
+});
+
 test('a mirror URL that does not answer is a coded error naming the mirror', async () => {
   const ctx = await context();
   const config = await loadConfig(await f.writeConfig(f.configText({ url: `http://127.0.0.1:${await freePort()}` })));

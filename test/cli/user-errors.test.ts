@@ -54,6 +54,8 @@ const CASES: readonly (readonly string[])[] = [
   ['publish', 'repo', 'nope', '--dist', 'bookworm'],
   ['publish', 'repo', 'r', '--dist', '../etc'],
   ['publish', 'repo', 'r', '--dist', 'bookworm', '--prefix', '/../../etc'],
+  ['publish', 'repo', 'r', '--dist', 'bookworm', '--public-url', 'mirror.internal:8080'],
+  ['publish', 'repo', 'r', '--dist', 'bookworm', '--keep-generations', 'many'],
   ['publish', 'switch', 'bookworm', 'nope'],
   ['publish', 'drop', 'nope'],
   ['package', 'search', 'Name ('],

@@ -40,7 +40,7 @@ test('defaults fill what a minimal file leaves out', () => {
   assert.equal(c.server.listen, '127.0.0.1:8080');
   assert.equal(c.server.public, true);
   assert.equal(c.schedule.refresh, '6h');
-  assert.deepEqual(c.publishes[0], { dist: 'bookworm', prefix: '', from: [{ mirror: 'bookworm' }], component: 'main', snapshot_name: '{publish}-{date}', keep: 5, origin: 'debstash' });
+  assert.deepEqual(c.publishes[0], { dist: 'bookworm', prefix: '', from: [{ mirror: 'bookworm' }], component: 'main', snapshot_name: '{publish}-{date}', keep: 5, keep_generations: 3, origin: 'debstash' });
   assert.deepEqual(parse(''), parse('{}'), 'an empty file is an empty config');
 });
 
@@ -77,6 +77,7 @@ const MISTAKES: readonly { name: string; text: string; env?: NodeJS.ProcessEnv; 
   },
   { name: 'wrong type', text: MINIMAL.replace('dist: bookworm\npub', 'dist: bookworm\n    with_deps: yes please\npub'), code: 'DEBSTASH_E_CONFIG_INVALID', message: /^debstash\.yaml:5:16: mirrors\.bookworm\.with_deps: expected boolean, received string$/ },
   { name: 'bad listen', text: `${MINIMAL}server:\n  listen: localhost\n`, code: 'DEBSTASH_E_CONFIG_INVALID', message: /^debstash\.yaml:9:11: server\.listen: expected HOST:PORT/ },
+  { name: 'bad public_url', text: `${MINIMAL}server:\n  public_url: mirror.internal:8080/apt\n`, code: 'DEBSTASH_E_CONFIG_INVALID', message: /^debstash\.yaml:9:15: server\.public_url: expected the absolute http\(s\) URL clients reach the server at/ },
   { name: 'bad refresh', text: `${MINIMAL}schedule:\n  refresh: daily\n`, code: 'DEBSTASH_E_CONFIG_INVALID', message: /^debstash\.yaml:9:12: schedule\.refresh: expected a number with s, m or h/ },
   { name: 'unknown mirror in a publish', text: MINIMAL.replace('{ mirror: bookworm }', '{ mirror: trixie }'), code: 'DEBSTASH_E_CONFIG_INVALID', message: /^debstash\.yaml:7:22: publishes\[0\]\.from\[0\]\.mirror: "trixie" is not a mirror of this file \(mirrors: bookworm\)$/ },
   { name: 'neither mirror nor repo in from', text: MINIMAL.replace('{ mirror: bookworm }', '{ mirr: bookworm }'), code: 'DEBSTASH_E_CONFIG_INVALID', message: /^debstash\.yaml:7:12: publishes\[0\]\.from\[0\]: expected \{ mirror: NAME \} or \{ repo: NAME \}$/ },

@@ -1,8 +1,9 @@
-import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { HostUpstream } from '../../src/upstream/host-apt-sources.js';
+import { debootstrapTarball } from '../helpers/debootstrap-tarball.js';
 import { mustRun } from './run-tool.js';
 
 /**
@@ -19,37 +20,23 @@ const APT_ETC = '/etc/apt';
 /** debootstrap results kept for the day: a second local run saves its ~50 s. */
 const CACHE_ROOT = join(tmpdir(), 'debstash-test-cache', 'container');
 
-async function debootstrapTarball(upstream: HostUpstream): Promise<{ path: string; cached: boolean }> {
-  const day = new Date().toISOString().slice(0, 10);
-  const path = join(CACHE_ROOT, day, `debian-${SUITE}-minbase.tar`);
-  if (existsSync(path)) return { path, cached: true };
-  await mkdir(dirname(path), { recursive: true });
-  for (const old of await readdir(CACHE_ROOT)) if (old !== day) await rm(join(CACHE_ROOT, old), { recursive: true, force: true });
-  const rootfs = await mkdtemp(join(tmpdir(), 'debstash-rootfs-'));
-  try {
-    const keyring = upstream.signedBy !== undefined && existsSync(upstream.signedBy) ? [`--keyring=${upstream.signedBy}`] : [];
-    await mustRun('debootstrap', ['--variant=minbase', ...keyring, SUITE, rootfs, upstream.uri], { timeoutMs: 10 * 60_000 });
+function debianTarball(upstream: HostUpstream): Promise<{ path: string; cached: boolean }> {
+  return debootstrapTarball(upstream, {
+    suite: SUITE,
+    cacheRoot: CACHE_ROOT,
     // The image's apt configuration is the host's (suites, -updates, -security, keyrings), as
-    // the official image's is Debian's; no package lists or downloaded .debs inside.
-    await rm(join(rootfs, 'etc/apt/sources.list'), { force: true });
-    for (const name of await readdir(join(APT_ETC, 'sources.list.d'))) {
-      if (name.endsWith('.sources')) await copyFile(join(APT_ETC, 'sources.list.d', name), join(rootfs, 'etc/apt/sources.list.d', name));
-    }
-    for (const dir of ['var/lib/apt/lists', 'var/cache/apt/archives']) {
-      for (const name of await readdir(join(rootfs, dir))) if (name !== 'partial' && name !== 'lock') await rm(join(rootfs, dir, name), { recursive: true, force: true });
-    }
-    await writeFile(join(rootfs, 'etc/resolv.conf'), '');
-    await mustRun('tar', ['-C', rootfs, '-cf', `${path}.partial`, '.'], { timeoutMs: 5 * 60_000 });
-    await rename(`${path}.partial`, path);
-    return { path, cached: false };
-  } finally {
-    await rm(rootfs, { recursive: true, force: true });
-  }
+    // the official image's is Debian's.
+    configure: async (rootfs) => {
+      for (const name of await readdir(join(APT_ETC, 'sources.list.d'))) {
+        if (name.endsWith('.sources')) await copyFile(join(APT_ETC, 'sources.list.d', name), join(rootfs, 'etc/apt/sources.list.d', name));
+      }
+    },
+  });
 }
 
 /** `localhost/debian:bookworm-slim` in `env`'s engine; says whether debootstrap ran or the cache served. */
 export async function importDebianImage(env: NodeJS.ProcessEnv, upstream: HostUpstream): Promise<{ cached: boolean }> {
-  const tarball = await debootstrapTarball(upstream);
+  const tarball = await debianTarball(upstream);
   await mustRun('docker', ['import', '--change', 'CMD ["bash"]', '-', DEBIAN_IMAGE], { env, timeoutMs: 5 * 60_000, input: createReadStream(tarball.path) });
   return { cached: tarball.cached };
 }

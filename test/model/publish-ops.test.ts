@@ -106,6 +106,21 @@ describe('mirror → snapshot → publish → serve → apt', () => {
     assert.deepEqual(dose.broken, ours, dose.report);
   });
 
+  test('the public URL is remembered: Snapshots: in every Release, kept by switch, replaced by a new one, refused when malformed', async () => {
+    await createSnapshot(ctx, 'u1', { mirror: 'm' });
+    await createSnapshot(ctx, 'u2', { mirror: 'm' });
+    await assert.rejects(publish(ctx, { kind: 'snapshot', name: 'u1' }, { dist: 'timed', publicUrl: 'mirror.internal' }), isCode('DEBSTASH_E_PUBLIC_URL'));
+    const p = await publish(ctx, { kind: 'snapshot', name: 'u1' }, { dist: 'timed', prefix: 'tt', publicUrl: 'http://mirror.internal:8080/' });
+    assert.equal(p.publicUrl, 'http://mirror.internal:8080');
+    const release = (): Promise<string> => readFile(join(ctx.publicDir, 'tt', 'dists', 'timed', 'Release'), 'utf8');
+    assert.match(await release(), /^Snapshots: http:\/\/mirror\.internal:8080\/snapshots\/@SNAPSHOTID@\/tt\/$/m);
+    assert.equal((await switchPublish(ctx, 'timed', 'u2', { prefix: 'tt' })).publicUrl, 'http://mirror.internal:8080');
+    assert.match(await release(), /^Snapshots: http:\/\/mirror\.internal:8080\//m);
+    assert.equal((await switchPublish(ctx, 'timed', 'u1', { prefix: 'tt', publicUrl: 'https://apt.example.invalid' })).publicUrl, 'https://apt.example.invalid');
+    assert.match(await release(), /^Snapshots: https:\/\/apt\.example\.invalid\/snapshots\/@SNAPSHOTID@\/tt\/$/m);
+    await dropPublish(ctx, 'timed', { prefix: 'tt' });
+  });
+
   test('--contents and --md5 are remembered: switch keeps both', async () => {
     await createSnapshot(ctx, 'c1', { mirror: 'm' });
     await createSnapshot(ctx, 'c2', { mirror: 'm' });

@@ -202,9 +202,11 @@ for (const backend of STORE_BACKENDS) {
         releaseSha256: '0'.repeat(64),
       };
       await store.transaction((tx) => tx.savePublish(rec));
-      await store.transaction((tx) => tx.savePublish({ ...rec, source: { kind: 'snapshot', name: 's2' } }));
+      // The time travel settings (public URL, generations kept) are part of the record.
+      await store.transaction((tx) => tx.savePublish({ ...rec, source: { kind: 'snapshot', name: 's2' }, publicUrl: 'http://mirror.internal:8080', keepGenerations: 7 }));
       assert.deepEqual((await store.listPublishes()).map((p) => p.source.name), ['s2']);
-      assert.equal((await store.getPublish('', 'stable'))?.source.name, 's2');
+      const saved = await store.getPublish('', 'stable');
+      assert.deepEqual([saved?.source.name, saved?.publicUrl, saved?.keepGenerations], ['s2', 'http://mirror.internal:8080', 7]);
       await store.transaction((tx) => tx.dropPublish('', 'stable'));
       assert.equal(await store.getPublish('', 'stable'), undefined);
     });

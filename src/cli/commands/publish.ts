@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { DebstashError } from '../../errors/debstash-error.js';
 import type { Context } from '../../model/context.js';
 import type { PublishOptions } from '../../model/publish-ops.js';
 import type { ExportTreeResult } from '../../publish/export-tree.js';
@@ -16,6 +17,11 @@ const publishOps = (): Promise<typeof import('../../model/publish-ops.js')> => i
 const where = (p: PublishRecord): string => `${p.prefix ? `${p.prefix}/` : ''}dists/${p.dist}`;
 const describe = (p: PublishRecord): string =>
   `${where(p)}: ${p.source.kind} ${p.source.name}, ${p.architectures.join(',')}${p.contents === true ? ', with Contents' : ''}, signed by ${p.keyFingerprint.slice(-16)}, updated ${p.updatedAt}`;
+/** Whether the Release offers apt's time travel, and why not when it does not. */
+const timeTravel = (p: PublishRecord): string =>
+  p.publicUrl !== undefined
+    ? `time travel: apt update --snapshot ID reaches ${p.publicUrl}/snapshots/ID/${p.prefix ? `${p.prefix}/` : ''}`
+    : 'time travel: off (no --public-url or DEBSTASH_PUBLIC_URL, so Release has no Snapshots: field)';
 const csv = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter((v) => v !== '')];
 const EXPORT_HELP = 'then write the publish as a plain tree into DIR (pool/ as hard links), for nginx or rsync';
 const exported = (dir: string, r: ExportTreeResult): string =>
@@ -80,7 +86,25 @@ interface PublishFlags extends LocalOnlyFlags {
   arch?: string[];
   contents?: boolean;
   md5?: boolean;
+  publicUrl?: string;
+  keepGenerations?: string;
 }
+
+const KEEP_HELP = 'generations kept served by hash, with their pool files: how far back apt update --snapshot reaches (1 to 100, default 3)';
+/** `--keep-generations N`: a whole number from 1 to 100. */
+const keepOption = (value: string | undefined): { keepGenerations?: number } => {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new DebstashError('DEBSTASH_E_USAGE', `--keep-generations must be a whole number from 1 to 100, not ${JSON.stringify(value)}`);
+  return { keepGenerations: n };
+};
+
+const PUBLIC_URL_HELP = 'where clients reach the server (env DEBSTASH_PUBLIC_URL): Release then offers apt time travel (Snapshots:, apt update --snapshot ID)';
+/** `--public-url`, else DEBSTASH_PUBLIC_URL (empty counts as unset). */
+const publicUrlOption = (flag: string | undefined): { publicUrl?: string } => {
+  const url = flag ?? (process.env['DEBSTASH_PUBLIC_URL'] || undefined);
+  return url !== undefined ? { publicUrl: url } : {};
+};
 
 function publishFlags(cmd: Command): Command {
   return cmd
@@ -93,6 +117,8 @@ function publishFlags(cmd: Command): Command {
     .option('--arch <list>', 'architectures to publish (default: those of the packages)', csv)
     .option('--contents', 'also write Contents-ARCH.gz (file lists of the packages; kept by switch and update)')
     .option('--md5', 'also list MD5Sum in Release (kept by switch and update)')
+    .option('--public-url <url>', `${PUBLIC_URL_HELP}; kept by switch and update`)
+    .option('--keep-generations <n>', `${KEEP_HELP}; kept by switch and update`)
     .option('--passphrase-file <file>', 'key passphrase (or env DEBSTASH_KEY_PASSPHRASE / _FILE); the publish then runs here, not on a server')
     .option('--export <dir>', `${EXPORT_HELP}; the publish then runs here, not on a server`);
 }
@@ -109,6 +135,8 @@ function publishBody(o: PublishFlags): Omit<PublishOptions, 'keyFingerprint' | '
     ...(o.arch !== undefined ? { architectures: o.arch } : {}),
     ...(o.contents === true ? { contents: true } : {}),
     ...(o.md5 === true ? { md5: true } : {}),
+    ...publicUrlOption(o.publicUrl),
+    ...keepOption(o.keepGenerations),
   };
 }
 
@@ -126,7 +154,7 @@ export function publishCommand(): Command {
       async (name: string, o: PublishFlags, cmd: Command) => {
         const source = { kind, name };
         const { p, ex } = await publishStep(cmd, o, { path: '/api/publish', body: { source, ...publishBody(o) } }, async (ctx, signal) => (await publishOps()).publish(ctx, source, await options(o, signal)));
-        emit(globalOptions(cmd), [`published ${describe(p)}`, ...ex.lines, `next: debstash client-config ${p.dist}${p.prefix ? ` --prefix ${p.prefix}` : ''}`], { ...p, ...ex.json });
+        emit(globalOptions(cmd), [`published ${describe(p)}`, timeTravel(p), ...ex.lines, `next: debstash client-config ${p.dist}${p.prefix ? ` --prefix ${p.prefix}` : ''}`], { ...p, ...ex.json });
       },
     );
   }
@@ -138,10 +166,13 @@ export function publishCommand(): Command {
     .option('--prefix <prefix>')
     .option('--passphrase-file <file>')
     .option('--export <dir>', EXPORT_HELP)
+    .option('--public-url <url>', `${PUBLIC_URL_HELP}; default: the one the publish has`)
+    .option('--keep-generations <n>', `${KEEP_HELP}; default: what the publish has`)
     .description('make a publish show another snapshot, atomically for clients')
-    .action(async (dist: string, snapshot: string, o: LocalOnlyFlags & { prefix?: string }, cmd: Command) => {
-      const { p, ex } = await publishStep(cmd, o, { path: `/api/publish/${encodeURIComponent(dist)}/switch${prefixQuery(o.prefix)}`, body: { snapshot } }, async (ctx, signal) =>
-        (await publishOps()).switchPublish(ctx, dist, snapshot, { ...prefixOption(o.prefix), ...(await passphraseOption(o)), signal }),
+    .action(async (dist: string, snapshot: string, o: LocalOnlyFlags & { prefix?: string; publicUrl?: string; keepGenerations?: string }, cmd: Command) => {
+      const url = { ...publicUrlOption(o.publicUrl), ...keepOption(o.keepGenerations) };
+      const { p, ex } = await publishStep(cmd, o, { path: `/api/publish/${encodeURIComponent(dist)}/switch${prefixQuery(o.prefix)}`, body: { snapshot, ...url } }, async (ctx, signal) =>
+        (await publishOps()).switchPublish(ctx, dist, snapshot, { ...prefixOption(o.prefix), ...url, ...(await passphraseOption(o)), signal }),
       );
       emit(globalOptions(cmd), [`switched ${describe(p)}`, ...ex.lines], { ...p, ...ex.json });
     });
@@ -210,13 +241,21 @@ export function clientConfigCommand(): Command {
   return new Command('client-config')
     .argument('<dist...>', 'one or more dists of the prefix; those that can share a stanza do (Suites: a b c)')
     .option('--prefix <prefix>')
-    .option('--url <url>', 'where clients reach the server (default: from server.listen of the config, http://127.0.0.1:8080)')
+    .option('--url <url>', 'where clients reach the server (default: server.public_url of the config, else DEBSTASH_PUBLIC_URL, else the public URL of the first dist\'s publish, else from server.listen, http://127.0.0.1:8080)')
     .option('--key-path <path>', 'refer to the key by path instead of embedding it')
     .description('print the deb822 .sources a client needs (Signed-By included)')
     .action(async (dist: string[], o: { prefix?: string; url?: string; keyPath?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const [{ configuredListen }, { clientConfig }] = await Promise.all([import('../../config/find-config.js'), import('../../model/client-config.js')]);
-        const url = o.url ?? (await configuredUrl(await configuredListen(opts.config), opts));
+        const [{ configuredServer }, { clientConfig }, { requirePublish }] = await Promise.all([
+          import('../../config/find-config.js'),
+          import('../../model/client-config.js'),
+          import('../../model/require-publish.js'),
+        ]);
+        const server = await configuredServer(opts.config);
+        // The public URL the Releases name (Snapshots:) is the one clients should use too.
+        const publicUrl = async (): Promise<string | undefined> =>
+          server.public_url || process.env['DEBSTASH_PUBLIC_URL'] || (await requirePublish(ctx, o.prefix, dist[0] ?? '')).publicUrl;
+        const url = o.url ?? (await publicUrl()) ?? (await configuredUrl(server.listen, opts));
         const text = await clientConfig(ctx, dist, { url, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.keyPath !== undefined ? { keyPath: o.keyPath } : {}) });
         if (opts.json) emit(opts, '', { sources: text });
         else process.stdout.write(text);

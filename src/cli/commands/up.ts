@@ -7,6 +7,7 @@ import { intervalMs, parseRefreshOption } from '../../config/parse-interval.js';
 import { Refresher } from '../../config/refresher.js';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { clientBaseUrl } from '../../model/client-config.js';
+import { normalizePublicUrl } from '../../publish/snapshots-template.js';
 import { configuredClientSources } from '../../config/client-sources.js';
 import { type Context, closeContext, openEmbeddedContext } from '../../model/context.js';
 import { Metrics } from '../../server/metrics.js';
@@ -81,7 +82,8 @@ export function upCommand(): Command {
           progress.end();
           cancel.dispose();
         }
-        const client = clientBaseUrl(server.host, server.port);
+        // The public URL, when set, is what the Releases name (Snapshots:): clients are given the same.
+        const client = found.config.server.public_url ? { url: normalizePublicUrl(found.config.server.public_url, 'server.public_url'), note: undefined } : clientBaseUrl(server.host, server.port);
         const sources = await configuredClientSources(ctx, found.config, client.url);
         if (sources.text !== '') {
           if (client.note !== undefined) say(client.note);

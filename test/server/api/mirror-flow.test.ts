@@ -98,7 +98,7 @@ describe('REST API: mirror → snapshot → publish, packages and keys', () => {
   });
 
   test('publish, switch, list, show, drop; the tree follows', async () => {
-    const started = await fx.call('POST', '/api/publish', { token: 'write', json: { source: { kind: 'snapshot', name: 's1' }, dist: 'stable', prefix: 'debian', architectures: ['amd64'] } });
+    const started = await fx.call('POST', '/api/publish', { token: 'write', json: { source: { kind: 'snapshot', name: 's1' }, dist: 'stable', prefix: 'debian', architectures: ['amd64'], publicUrl: fx.server.url, keepGenerations: 5 } });
     assert.equal(started.status, 202);
     assert.equal((await fx.waitTask(started.json.task?.id ?? '')).state, 'succeeded');
     const names = async (): Promise<string[]> => {
@@ -106,11 +106,16 @@ describe('REST API: mirror → snapshot → publish, packages and keys', () => {
       return [...gunzipSync(Buffer.from(await res.arrayBuffer())).toString().matchAll(/^Package: (.+)$/gm)].map((m) => m[1] ?? '').sort();
     };
     assert.ok((await names()).includes('app'));
-    const sw = await fx.call('POST', '/api/publish/stable/switch?prefix=debian', { token: 'write', json: { snapshot: 's2' } });
+    const sw = await fx.call('POST', '/api/publish/stable/switch?prefix=debian', { token: 'write', json: { snapshot: 's2', keepGenerations: 2 } });
     assert.equal((await fx.waitTask(sw.json.task?.id ?? '')).state, 'succeeded');
     assert.deepEqual(await names(), ['base', 'exim']);
     const shown = await fx.call<PublishRecord>('GET', '/api/publish/stable?prefix=debian', { token: 'read' });
     assert.deepEqual(shown.json.source, { kind: 'snapshot', name: 's2' });
+    // Time travel: the public URL kept by the switch, the generations kept replaced by it.
+    assert.deepEqual([shown.json.publicUrl, shown.json.keepGenerations], [fx.server.url, 2]);
+    const travelled = await fetch(`${fx.server.url}/snapshots/29991231T235959Z/debian/dists/stable/Release`);
+    assert.equal(travelled.status, 200);
+    assert.match(await travelled.text(), new RegExp(`^Snapshots: ${fx.server.url}/snapshots/@SNAPSHOTID@/debian/$`, 'm'));
     assert.equal((await fx.call('GET', '/api/publish/stable', { token: 'read' })).json.error?.code, 'DEBSTASH_E_PUBLISH_NOT_FOUND');
     const listed = await fx.call<PublishRecord[]>('GET', '/api/publish', { token: 'read' });
     assert.deepEqual(listed.json.map((p) => `${p.prefix} ${p.dist}`), ['debian stable']);

@@ -18,9 +18,11 @@ const Publish = z.strictObject({
   architectures: z.array(z.string().min(1)).optional(),
   contents: z.boolean().optional(),
   md5: z.boolean().optional(),
+  publicUrl: z.string().min(1).optional(),
+  keepGenerations: z.number().int().min(1).max(100).optional(),
 });
 
-const Switch = z.strictObject({ snapshot: z.string().min(1) });
+const Switch = z.strictObject({ snapshot: z.string().min(1), publicUrl: z.string().min(1).optional(), keepGenerations: z.number().int().min(1).max(100).optional() });
 
 const PREFIX_QUERY = [{ name: 'prefix', description: 'the prefix of the publish (default: the root)' }];
 
@@ -91,7 +93,7 @@ export const PUBLISH_ROUTES: readonly ApiRoute[] = [
       const prefix = query.get('prefix') ?? undefined;
       return publishTask(services, 'publish-switch', [publishKey(prefix, dist), lockKey.source({ kind: 'snapshot', name: body.snapshot })], async (signal, progress) => {
         phase(progress, `switching ${normalizePrefix(prefix) || '/'} ${dist} to snapshot ${body.snapshot}`);
-        return switchPublish(services.ctx, dist, body.snapshot, { ...(prefix !== undefined ? { prefix } : {}), ...(await passphraseOption()), signal });
+        return switchPublish(services.ctx, dist, body.snapshot, { ...(prefix !== undefined ? { prefix } : {}), ...(body.publicUrl !== undefined ? { publicUrl: body.publicUrl } : {}), ...(body.keepGenerations !== undefined ? { keepGenerations: body.keepGenerations } : {}), ...(await passphraseOption()), signal });
       });
     },
   }),
