@@ -79,6 +79,7 @@ const server = z.strictObject({
     .describe('HOST:PORT to serve on'),
   public: z.boolean().default(true).describe('false: reading the APT tree needs a read token or basic auth'),
   tokens: z.array(token).default([]),
+  storage_redirect: z.boolean().default(false).describe('with S3 storage: answer pool and by-hash paths with a redirect to a presigned URL of the bucket instead of streaming them'),
 });
 
 const schedule = z.strictObject({
@@ -97,7 +98,7 @@ export const configSchema = z
     mirrors: z.record(z.string(), mirror).default({}),
     repos: z.record(z.string(), repo).default({}),
     publishes: z.array(publish).default([]),
-    server: server.default({ listen: '127.0.0.1:8080', public: true, tokens: [] }),
+    server: server.default({ listen: '127.0.0.1:8080', public: true, tokens: [], storage_redirect: false }),
     schedule: schedule.default({ refresh: '6h' }),
     storage: z.string().optional().describe('where package files are kept: s3://BUCKET/PREFIX[?endpoint=URL&region=R&path_style=1] (docs/s3.md); unset: DATA_DIR/pool. DEBSTASH_STORAGE_URL wins over it'),
     database: z.string().min(1).optional().describe('postgres://USER:PASSWORD@HOST:PORT/DB for the metadata (DEBSTASH_DATABASE_URL wins); omitted: SQLite in the data dir'),

@@ -540,6 +540,12 @@ export const ERROR_CODES = {
     hint: "A file of aptly's pool does not have the SHA-256 aptly recorded for it: it is damaged; restore it (aptly mirror update -force, or re-add the package) and import again; nothing was imported.",
   },
   // -- aptly import (issue 16 section 4) codes go above this line --
+  DEBSTASH_E_PUBLISH_BUCKET_CHANGED: {
+    exit: 1,
+    status: 409,
+    hint: 'The published tree in the bucket changed while this publish read it (a file went missing, or the working copy no longer matches what was written): nothing new is served; publish again.',
+  },
+  // -- shared dists in the bucket (issue 13) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

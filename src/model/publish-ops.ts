@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
 import { exportTree, type ExportTreeResult } from '../publish/export-tree.js';
+import { BucketTree } from '../publish/bucket-tree.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
@@ -78,6 +79,8 @@ async function write(
   const packages = await sourcePackages(ctx, record.source);
   // The key is unlocked and checked before anything is written.
   const signer = await openSigner(ctx.store, { fingerprint: record.keyFingerprint, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+  const bucket = bucketTree(ctx, record.prefix, record.dist);
+  await bucket?.hydrate();
   const result = await publishTree({
     root: ctx.publicDir,
     prefix: record.prefix,
@@ -92,6 +95,7 @@ async function write(
     // Loaded only for Contents: it brings the .deb reader and its decoders.
     ...(record.contents === true ? { contents: new (await import('../publish/contents-cache.js')).ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(bucket !== undefined ? { onStep: (step) => bucket.step(step) } : {}),
   });
   const saved: PublishRecord = { ...record, updatedAt: new Date().toISOString(), releaseSha256: result.releaseSha256 };
   await ctx.store.transaction(async (tx) => {
@@ -114,7 +118,18 @@ async function write(
  * fails fast instead (see dropRepo).
  */
 function withPublishLocks<T>(ctx: Context, prefix: string, dist: string, source: PublishRecord['source'], signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-  return ctx.locks.with([lockKey.publish(prefix, dist), lockKey.source(source)], fn, { mode: 'wait', ...(signal ? { signal } : {}) });
+  return ctx.locks.with([...publishKeys(ctx, prefix, dist), lockKey.source(source)], fn, { mode: 'wait', ...(signal ? { signal } : {}) });
+}
+
+/** The locks of a publisher of (prefix, dist); with the trees in the bucket, also the prefix's (see lockKey). */
+function publishKeys(ctx: Context, prefix: string, dist: string): string[] {
+  return ctx.pool.publicObjects === undefined ? [lockKey.publish(prefix, dist)] : [lockKey.publish(prefix, dist), lockKey.publishPrefix(prefix)];
+}
+
+/** The bucket's copy of (prefix, dist) when the trees are in the bucket (S3 storage); see BucketTree. */
+function bucketTree(ctx: Context, prefix: string, dist: string): BucketTree | undefined {
+  const objects = ctx.pool.publicObjects?.();
+  return objects === undefined ? undefined : new BucketTree({ objects, store: ctx.store, root: ctx.publicDir, prefix, dist });
 }
 
 const publishExists = (prefix: string, dist: string): DebstashError =>
@@ -216,11 +231,14 @@ export async function exportPublish(ctx: Context, dest: string, options: { prefi
  */
 export async function dropPublish(ctx: Context, dist: string, options: { prefix?: string } = {}): Promise<void> {
   const prefix = normalizePrefix(options.prefix);
-  await ctx.locks.with([lockKey.publish(prefix, dist)], async () => {
+  await ctx.locks.with(publishKeys(ctx, prefix, dist), async () => {
     await ctx.store.transaction(async (tx) => {
       if ((await tx.getPublish(prefix, dist)) === undefined) throw publishNotFound(prefix, dist);
       await tx.dropPublish(prefix, dist);
     });
+    const bucket = bucketTree(ctx, prefix, dist);
+    await bucket?.hydrate();
     await unpublishTree({ root: ctx.publicDir, prefix, dist, store: ctx.store });
+    await bucket?.unpublish();
   });
 }

@@ -58,6 +58,8 @@ export interface ServerOptions {
   readonly peerCounters?: () => Promise<readonly RequestCounters[]>;
   /** Rate and connection limits per client (serve and up pass clientLimitsFromEnv()); none by default. */
   readonly clientLimits?: ClientLimits;
+  /** With S3 storage: pool and by-hash paths answered with a redirect to a presigned URL (see BucketTreeRoute). */
+  readonly storageRedirect?: boolean;
   /** The built web UI (default: dist/ui of this package). */
   readonly uiDir?: string;
 }
@@ -116,7 +118,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const tokens = options.tokens ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
   const fileCache = options.fileCache ?? DEFAULT_FILE_CACHE;
-  const serveTree = treeHandler(ctx, { logger, metrics, fileCache, public: options.public ?? true, tokens });
+  const serveTree = treeHandler(ctx, { logger, metrics, fileCache, public: options.public ?? true, tokens, ...(options.storageRedirect === true ? { storageRedirect: true } : {}) });
   const webUi = new WebUi(options.uiDir);
   const peerCounters = options.peerCounters ?? (() => Promise.resolve([]));
   const nextId = requestIds();
