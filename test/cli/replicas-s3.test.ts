@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, PutBucketAclCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutBucketAclCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { splitClearsigned } from '../../src/deb/clearsigned.js';
 import { parseRelease } from '../../src/deb/release.js';
 import type { PublishState } from '../../src/publish/publish-state.js';
@@ -248,4 +248,58 @@ test('two replicas over one PostgreSQL and one bucket, each on an empty data dir
   const final = await runCli(join(dir, 'cli'), ['db', 'check'], { env });
   assert.equal(final.status, 0, final.text);
   assert.match(final.text, /0 problems/);
+
+  // A drop through B takes the dist out of the bucket; both Release names answer 404 once B asked the bucket again.
+  assert.equal((await api(b.url, 'DELETE', '/api/publish/d9?prefix=odd')).status, 200);
+  const left = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'site/public/odd/dists/d9/' }));
+  assert.deepEqual(left.Contents ?? [], [], 'nothing of d9 left in the bucket');
+  await sleep(1100);
+  assert.equal((await fetch(`${b.url}/odd/dists/d9/InRelease`)).status, 404);
+  assert.equal((await packagesOf(b.url, 'odd', 'd7')).names.length, DEBS / REPOS, 'the other dists of the prefix stay whole');
+});
+
+test('serving from the bucket: ETag, 304, Range, 404, damaged objects never a 200, and --redirect-to-storage', { skip, timeout: 120_000 }, async () => {
+  const b = replicas[1] as ServeProcess;
+  const inRelease = `${b.url}/odd/dists/d7/InRelease`;
+  const whole = await fetch(inRelease);
+  assert.equal(whole.status, 200);
+  const body = Buffer.from(await whole.arrayBuffer());
+  assert.equal(whole.headers.get('etag'), `"${createHash('sha256').update(body).digest('hex')}"`, 'the ETag is the SHA-256, the same on every replica');
+  assert.equal((await fetch(inRelease, { headers: { 'If-None-Match': whole.headers.get('etag') ?? '' } })).status, 304);
+  const part = await fetch(inRelease, { headers: { Range: 'bytes=5-14' } });
+  assert.equal(part.status, 206);
+  assert.deepEqual(Buffer.from(await part.arrayBuffer()), body.subarray(5, 15));
+  assert.equal((await fetch(`${b.url}/odd/dists/d7/main/binary-amd64/Packages.bz2`)).status, 404);
+
+  // Bytes changed behind debstash's back: a plain name (its stored SHA-256 no longer matches) and a by-hash name.
+  const plain = 'site/public/odd/dists/d7/main/binary-amd64/Packages';
+  const original = await bucketText(plain);
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: plain, Body: `${original ?? ''}Package: evil\n`, Metadata: { sha256: createHash('sha256').update(original ?? '').digest('hex') } }));
+  const fake = createHash('sha256').update('x').digest('hex');
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `site/public/odd/dists/d7/main/binary-amd64/by-hash/SHA256/${fake}`, Body: 'y' }));
+  await sleep(1100);
+  for (const path of ['main/binary-amd64/Packages', `main/binary-amd64/by-hash/SHA256/${fake}`]) {
+    const res = await fetch(`${b.url}/odd/dists/d7/${path}`);
+    assert.equal(res.status, 500, path);
+    assert.match(await res.text(), /DEBSTASH_E_TREE_DAMAGED/);
+  }
+
+  // A replica that redirects pool and by-hash paths to presigned URLs of the bucket.
+  const c = await startServeProcess(await mkdtemp(join(dir, 'replica-c-')), { env, args: ['--redirect-to-storage'] });
+  replicas.push(c);
+  const { inRelease: text } = await packagesOf(c.url, 'even', 'd2');
+  const release = parseRelease(Buffer.from(splitClearsigned(Buffer.from(text)).signed).toString('utf8'));
+  const sha = release.sha256.get('main/binary-amd64/Packages')?.sha256 ?? '';
+  const index = await (await fetch(`${c.url}/even/dists/d2/main/binary-amd64/by-hash/SHA256/${sha}`)).text();
+  const filename = /^Filename: (.*)$/m.exec(index)?.[1] ?? '';
+  const debSha = /^SHA256: (.*)$/m.exec(index)?.[1] ?? '';
+  for (const [path, want] of [[`even/${filename}`, debSha], [`even/dists/d2/main/binary-amd64/by-hash/SHA256/${sha}`, sha]] as const) {
+    const res = await fetch(`${c.url}/${path}`, { redirect: 'manual' });
+    assert.equal(res.status, 302, path);
+    const location = res.headers.get('location') ?? '';
+    assert.ok(location.startsWith(swift.endpoint), location);
+    const got = Buffer.from(await (await fetch(location)).arrayBuffer());
+    assert.equal(createHash('sha256').update(got).digest('hex'), want, path);
+  }
+  assert.equal((await fetch(`${c.url}/even/pool/main/n/nothing/nothing_1_amd64.deb`, { redirect: 'manual' })).status, 404);
 });
