@@ -214,6 +214,13 @@ export async function exportPublish(ctx: Context, dest: string, options: { prefi
   else if (!(await ctx.store.listPublishes()).some((p) => p.prefix === prefix)) {
     throw new DebstashError('DEBSTASH_E_PUBLISH_NOT_FOUND', `nothing is published at ${prefix || '/'}`, { prefix });
   }
+  if (ctx.pool.publicObjects !== undefined) {
+    // The trees are the bucket's: this data dir's copy is brought up to date first.
+    const dists = options.dist !== undefined ? [options.dist] : (await ctx.store.listPublishes()).filter((p) => p.prefix === prefix).map((p) => p.dist);
+    await ctx.locks.with([lockKey.publishPrefix(prefix)], async () => {
+      for (const dist of dists) await bucketTree(ctx, prefix, dist)?.hydrate();
+    });
+  }
   return exportTree({
     root: ctx.publicDir,
     prefix,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { contentType } from '../deb/tree-content-type.js';
@@ -144,6 +144,18 @@ export class BucketTree {
       if (have !== undefined && sha256Hex(have) === key.slice(key.lastIndexOf('/') + 1)) return;
       await writeLocal(local, await this.#download(key, key.slice(key.lastIndexOf('/') + 1)));
     });
+    // The other names of the served generation's files, as a publish on disk leaves them
+    // (what `publish export` copies).
+    const served = state.generations.at(-1);
+    for (const [path, digest] of Object.entries(served?.files ?? {})) {
+      const names = byHashPaths(this.#distDir, path, digest);
+      if ((await readOrUndefined(names.sha256)) === undefined) continue;
+      for (const other of [names.sha512, join(this.#distDir, path)]) {
+        await removeFile(other);
+        await mkdir(dirname(other), { recursive: true });
+        await link(names.sha256, other);
+      }
+    }
     for (const name of SIGNED) {
       const o = this.#bucket.get(`${this.#distPath}${name}`);
       const local = join(this.#distDir, name);

@@ -249,6 +249,14 @@ test('two replicas over one PostgreSQL and one bucket, each on an empty data dir
   assert.equal(final.status, 0, final.text);
   assert.match(final.text, /0 problems/);
 
+  // An export from a data dir that never published reads the trees from the bucket.
+  const exported = join(dir, 'export');
+  const exportRun = await runCli(join(dir, 'cli'), ['publish', 'export', exported, '--prefix', 'odd', 'd7'], { env });
+  assert.equal(exportRun.status, 0, exportRun.text);
+  const exportedIndex = await readFile(join(exported, 'dists/d7/main/binary-amd64/Packages'), 'utf8');
+  assert.deepEqual([...exportedIndex.matchAll(/^Package: (.*)$/gm)].map((m) => m[1]).sort(), expectedNames(7 % REPOS));
+  await readFile(join(exported, 'dists/d7/InRelease'));
+
   // A drop through B takes the dist out of the bucket; both Release names answer 404 once B asked the bucket again.
   assert.equal((await api(b.url, 'DELETE', '/api/publish/d9?prefix=odd')).status, 200);
   const left = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'site/public/odd/dists/d9/' }));
