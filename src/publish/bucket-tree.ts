@@ -103,8 +103,19 @@ export class BucketTree {
     for (const dist of await listDir(join(this.#prefixDir, 'dists'))) {
       if (!published.has(dist)) await rm(join(this.#prefixDir, 'dists', dist), { recursive: true, force: true });
     }
+    // A working copy whose state is the bucket's already (this replica made or read the last
+    // publish) has its files: they are not hashed again.
+    const current = await this.#stateIsCurrent();
     for (const dist of published) await this.#hydrateState(dist);
-    if (published.has(this.#dist)) await this.#hydrateTree();
+    if (published.has(this.#dist) && !current) await this.#hydrateTree();
+  }
+
+  async #stateIsCurrent(): Promise<boolean> {
+    const o = this.#bucket.get(`${this.#distPath}${STATE_DIR}state.json`);
+    const local = await readOrUndefined(join(stateDirOf(this.#distDir), 'state.json'));
+    const inRelease = this.#bucket.get(`${this.#distPath}InRelease`);
+    const localInRelease = await readOrUndefined(join(this.#distDir, 'InRelease'));
+    return o !== undefined && local !== undefined && md5Hex(local) === o.etag && inRelease !== undefined && localInRelease !== undefined && md5Hex(localInRelease) === inRelease.etag;
   }
 
   /** state.json and the pool listings of `dist`, as in the bucket. */
