@@ -1,6 +1,7 @@
 // `npm run bench [-- NAME...]`: runs the named benchmarks, or all of them.
 import { benchCurve } from './curve.js';
 import { benchDeepCheck } from './deep-check.js';
+import { benchDists } from './dists.js';
 import { benchMirror } from './mirror.js';
 import { benchParse } from './parse.js';
 import { benchPool } from './pool.js';
@@ -8,7 +9,7 @@ import { benchPublish } from './publish.js';
 import { benchServe } from './serve.js';
 import { benchStore } from './store.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe, curve: benchCurve, deep: benchDeepCheck, store: benchStore, pool: benchPool };
+const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe, curve: benchCurve, deep: benchDeepCheck, store: benchStore, pool: benchPool, dists: benchDists };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
