@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DebstashError } from '../errors/debstash-error.js';
 import { isNotFound, storageError } from './s3-errors.js';
@@ -142,6 +142,17 @@ export class PublicObjects {
       if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 304) return 'unchanged';
       if (isNotFound(err)) return undefined;
       throw storageError(err, `reading ${path} (${this.describe()})`);
+    }
+  }
+
+  /** Whether there is an object at `path`. */
+  async exists(path: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.key(path) }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw storageError(err, `looking for ${path} (${this.describe()})`);
     }
   }
 

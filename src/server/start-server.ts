@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { servesInRelease } from '../model/served-release.js';
 import { pino, type Logger } from 'pino';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { exportPublicKey } from '../keys/key-store.js';
@@ -96,13 +95,12 @@ export function listenError(err: unknown, options: Pick<ServerOptions, 'host' | 
 /** Below the 10 s a container runtime waits between SIGTERM and SIGKILL. */
 const DEFAULT_SHUTDOWN_GRACE_MS = 8000;
 
-/** The store answers and every publish it lists has its signed InRelease on disk. */
+/** The store answers and every publish it lists has its signed InRelease where it is served from. */
 async function publishesReady(ctx: Context): Promise<{ ok: boolean; why?: string }> {
   const all = await ctx.store.listPublishes();
   if (all.length === 0) return { ok: false, why: 'nothing is published yet' };
   for (const p of all) {
-    const inRelease = join(ctx.publicDir, p.prefix, 'dists', p.dist, 'InRelease');
-    if (!(await stat(inRelease).then((st) => st.isFile(), () => false))) return { ok: false, why: `${p.prefix || '/'} ${p.dist} has no InRelease yet` };
+    if (!(await servesInRelease(ctx, p.prefix, p.dist))) return { ok: false, why: `${p.prefix || '/'} ${p.dist} has no InRelease yet` };
   }
   return { ok: true };
 }

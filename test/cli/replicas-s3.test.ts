@@ -295,6 +295,8 @@ test('serving from the bucket: ETag, 304, Range, 404, damaged objects never a 20
   // A replica that redirects pool and by-hash paths to presigned URLs of the bucket.
   const c = await startServeProcess(await mkdtemp(join(dir, 'replica-c-')), { env, args: ['--redirect-to-storage'] });
   replicas.push(c);
+  const ready = await fetch(`${c.url}/readyz`);
+  assert.equal(ready.status, 200, `a replica that never published is ready: the InReleases are in the bucket (${await ready.text()})`);
   const { inRelease: text } = await packagesOf(c.url, 'even', 'd2');
   const release = parseRelease(Buffer.from(splitClearsigned(Buffer.from(text)).signed).toString('utf8'));
   const sha = release.sha256.get('main/binary-amd64/Packages')?.sha256 ?? '';
