@@ -96,7 +96,7 @@ let signer: TestSigner;
 before(async () => {
   if (swiftMissing !== undefined) return;
   dir = await mkdtemp(join(tmpdir(), 'debstash-bucket-crash-'));
-  [swift, signer] = await Promise.all([SwiftS3Server.start(), makeTestSigner(join(tmpdir(), `debstash-bucket-crash-key-${process.pid}`))]);
+  [swift, signer] = await Promise.all([SwiftS3Server.start(), makeTestSigner(join(dir, 'key'))]);
   await swift.createBucket(BUCKET);
   // Readable without credentials through Swift's own API (public-read is Swift's `.r:*`).
   const client = swift.client(6);
