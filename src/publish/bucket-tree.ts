@@ -8,7 +8,7 @@ import { CACHE_IMMUTABLE, CACHE_SHORT, md5Hex, type PublicObject, type PublicObj
 import type { Store } from '../store/store.js';
 import { byHashPaths } from './by-hash-paths.js';
 import type { PublishStep } from './publish-tree.js';
-import { readPoolListing, readState, stateDirOf } from './publish-state.js';
+import { readPoolListing, readState, stateDirOf, type Generation } from './publish-state.js';
 import { byHashNames } from './retention.js';
 import { isErrno, listDir, removeFile } from './tree-files.js';
 
@@ -189,7 +189,8 @@ export class BucketTree {
 
   /** What to put in the bucket at a step of publishTree (see the class). */
   async step(step: PublishStep): Promise<void> {
-    if (step === 'written') await this.#putGeneration();
+    if (step === 'placing') await this.#putPending();
+    else if (step === 'written') await this.#putGeneration();
     else if (step === 'committed') await this.#switch();
     else if (step === 'linked') await this.#putPlainNames();
     else if (step === 'cleaned') await this.#clean();
@@ -211,12 +212,24 @@ export class BucketTree {
     await this.#putLocal(`${this.#distPath}${STATE_DIR}state.json`, join(stateDirOf(this.#distDir), 'state.json'), 'no-cache');
   }
 
-  async #putGeneration(): Promise<void> {
+  /**
+   * The pending generation (its pool listing first) into the bucket's state.json: at `placing`,
+   * before its pool paths enter the store's pool view, so that whichever replica publishes
+   * next finds them named by an abandoned generation and takes them back; again at `written`,
+   * complete.
+   */
+  async #putPending(): Promise<Generation> {
     const { state } = await readState(this.#distDir);
     const pending = state.pending;
-    if (pending === null) throw new Error('internal: a written publish has no pending generation');
+    if (pending === null) throw new Error('internal: a publish placing files has no pending generation');
     if (pending.pool !== null) await this.#putLocal(`${this.#distPath}${STATE_DIR}${pending.pool}`, join(stateDirOf(this.#distDir), pending.pool), 'no-cache');
     await this.#putState();
+    return pending;
+  }
+
+  async #putGeneration(): Promise<void> {
+    const pending = await this.#putPending();
+    const { state } = await readState(this.#distDir);
 
     const previous = state.generations.at(-1);
     const before = previous?.pool == null || previous.view !== true ? undefined : await readPoolListing(this.#distDir, previous.pool);
