@@ -95,6 +95,7 @@ const server = z.strictObject({
     }, 'expected the absolute http(s) URL clients reach the server at, e.g. http://mirror.internal:8080 (no query, fragment or credentials)')
     .describe('where clients reach the server: the client stanzas name it, and every Release carries Snapshots: PUBLIC_URL/snapshots/@SNAPSHOTID@/PREFIX (apt time travel); unset or empty: no Snapshots field'),
   tokens: z.array(token).default([]),
+  storage_redirect: z.boolean().default(false).describe('with S3 storage: answer pool and by-hash paths with a redirect to a presigned URL of the bucket instead of streaming them'),
 });
 
 const schedule = z.strictObject({
@@ -113,7 +114,7 @@ export const configSchema = z
     mirrors: z.record(z.string(), mirror).default({}),
     repos: z.record(z.string(), repo).default({}),
     publishes: z.array(publish).default([]),
-    server: server.default({ listen: '127.0.0.1:8080', public: true, tokens: [] }),
+    server: server.default({ listen: '127.0.0.1:8080', public: true, tokens: [], storage_redirect: false }),
     schedule: schedule.default({ refresh: '6h' }),
     storage: z.string().optional().describe('where package files are kept: s3://BUCKET/PREFIX[?endpoint=URL&region=R&path_style=1] (docs/s3.md); unset: DATA_DIR/pool. DEBSTASH_STORAGE_URL wins over it'),
     database: z.string().min(1).optional().describe('postgres://USER:PASSWORD@HOST:PORT/DB for the metadata (DEBSTASH_DATABASE_URL wins); omitted: SQLite in the data dir'),

@@ -1,5 +1,4 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { servesInRelease } from '../model/served-release.js';
 import { DebstashError } from '../errors/debstash-error.js';
 import type { Context } from '../model/context.js';
 import { lockKey } from '../model/store-locks.js';
@@ -90,15 +89,14 @@ export class Refresher {
   }
 
   /**
-   * Ready when every publish of the config has its signed InRelease on disk; then, if the last
+   * Ready when every publish of the config has its signed InRelease where it is served from; then, if the last
    * refresh failed, still ready (the last good publish is served) but saying so.
    */
   async ready(): Promise<Readiness> {
     for (const p of this.config.publishes) {
       const prefix = normalizePrefix(p.prefix);
       const record = await this.ctx.store.getPublish(prefix, p.dist);
-      const inRelease = join(this.ctx.publicDir, prefix, 'dists', p.dist, 'InRelease');
-      if (record === undefined || !(await stat(inRelease).then((s) => s.isFile(), () => false))) {
+      if (record === undefined || !(await servesInRelease(this.ctx, prefix, p.dist))) {
         const failed = this.#lastFailure ? ` (last apply failed at ${this.#lastFailure.at.toISOString()}: ${this.#lastFailure.reason})` : '';
         return { ok: false, why: `nothing published yet at ${prefix || '/'} ${p.dist}${failed}` };
       }

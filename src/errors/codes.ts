@@ -567,6 +567,12 @@ export const ERROR_CODES = {
     hint: 'Set server.public_url (or --public-url, DEBSTASH_PUBLIC_URL) to the absolute http(s) URL clients reach the server at, without query, fragment or credentials.',
   },
   // -- apt time travel (issue 16 section 3) codes go above this line --
+  DEBSTASH_E_PUBLISH_BUCKET_CHANGED: {
+    exit: 1,
+    status: 409,
+    hint: 'The published tree in the bucket changed while this publish read it (a file went missing, or the working copy no longer matches what was written): nothing new is served; publish again.',
+  },
+  // -- shared dists in the bucket (issue 13) codes go above this line --
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,7 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { openSigner } from '../keys/open-signer.js';
 import { exportTree, type ExportTreeResult } from '../publish/export-tree.js';
 import { normalizePublicUrl } from '../publish/snapshots-template.js';
+import { BucketTree } from '../publish/bucket-tree.js';
 import { publishTree } from '../publish/publish-tree.js';
 import { unpublishTree } from '../publish/unpublish-tree.js';
 import type { PackageEntry, PublishMeta, PublishRecord } from '../store/records.js';
@@ -102,6 +103,8 @@ async function write(
   const packages = await sourcePackages(ctx, record.source);
   // The key is unlocked and checked before anything is written.
   const signer = await openSigner(ctx.store, { fingerprint: record.keyFingerprint, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+  const bucket = bucketTree(ctx, record.prefix, record.dist);
+  await bucket?.hydrate();
   const result = await publishTree({
     root: ctx.publicDir,
     prefix: record.prefix,
@@ -119,6 +122,7 @@ async function write(
     // Loaded only for Contents: it brings the .deb reader and its decoders.
     ...(record.contents === true ? { contents: new (await import('../publish/contents-cache.js')).ContentsCache(contentsCacheDir(ctx), ctx.pool) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(bucket !== undefined ? { onStep: (step) => bucket.step(step) } : {}),
   });
   const saved: PublishRecord = { ...record, updatedAt: new Date().toISOString(), releaseSha256: result.releaseSha256 };
   await ctx.store.transaction(async (tx) => {
@@ -141,7 +145,18 @@ async function write(
  * fails fast instead (see dropRepo).
  */
 function withPublishLocks<T>(ctx: Context, prefix: string, dist: string, source: PublishRecord['source'], signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-  return ctx.locks.with([lockKey.publish(prefix, dist), lockKey.source(source)], fn, { mode: 'wait', ...(signal ? { signal } : {}) });
+  return ctx.locks.with([...publishKeys(ctx, prefix, dist), lockKey.source(source)], fn, { mode: 'wait', ...(signal ? { signal } : {}) });
+}
+
+/** The locks of a publisher of (prefix, dist); with the trees in the bucket, also the prefix's (see lockKey). */
+function publishKeys(ctx: Context, prefix: string, dist: string): string[] {
+  return ctx.pool.publicObjects === undefined ? [lockKey.publish(prefix, dist)] : [lockKey.publish(prefix, dist), lockKey.publishPrefix(prefix)];
+}
+
+/** The bucket's copy of (prefix, dist) when the trees are in the bucket (S3 storage); see BucketTree. */
+function bucketTree(ctx: Context, prefix: string, dist: string): BucketTree | undefined {
+  const objects = ctx.pool.publicObjects?.();
+  return objects === undefined ? undefined : new BucketTree({ objects, store: ctx.store, root: ctx.publicDir, prefix, dist });
 }
 
 const publishExists = (prefix: string, dist: string): DebstashError =>
@@ -231,6 +246,13 @@ export async function exportPublish(ctx: Context, dest: string, options: { prefi
     throw new DebstashError('DEBSTASH_E_PUBLISH_NOT_FOUND', `nothing is published at ${prefix || '/'}`, { prefix });
   }
   await refuseUnfetched(ctx, prefix);
+  if (ctx.pool.publicObjects !== undefined) {
+    // The trees are the bucket's: this data dir's copy is brought up to date first.
+    const dists = options.dist !== undefined ? [options.dist] : (await ctx.store.listPublishes()).filter((p) => p.prefix === prefix).map((p) => p.dist);
+    await ctx.locks.with([lockKey.publishPrefix(prefix)], async () => {
+      for (const dist of dists) await bucketTree(ctx, prefix, dist)?.hydrate();
+    });
+  }
   return exportTree({
     root: ctx.publicDir,
     prefix,
@@ -267,11 +289,14 @@ async function refuseUnfetched(ctx: Context, prefix: string): Promise<void> {
  */
 export async function dropPublish(ctx: Context, dist: string, options: { prefix?: string } = {}): Promise<void> {
   const prefix = normalizePrefix(options.prefix);
-  await ctx.locks.with([lockKey.publish(prefix, dist)], async () => {
+  await ctx.locks.with(publishKeys(ctx, prefix, dist), async () => {
     await ctx.store.transaction(async (tx) => {
       if ((await tx.getPublish(prefix, dist)) === undefined) throw publishNotFound(prefix, dist);
       await tx.dropPublish(prefix, dist);
     });
+    const bucket = bucketTree(ctx, prefix, dist);
+    await bucket?.hydrate();
     await unpublishTree({ root: ctx.publicDir, prefix, dist, store: ctx.store });
+    await bucket?.unpublish();
   });
 }

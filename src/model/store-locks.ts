@@ -44,6 +44,11 @@ export const lockKey = {
   source: (source: { readonly kind: 'repo' | 'snapshot'; readonly name: string }): string => `${source.kind}:${source.name}`,
   /** `prefix` normalized (see normalizePrefix). */
   publish: (prefix: string, dist: string): string => `publish:/${prefix}${prefix ? '/' : ''}${dist}`,
+  /**
+   * Every publisher of a prefix whose trees are in the bucket: they read and prune the pool
+   * paths the prefix's dists share (on disk the prefix's lock file does this per host).
+   */
+  publishPrefix: (prefix: string): string => `publish-prefix:/${prefix}`,
   /** The lease of `up`'s refresh: one replica applies the config at a time. */
   refresh: (): string => 'refresh:config',
 };

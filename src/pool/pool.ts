@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ExpectedContent } from '../files/put-verified.js';
+import type { PublicObjects } from './bucket-objects.js';
 
 /** What the caller knows a file must be before it may enter the pool. */
 export type PoolExpectation = ExpectedContent;
@@ -70,6 +71,11 @@ export interface Pool {
   entries?(): AsyncIterable<PoolEntry>;
   /** Reads the whole stored file and checks it hashes to its name. Optional. */
   verify?(sha256: string, signal?: AbortSignal): Promise<PoolVerdict>;
+  /**
+   * Where published trees live when they are not in the data dir: the bucket of an S3 pool,
+   * shared by every replica (see docs/s3.md). Absent for the local disk.
+   */
+  publicObjects?(): PublicObjects;
   /** Where the files are, for `db check` and `/readyz` ("local disk DIR", "s3://BUCKET/PREFIX at ..."). Optional. */
   describe?(): string;
   /** Releases connections; the pool is not used afterwards. Optional. */

@@ -21,6 +21,7 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { checkedBlobs, ContentCheck } from '../files/put-verified.js';
 import { checkSha256, SHA256_HEX } from '../files/sha256.js';
 import type { Pool, PoolBlob, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
+import { PublicObjects } from './bucket-objects.js';
 import { isNotFound, storageError } from './s3-errors.js';
 import { describeS3Location, type S3Location } from './storage-url.js';
 
@@ -109,6 +110,11 @@ export class S3Pool implements Pool {
 
   close(): void {
     this.#client.destroy();
+  }
+
+  /** The published trees in this bucket (see PublicObjects). */
+  publicObjects(): PublicObjects {
+    return new PublicObjects(this.#client, this.#loc, (sha256) => this.#key(sha256), () => this.describe());
   }
 
   #key(sha256: string): string {

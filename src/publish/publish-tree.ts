@@ -89,12 +89,14 @@ export interface PublishTreeOptions {
 }
 
 /**
- * The steps of a publish, in order. Until `written` nothing clients see has changed; at
+ * The steps of a publish, in order. `placing` (only when new pool paths are added, while
+ * indexes are built) has the pending generation naming them in the state, before they go into
+ * the pool view. Until `written` nothing clients see has changed; at
  * `switched` InRelease (what apt reads) is the new one; `released` has Release replaced too
  * (Release.gpg follows); `committed` has all three and the state; `linked` has the plainly
  * named indexes; `cleaned` has removed what no kept generation needs.
  */
-export type PublishStep = 'built' | 'signed' | 'written' | 'switched' | 'released' | 'committed' | 'linked' | 'cleaned';
+export type PublishStep = 'placing' | 'built' | 'signed' | 'written' | 'switched' | 'released' | 'committed' | 'linked' | 'cleaned';
 
 export interface PublishedIndex {
   readonly path: string;
@@ -245,6 +247,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       });
       const stub: Generation = { id: nextId, date: '', releaseSha256: '', files: {}, codec, chunks: {}, pool: listing, view: true };
       await writeState(distDir, { version: 1, generations, pending: stub, garbage }, files);
+      await options.onStep?.('placing');
       throwIfCancelled(signal, 'publish');
       const change = await options.store.transaction((tx) => tx.putPoolView(options.prefix, wanted));
       createdView.push(...change.added);

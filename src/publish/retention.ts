@@ -23,7 +23,7 @@ function dirOf(path: string): string {
 }
 
 /** For each index directory, the by-hash names (`SHA256/<hash>`, `SHA512/<hash>`) the generations list. */
-function byHashNames(generations: readonly Generation[]): Map<string, Set<string>> {
+export function byHashNames(generations: readonly Generation[]): Map<string, Set<string>> {
   const keep = new Map<string, Set<string>>();
   for (const g of generations) {
     for (const [path, f] of Object.entries(g.files)) {

@@ -21,6 +21,7 @@ export interface WorkerSetup {
   /** The primary's unix socket, where everything but the tree is forwarded. */
   readonly socketPath: string;
   readonly public: boolean;
+  readonly storageRedirect?: boolean;
   readonly tokens: readonly ConfiguredToken[];
   readonly fileCache: FileCacheOptions;
   /** The connection limits apply in each worker, which holds the connections (counted per worker). */

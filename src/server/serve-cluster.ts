@@ -58,6 +58,7 @@ export async function startServeCluster(ctx: Context, options: ClusterOptions): 
     port: options.port,
     socketPath,
     public: options.public ?? true,
+    ...(options.storageRedirect === true ? { storageRedirect: true } : {}),
     tokens: options.tokens ?? [],
     // The memory for hot files is the server's, shared out: N workers hold what one process would.
     fileCache: { ...fileCache, budgetBytes: Math.floor(fileCache.budgetBytes / options.workers) },

@@ -31,7 +31,7 @@ async function runWorker(setup: WorkerSetup): Promise<void> {
     process.exit(1);
   }
   const metrics = new Metrics();
-  const serveTree = treeHandler(ctx, { logger, metrics, fileCache: setup.fileCache, public: setup.public, tokens: setup.tokens });
+  const serveTree = treeHandler(ctx, { logger, metrics, fileCache: setup.fileCache, public: setup.public, tokens: setup.tokens, ...(setup.storageRedirect === true ? { storageRedirect: true } : {}) });
   const forward = primaryForwarder(setup.socketPath, logger);
   const nextId = requestIds();
   const stamp = ['X-Debstash-Worker', String(setup.index)];

@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { servesInRelease } from '../model/served-release.js';
 import { pino, type Logger } from 'pino';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { DebstashError, isDebstashError } from '../errors/debstash-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { exportPublicKey } from '../keys/key-store.js';
@@ -58,6 +57,8 @@ export interface ServerOptions {
   readonly peerCounters?: () => Promise<readonly RequestCounters[]>;
   /** Rate and connection limits per client (serve and up pass clientLimitsFromEnv()); none by default. */
   readonly clientLimits?: ClientLimits;
+  /** With S3 storage: pool and by-hash paths answered with a redirect to a presigned URL (see BucketTreeRoute). */
+  readonly storageRedirect?: boolean;
   /** The built web UI (default: dist/ui of this package). */
   readonly uiDir?: string;
 }
@@ -94,13 +95,12 @@ export function listenError(err: unknown, options: Pick<ServerOptions, 'host' | 
 /** Below the 10 s a container runtime waits between SIGTERM and SIGKILL. */
 const DEFAULT_SHUTDOWN_GRACE_MS = 8000;
 
-/** The store answers and every publish it lists has its signed InRelease on disk. */
+/** The store answers and every publish it lists has its signed InRelease where it is served from. */
 async function publishesReady(ctx: Context): Promise<{ ok: boolean; why?: string }> {
   const all = await ctx.store.listPublishes();
   if (all.length === 0) return { ok: false, why: 'nothing is published yet' };
   for (const p of all) {
-    const inRelease = join(ctx.publicDir, p.prefix, 'dists', p.dist, 'InRelease');
-    if (!(await stat(inRelease).then((st) => st.isFile(), () => false))) return { ok: false, why: `${p.prefix || '/'} ${p.dist} has no InRelease yet` };
+    if (!(await servesInRelease(ctx, p.prefix, p.dist))) return { ok: false, why: `${p.prefix || '/'} ${p.dist} has no InRelease yet` };
   }
   return { ok: true };
 }
@@ -116,7 +116,7 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const tokens = options.tokens ?? [];
   const logger = options.logger ?? pino({ level: 'silent' });
   const fileCache = options.fileCache ?? DEFAULT_FILE_CACHE;
-  const serveTree = treeHandler(ctx, { logger, metrics, fileCache, public: options.public ?? true, tokens });
+  const serveTree = treeHandler(ctx, { logger, metrics, fileCache, public: options.public ?? true, tokens, ...(options.storageRedirect === true ? { storageRedirect: true } : {}) });
   const webUi = new WebUi(options.uiDir);
   const peerCounters = options.peerCounters ?? (() => Promise.resolve([]));
   const nextId = requestIds();

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ConfiguredToken } from '../auth/configured-token.js';
 import { treeAccessAllowed } from '../auth/tree-access.js';
 import type { Context } from '../model/context.js';
+import { BucketTreeRoute } from './bucket-tree-route.js';
 import { ContentCheck } from './content-check.js';
 import type { Exchange } from './exchange.js';
 import type { FileCacheOptions } from './file-cache.js';
@@ -24,6 +25,8 @@ export interface TreeHandlerOptions {
   /** The tree is public unless this is false (then a read token or basic auth is needed). */
   readonly public: boolean;
   readonly tokens: readonly ConfiguredToken[];
+  /** With the trees in the bucket: answer pool and by-hash paths with a redirect to a presigned URL. */
+  readonly storageRedirect?: boolean;
 }
 
 /** Answers a request for a path of the APT tree (one nonTreeRoute leaves undefined). */
@@ -43,6 +46,9 @@ export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHand
   const onDemand = new OnDemandFetcher(ctx.store, ctx.pool, join(ctx.dataDir, 'cache', 'on-demand'), reporting);
   const poolView = new PoolView(ctx.store, ctx.pool, reporting, options.fileCache, contentCheck, onDemand);
   const snapshots = new SnapshotRoute(ctx.publicDir, tree, poolView);
+  // With S3 storage the trees are the bucket's, the same for every replica (see BucketTree).
+  const objects = ctx.pool.publicObjects?.();
+  const bucket = objects === undefined ? undefined : new BucketTreeRoute(objects, ctx.store, reporting, options.fileCache, options.storageRedirect === true);
   const policy = { public: options.public, tokens: options.tokens };
   return (req, res, path, ex) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -70,6 +76,11 @@ export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHand
     const pooled = splitPoolPath(where.relative);
     // Pool paths come from the pool view; one it lacks falls through to the disk, where only
     // a tree published by a debstash from before the view can have it (404 otherwise).
+    if (bucket !== undefined) {
+      if (pooled === undefined) return bucket.serve(req, res, where.relative, ex);
+      if (options.storageRedirect === true) return bucket.redirectPool(res, pooled, ex).then((sent) => (sent ? undefined : text(res, ex, 404, 'not found\n')));
+      return poolView.serve(req, res, pooled, where.relative, ex).then((served) => (served ? undefined : text(res, ex, 404, 'not found\n')));
+    }
     if (pooled === undefined) return tree.serve(req, res, where.relative, ex);
     return poolView.serve(req, res, pooled, where.relative, ex).then((served) => (served ? undefined : tree.serve(req, res, where.relative, ex)));
   }

@@ -76,6 +76,7 @@ const CASES: readonly (readonly string[])[] = [
   ['serve', '--listen', 'nocolon'],
   ['serve', '--listen', '127.0.0.1:99999'],
   ['serve', '--grace', 'soon'],
+  ['serve', '--listen', '127.0.0.1:0', '--redirect-to-storage'],
   ['up', '--listen', '999.1.1.1:18090'],
   ['up', '--listen', 'TAKEN'],
   ['up', '--refresh', 'sometimes'],

@@ -4,13 +4,20 @@ import { serverLogger } from '../../server/server-logger.js';
 import { startServing } from '../start-serving.js';
 import { parseListen } from '../../config/listen-address.js';
 import { globalOptions } from '../output.js';
-import { openEmbeddedContext, closeContext } from '../../model/context.js';
+import { openEmbeddedContext, closeContext, type Context } from '../../model/context.js';
 import { configuredBackends } from '../../config/find-config.js';
 import { localServerAccess } from '../server-file.js';
 import { parseWorkersOption } from '../workers-option.js';
 import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
 /** Resolves when SIGINT or SIGTERM arrives. */
+/** Redirects to the storage need one: S3 storage, whose bucket holds the trees. */
+export function requireBucket(ctx: Context, setting: string): void {
+  if (ctx.pool.publicObjects === undefined) {
+    throw new DebstashError('DEBSTASH_E_USAGE', `${setting} needs S3 storage (DEBSTASH_STORAGE_URL or storage: s3://...); the trees are on the local disk`, { setting });
+  }
+}
+
 export function untilStopped(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (sig: NodeJS.Signals): void => {
@@ -29,7 +36,8 @@ export function serveCommand(): Command {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
     .option('--grace <seconds>', 'on SIGTERM, how long downloads in flight may take to finish', '8')
     .option('--workers <n|auto>', 'processes serving the APT tree (auto: one per core); 1 serves everything from this process', '1')
-    .action(async (o: { listen: string; grace: string; workers: string }, cmd: Command) => {
+    .option('--redirect-to-storage', 'with S3 storage: answer pool and by-hash paths with a redirect to a presigned URL of the bucket instead of streaming them')
+    .action(async (o: { listen: string; grace: string; workers: string; redirectToStorage?: boolean }, cmd: Command) => {
       const opts = globalOptions(cmd);
       const listen = parseListen(o.listen);
       const graceS = Number(o.grace);
@@ -41,7 +49,8 @@ export function serveCommand(): Command {
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
-        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv() }, { workers, quiet: opts.quiet, verbose: opts.verbose, database, storage });
+        if (o.redirectToStorage === true) requireBucket(ctx, '--redirect-to-storage');
+        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv(), ...(o.redirectToStorage === true ? { storageRedirect: true } : {}) }, { workers, quiet: opts.quiet, verbose: opts.verbose, database, storage });
         unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();

@@ -19,7 +19,7 @@ import { cancelOnSignal } from '../cancel-on-signal.js';
 import { globalOptions } from '../output.js';
 import { progressRenderer } from '../progress-renderer.js';
 import { parseListen } from '../../config/listen-address.js';
-import { untilStopped } from './serve.js';
+import { requireBucket, untilStopped } from './serve.js';
 import { openContextWaiting } from '../open-context-waiting.js';
 import { localServerAccess } from '../server-file.js';
 import { clientLimitsFromEnv } from '../../server/client-limits.js';
@@ -32,7 +32,8 @@ async function listen(ctx: Context, found: FoundConfig, option: string | undefin
   const address = option ?? found.config.server.listen;
   const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
-  return startServing(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv() }, workers);
+  if (found.config.server.storage_redirect) requireBucket(ctx, `server.storage_redirect (${found.file ?? 'built-in default'})`);
+  return startServing(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv(), ...(found.config.server.storage_redirect ? { storageRedirect: true } : {}) }, workers);
 }
 
 /**
