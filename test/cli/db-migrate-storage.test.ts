@@ -128,10 +128,13 @@ describe('db migrate --storage s3://', { concurrency: true }, () => {
     assert.match(second, /^  DEBSTASH_DATABASE_URL=postgres:\/\/debstash:\*\*\*@/m);
     assert.ok(second.includes(`  DEBSTASH_STORAGE_URL=${storage} `), second);
     assert.ok(!second.includes(pg.password), 'the password is never printed');
+    // The trees are the bucket's from now on: the publish is published into it once.
+    assert.match(second, /^published trees: \S+ published into the bucket$/m);
 
     const third = await ok(cli({}, ...migrate));
     assert.match(third, new RegExp(`^pool: copied 0 files \\(0 B\\) into .*, ${total} of ${total} there already$`, 'm'));
     assert.match(third, /holds this store already .*nothing to do/);
+    assert.match(third, /^published trees: every publish is in the bucket already$/m);
 
     const migrated = { DEBSTASH_DATABASE_URL: database, DEBSTASH_STORAGE_URL: storage };
     const deep = await ok(cli(migrated, 'db', 'check', '--deep'));

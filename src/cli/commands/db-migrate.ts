@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DebstashError } from '../../errors/debstash-error.js';
 import { formatBytes, plural } from '../../model/human-units.js';
@@ -68,6 +69,30 @@ export function addMigrateCommand(db: Command): void {
     });
 }
 
+/**
+ * With S3 storage the published trees are the bucket's (every replica serves dists/ from it), so
+ * each publish not yet there is published into it from its own source, as its next generation
+ * would be (recorded in the data dir's store, which is then copied). The working copy is a
+ * directory of its own: the data dir's public/ stays as it was. A publish whose InRelease is in
+ * the bucket is left alone, so a second migrate publishes nothing.
+ */
+async function publishIntoBucket(ctx: Context, pool: Pool): Promise<string[]> {
+  const [{ updatePublish }, { servesInRelease }, { resolvePassphrase }] = await Promise.all([
+    import('../../model/publish-ops.js'),
+    import('../../model/served-release.js'),
+    import('../../keys/passphrase.js'),
+  ]);
+  const target: Context = { ...ctx, pool, publicDir: join(ctx.dataDir, 'cache', 'migrate-public') };
+  const passphrase = await resolvePassphrase({});
+  const done: string[] = [];
+  for (const p of await ctx.store.listPublishes()) {
+    if (await servesInRelease(target, p.prefix, p.dist)) continue;
+    await updatePublish(target, p.dist, { prefix: p.prefix, ...(passphrase !== undefined ? { passphrase } : {}) });
+    done.push(`${p.prefix || '.'}/${p.dist}`);
+  }
+  return done;
+}
+
 async function migrate(ctx: Context, opts: GlobalOptions, o: MigrateOptions, concurrency: number): Promise<void> {
   checkSources(ctx, o);
   let pool: Pool | undefined;
@@ -90,6 +115,13 @@ async function migrate(ctx: Context, opts: GlobalOptions, o: MigrateOptions, con
       poolResult = await longJob(opts.quiet, (io) => copyPool(ctx.pool, target, { concurrency, ...io }));
       lines.push(poolLine(poolResult, target.describe?.() ?? 'the bucket'));
     }
+    // Before the store is copied: the publish records and pool view rows the bucket's
+    // generation writes go with it, and a second migrate finds both sides equal.
+    let published: string[] | undefined;
+    if (pool !== undefined) {
+      published = await publishIntoBucket(ctx, pool);
+      lines.push(`published trees: ${published.length === 0 ? 'every publish is in the bucket already' : `${published.join(', ')} published into the bucket`}`);
+    }
     if (store !== undefined) {
       const { copyStore } = await import('../../store/copy-store.js');
       storeResult = await copyStore(ctx.store, store);
@@ -98,6 +130,7 @@ async function migrate(ctx: Context, opts: GlobalOptions, o: MigrateOptions, con
     emit(opts, [...lines, ...nextSteps(store, o.storage)], {
       ...(storeResult !== undefined ? storeResult : {}),
       ...(poolResult !== undefined ? { pool: poolResult } : {}),
+      ...(published !== undefined ? { published } : {}),
       next: { ...(store !== undefined ? { DEBSTASH_DATABASE_URL: store.location } : {}), ...(o.storage !== undefined ? { DEBSTASH_STORAGE_URL: o.storage } : {}) },
     });
   } finally {
