@@ -32,7 +32,7 @@ async function hostForContainers(): Promise<HostUpstream | string> {
 
 const host = await hostForContainers();
 
-test('compose: the client installs postgresql and python3 from the mirror only, and a replaced key locks out old clients', { skip: typeof host === 'string' ? host : false, timeout: 15 * 60_000 }, async (t) => {
+test('compose: the client installs postgresql and python3 from the mirror only, and a replaced key locks out old clients', { skip: typeof host === 'string' ? host : false, timeout: 25 * 60_000 }, async (t) => {
   const missing = ['docker', 'docker-compose', 'iptables', 'debootstrap'].filter((p) => findProgram(p) === undefined);
   assert.deepEqual(missing, [], `dockerd is here but not the rest; apt-get install ${PACKAGES_NEEDED}`);
   assert.ok(typeof host !== 'string');
@@ -61,7 +61,7 @@ test('compose: the client installs postgresql and python3 from the mirror only, 
     t.diagnostic(`debootstrap tarball ${debian.cached ? 'from the cache of today' : 'made now'}`);
     await step('Node base image', () => buildNodeImage(env));
     await step('docker build of the Dockerfile', () =>
-      mustRun('docker', ['build', '--network', 'host', '--build-arg', `BASE=${NODE_IMAGE}`, '-t', env.DEBSTASH_IMAGE as string, projectRoot], { env, timeoutMs: 10 * 60_000 }),
+      mustRun('docker', ['build', '--network', 'host', '--build-arg', `BASE=${NODE_IMAGE}`, '-t', env.DEBSTASH_IMAGE as string, projectRoot], { env, timeoutMs: 18 * 60_000 }),
     );
 
     const size = await mustRun('docker', ['image', 'inspect', '--format', '{{.Size}}', env.DEBSTASH_IMAGE as string], { env, timeoutMs: 30_000 });
