@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -29,8 +29,10 @@ import { snapshotId } from '../../src/publish/snapshot-id.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import type { PackageEntry } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { reachableHostArchive } from '../helpers/host-archive.js';
 import { SWIFT_CREDENTIALS, SwiftS3Server } from '../helpers/swift-s3-server.js';
 import { makeTestSigner, type TestSigner } from '../helpers/test-signer.js';
+import { trixieChroot, trixieUnavailable } from '../helpers/trixie-chroot.js';
 import { entryOf, syntheticPackage } from '../publish/synthetic-repo.js';
 import { rawGet } from './raw-get.js';
 
@@ -75,27 +77,30 @@ async function replica(name: string, options: { readonly storageRedirect?: boole
   return { root, pool, store, server };
 }
 
-/** Publishes generation `n` (packages n..n+3) through A, as publish-ops does with S3 storage. */
-async function publish(n: number): Promise<void> {
-  const tree = new BucketTree({ objects: a.pool.publicObjects(), store: a.store, root: a.root, prefix: 'tt', dist: 'stable' });
+/** Publishes `set` at tt/DIST through A, as publish-ops does with S3 storage, B's URL as the public URL. */
+async function publishThroughA(dist: string, set: readonly PackageEntry[], now?: Date): Promise<PublishTreeResult> {
+  const tree = new BucketTree({ objects: a.pool.publicObjects(), store: a.store, root: a.root, prefix: 'tt', dist });
   await tree.hydrate();
-  published.push(
-    await publishTree({
-      root: a.root,
-      prefix: 'tt',
-      dist: 'stable',
-      components: [{ name: 'main', packages: packages.slice(n, n + 4) }],
-      architectures: ['amd64'],
-      meta: { origin: 'TimeTravel' },
-      signer,
-      pool: a.pool,
-      store: a.store,
-      now: dateOf(n),
-      keepGenerations: 3,
-      publicUrl: b.server.url,
-      onStep: (s) => tree.step(s),
-    }),
-  );
+  return publishTree({
+    root: a.root,
+    prefix: 'tt',
+    dist,
+    components: [{ name: 'main', packages: set }],
+    architectures: ['amd64'],
+    meta: { origin: 'TimeTravel' },
+    signer,
+    pool: a.pool,
+    store: a.store,
+    ...(now !== undefined ? { now } : {}),
+    keepGenerations: 3,
+    publicUrl: b.server.url,
+    onStep: (s) => tree.step(s),
+  });
+}
+
+/** Generation `n` of tt/stable: packages n..n+3. */
+async function publish(n: number): Promise<void> {
+  published.push(await publishThroughA('stable', packages.slice(n, n + 4), dateOf(n)));
   inReleases.push(await bucketFile(`${BASE}InRelease`));
 }
 
@@ -276,4 +281,47 @@ test('retention deletes a dropped generation\'s Release files from the bucket; B
   const damaged = await get(b, ID(2), 'dists/stable/Release');
   assert.equal(damaged.status, 500);
   assert.match(await damaged.text(), /DEBSTASH_E_TREE_DAMAGED/);
+});
+
+test("trixie's apt through B: apt update --snapshot ID of the first generation gets what it had, through /snapshots/", { skip, timeout: 180_000 }, async (t) => {
+  const upstream = await reachableHostArchive();
+  const why = typeof upstream === 'string' ? upstream : await trixieUnavailable(upstream);
+  if (why !== undefined || typeof upstream === 'string') return t.skip(why);
+  // Its own dist, published now and a second later: apt checks Release dates and signatures against the clock.
+  const first = await publishThroughA('live', packages.slice(0, 2));
+  await sleep(1000 - (Date.now() % 1000) + 50);
+  await publishThroughA('live', packages.slice(1, 3));
+  const made = await trixieChroot(upstream);
+  t.diagnostic(`trixie root ${made.cached ? 'unpacked from the cache' : 'built by debootstrap'} in ${(made.ms / 1000).toFixed(1)} s`);
+  const root = made.chroot;
+  try {
+    await mkdir(join(root.dir, 'etc/apt/keyrings'), { recursive: true });
+    await copyFile(signer.armoredFile, join(root.dir, 'etc/apt/keyrings/debstash.asc'));
+    await rm(join(root.dir, 'etc/apt/sources.list'), { force: true });
+    await writeFile(join(root.dir, 'etc/apt/sources.list.d/debstash.sources'), `Types: deb\nURIs: ${b.server.url}/tt\nSuites: live\nComponents: main\nSigned-By: /etc/apt/keyrings/debstash.asc\n`);
+    const apt = async (...args: string[]): Promise<{ ok: boolean; out: string }> => {
+      const r = await root.run(['apt-get', '-o', 'APT::Sandbox::User=root', '-o', 'Acquire::Retries=0', ...args], 120_000);
+      const out = r.stdout + r.stderr;
+      return { ok: r.code === 0 && !/^(W|E|Err):/m.test(out), out };
+    };
+    const only = packages[0]?.name ?? '';
+    const id = snapshotId(first.date);
+    const plain = await apt('update');
+    assert.ok(plain.ok, plain.out);
+    assert.equal((await apt('download', '--print-uris', only)).ok, false, `${only} is not in the current generation`);
+    const old = await apt('update', '--snapshot', id);
+    assert.ok(old.ok, old.out);
+    assert.match(old.out, new RegExp(`/snapshots/${id}/tt live InRelease`));
+    // The synthetic packages depend on libraries no source has: apt says where, the test fetches.
+    const uris = await apt('download', '--print-uris', '--snapshot', id, only);
+    assert.ok(uris.ok, uris.out);
+    const uri = /^'([^']+)'/m.exec(uris.out)?.[1] ?? '';
+    assert.ok(uri.startsWith(`${b.server.url}/snapshots/${id}/tt/pool/`), uris.out);
+    assert.equal(sha256(Buffer.from(await (await fetch(uri)).arrayBuffer())), packages[0]?.files[0]?.sha256);
+    const early = await apt('update', '--snapshot', snapshotId(new Date(first.date.getTime() - 3_600_000)));
+    assert.equal(early.ok, false, early.out);
+    assert.match(early.out, /DEBSTASH_E_SNAPSHOT_TOO_OLD/);
+  } finally {
+    await root.close();
+  }
 });
