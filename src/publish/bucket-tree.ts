@@ -56,11 +56,11 @@ const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).dige
  *   at `written`: its pool listing, then state.json naming it as pending, then its pool paths
  *   (server-side copies of the pool objects, those the previous generation lacked), then its
  *   by-hash objects (immutable), then the signed Release files kept for time travel
- *   (`.debstash/releases/<sha256>/`, immutable); at `committed`: Release, Release.gpg and InRelease last (a
- *   short Cache-Control), then state.json committed; at `linked`: the plainly named indexes;
- *   at `cleaned`: deletes what no kept generation names (by-hash objects, plain names, pool
- *   paths the store's pool view no longer has, pool listings, kept Release files), then
- *   state.json without garbage.
+ *   (`.debstash/releases/<sha256>/`, immutable); at `committed`: Release, Release.gpg and
+ *   InRelease last (a short Cache-Control), then state.json committed; at `linked`: the
+ *   plainly named indexes; at `cleaned`: deletes what no kept generation names (by-hash
+ *   objects, plain names, pool paths the store's pool view no longer has, pool listings,
+ *   kept Release files), then state.json without garbage.
  *
  * A crash at any point leaves the generation the bucket's InRelease names whole: everything it
  * names was there before it was. The next publish reads the bucket's state, where an
@@ -193,10 +193,7 @@ export class BucketTree {
   /** What to put in the bucket at a step of publishTree (see the class). */
   async step(step: PublishStep): Promise<void> {
     if (step === 'placing') await this.#putPending();
-    else if (step === 'written') {
-      await this.#putGeneration();
-      await this.#putReleaseCopies();
-    }
+    else if (step === 'written') await this.#putGeneration().then(() => this.#putReleaseCopies());
     else if (step === 'committed') await this.#switch();
     else if (step === 'linked') await this.#putPlainNames();
     else if (step === 'cleaned') await this.#clean();
