@@ -5,6 +5,7 @@ import { embeddedDefaultConfig } from './embedded-default.js';
 import { expandHostSources } from './expand-host-sources.js';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, parseConfigText } from './load-config.js';
+import { normalizePublicUrl } from '../publish/snapshots-template.js';
 
 export interface FoundConfig {
   readonly config: DebstashConfig;
@@ -40,6 +41,16 @@ export async function findConfig(explicit: string | undefined, options: { cwd?: 
 export async function configuredServer(explicit: string | undefined, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DebstashConfig['server']> {
   const file = await configFile(explicit, options.cwd);
   return (file !== undefined ? await loadConfig(file, { env: options.env ?? process.env }) : configSchema.parse({})).server;
+}
+
+/**
+ * The URL clients reach the server at, as the user set it: `server.public_url` of the config,
+ * else DEBSTASH_PUBLIC_URL (empty counts as unset); normalized, undefined when neither is set.
+ */
+export function configuredPublicUrl(server: DebstashConfig['server'], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (server.public_url) return normalizePublicUrl(server.public_url, 'server.public_url');
+  const fromEnv = env['DEBSTASH_PUBLIC_URL'];
+  return fromEnv ? normalizePublicUrl(fromEnv, 'DEBSTASH_PUBLIC_URL') : undefined;
 }
 
 /** The backends a config file names; a key is absent when its environment variable decides instead or the file names none. */

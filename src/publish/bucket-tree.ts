@@ -7,6 +7,7 @@ import { DebstashError } from '../errors/debstash-error.js';
 import { CACHE_IMMUTABLE, CACHE_SHORT, md5Hex, type PublicObject, type PublicObjects } from '../pool/bucket-objects.js';
 import type { Store } from '../store/store.js';
 import { byHashPaths } from './by-hash-paths.js';
+import { RELEASE_FILES, releaseCopyDir, releaseCopyOwner } from './generation-releases.js';
 import type { PublishStep } from './publish-tree.js';
 import { readPoolListing, readState, stateDirOf, type Generation } from './publish-state.js';
 import { byHashNames } from './retention.js';
@@ -54,10 +55,12 @@ const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).dige
  * - `step`, called at publishTree's steps, puts the new generation in this order:
  *   at `written`: its pool listing, then state.json naming it as pending, then its pool paths
  *   (server-side copies of the pool objects, those the previous generation lacked), then its
- *   by-hash objects (immutable); at `committed`: Release, Release.gpg and InRelease last (a
- *   short Cache-Control), then state.json committed; at `linked`: the plainly named indexes;
- *   at `cleaned`: deletes what no kept generation names (by-hash objects, plain names, pool
- *   paths the store's pool view no longer has, pool listings), then state.json without garbage.
+ *   by-hash objects (immutable), then the signed Release files kept for time travel
+ *   (`.debstash/releases/<sha256>/`, immutable); at `committed`: Release, Release.gpg and
+ *   InRelease last (a short Cache-Control), then state.json committed; at `linked`: the
+ *   plainly named indexes; at `cleaned`: deletes what no kept generation names (by-hash
+ *   objects, plain names, pool paths the store's pool view no longer has, pool listings,
+ *   kept Release files), then state.json without garbage.
  *
  * A crash at any point leaves the generation the bucket's InRelease names whole: everything it
  * names was there before it was. The next publish reads the bucket's state, where an
@@ -190,7 +193,7 @@ export class BucketTree {
   /** What to put in the bucket at a step of publishTree (see the class). */
   async step(step: PublishStep): Promise<void> {
     if (step === 'placing') await this.#putPending();
-    else if (step === 'written') await this.#putGeneration();
+    else if (step === 'written') await this.#putGeneration().then(() => this.#putReleaseCopies());
     else if (step === 'committed') await this.#switch();
     else if (step === 'linked') await this.#putPlainNames();
     else if (step === 'cleaned') await this.#clean();
@@ -252,6 +255,22 @@ export class BucketTree {
     });
   }
 
+  /**
+   * The signed Release files of the new generation (generation-releases.ts), and of any kept
+   * one the bucket lacks that the working copy has: what `/snapshots/ID/` serves on every
+   * replica. Named by content, so immutable; in the bucket before InRelease names them.
+   */
+  async #putReleaseCopies(): Promise<void> {
+    const { state } = await readState(this.#distDir);
+    const generations = state.pending === null ? state.generations : [...state.generations, state.pending];
+    const copies = generations.flatMap((g) => RELEASE_FILES.map((name) => `${releaseCopyDir(g.releaseSha256)}/${name}`));
+    await forEachConcurrent(copies, CONCURRENCY, async (rel) => {
+      const key = `${this.#distPath}${rel}`;
+      const local = join(this.#distDir, rel);
+      if (!this.#bucket.has(key) && (await readOrUndefined(local)) !== undefined) await this.#putLocal(key, local, CACHE_IMMUTABLE);
+    });
+  }
+
   async #switch(): Promise<void> {
     const { state } = await readState(this.#distDir);
     this.#candidates = new Set<string>();
@@ -283,11 +302,17 @@ export class BucketTree {
     const names = byHashNames(kept);
     const current = new Set(Object.keys(kept.at(-1)?.files ?? {}));
     const listings = new Set(kept.flatMap((g) => (g.pool === null ? [] : [g.pool])));
+    const releases = new Set(kept.map((g) => g.releaseSha256));
     const doomed: string[] = [];
     for (const path of this.#bucket.keys()) {
       if (!path.startsWith(this.#distPath)) continue;
       const rel = path.slice(this.#distPath.length);
       if ((SIGNED as readonly string[]).includes(rel)) continue;
+      const copyOf = releaseCopyOwner(rel);
+      if (copyOf !== undefined) {
+        if (!releases.has(copyOf)) doomed.push(path);
+        continue;
+      }
       if (rel.startsWith(STATE_DIR)) {
         const name = rel.slice(STATE_DIR.length);
         if (name.startsWith('pool-') && !listings.has(name)) doomed.push(path);

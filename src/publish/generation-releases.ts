@@ -8,6 +8,7 @@ import { listDir, type TreeFiles } from './tree-files.js';
  * generation is kept (`dists/DIST/.debstash/releases/<Release SHA-256>/`), so that
  * `/snapshots/ID/...` serves the InRelease a client read at ID, not today's. A few KiB each;
  * the indexes they name are the generation's by-hash files, which retention keeps anyway.
+ * With S3 storage they go to the bucket under the same names (bucket-tree.ts), for every replica.
  */
 
 /** The three files apt may read first, in the order a publish replaces them. */
@@ -17,6 +18,11 @@ export type ReleaseFile = (typeof RELEASE_FILES)[number];
 /** Where a generation's copies are, relative to `dists/DIST/`. */
 export function releaseCopyDir(releaseSha256: string): string {
   return `.debstash/releases/${releaseSha256}`;
+}
+
+/** The Release SHA-256 whose copies hold `path` (relative to `dists/DIST/`); undefined for any other path. Pure. */
+export function releaseCopyOwner(path: string): string | undefined {
+  return /^\.debstash\/releases\/([0-9a-f]{64})\//.exec(path)?.[1];
 }
 
 /**

@@ -18,6 +18,7 @@ const PRESIGN_SECONDS = 300;
 
 interface Entry {
   readonly rep: FileRepresentation;
+  readonly body: Buffer;
   /** The bucket's ETag, to ask whether the object changed. */
   readonly etag: string;
   checkedAt: number;
@@ -59,14 +60,28 @@ export class BucketTreeRoute {
     try {
       entry = await this.entry(relative);
     } catch (err) {
-      if (err instanceof TreeDamaged) return answerTreeDamaged(res, ex, this.reporting, { path: err.path, expected: err.expected, why: err.why });
-      const code = (err as { code?: string }).code ?? 'DEBSTASH_E_STORAGE_UNREACHABLE';
-      this.reporting.logger.error({ reqId: ex.id, code, path: relative, err }, 'a file of the tree cannot be read from the bucket');
-      res.setHeader('Retry-After', '5');
-      return text(res, ex, 503, `${code}: the file cannot be read now, try again later\n`);
+      return this.answerUnreadable(res, ex, relative, err);
     }
     if (entry === 'missing') return text(res, ex, 404, 'not found\n');
     await answerFile(req, res, entry.rep, ex);
+  }
+
+  /**
+   * The checked bytes of `relative` (any path, `.debstash/` included), from memory as serve
+   * has them; undefined when the bucket has no such object. Throws what answerUnreadable answers.
+   */
+  async read(relative: string): Promise<Buffer | undefined> {
+    const entry = await this.entry(relative);
+    return entry === 'missing' ? undefined : entry.body;
+  }
+
+  /** Answers for a read that threw: a damaged object a 500 (TREE_DAMAGED), any other failure a 503. */
+  answerUnreadable(res: ServerResponse, ex: Exchange, relative: string, err: unknown): void {
+    if (err instanceof TreeDamaged) return answerTreeDamaged(res, ex, this.reporting, { path: err.path, expected: err.expected, why: err.why });
+    const code = (err as { code?: string }).code ?? 'DEBSTASH_E_STORAGE_UNREACHABLE';
+    this.reporting.logger.error({ reqId: ex.id, code, path: relative, err }, 'a file of the tree cannot be read from the bucket');
+    res.setHeader('Retry-After', '5');
+    text(res, ex, 503, `${code}: the file cannot be read now, try again later\n`);
   }
 
   /** Answers a pool path with a redirect to its pool object; false when the pool view does not have it. */
@@ -115,6 +130,7 @@ export class BucketTreeRoute {
     const at = got.lastModified.getTime();
     const entry: Entry = {
       rep: representPoolFile(relative, sha256, { dev: 0, ino: 0, size, mtimeMs: at, ctimeMs: at }, now, got.body),
+      body: got.body,
       etag: got.etag,
       checkedAt: now,
     };

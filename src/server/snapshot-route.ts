@@ -1,14 +1,39 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { releaseCopyDir, RELEASE_FILES } from '../publish/generation-releases.js';
 import { splitClearsigned } from '../deb/clearsigned.js';
-import { readState, reconcile, type Generation, type PublishState } from '../publish/publish-state.js';
+import { EMPTY_STATE, parseState, reconcile, stateDirOf, type Generation, type PublishState } from '../publish/publish-state.js';
 import { generationAt, parseSnapshotId, snapshotId } from '../publish/snapshot-id.js';
+import { isErrno } from '../publish/tree-files.js';
 import type { Exchange } from './exchange.js';
 import { text } from './plain-answer.js';
-import type { PoolView } from './pool-view.js';
 import type { StaticTree } from './static-tree.js';
+
+/**
+ * Where time travel reads a publish's files: the data dir's `public/` (treeFiles), or the
+ * bucket when the trees are the bucket's (BucketTreeRoute), so that every replica answers alike.
+ */
+export interface SnapshotFiles {
+  /** The bytes at `relative` (a publisher's state, an InRelease); undefined when there are none. */
+  read(relative: string): Promise<Buffer | undefined>;
+  /** Answers a request with the file at `relative`. */
+  serve(req: IncomingMessage, res: ServerResponse, relative: string, ex: Exchange): Promise<void> | undefined;
+  /** Answers for a read that threw. */
+  answerUnreadable(res: ServerResponse, ex: Exchange, relative: string, err: unknown): void;
+}
+
+/** Answers a pool path of a prefix; resolves false (nothing sent) when the prefix's pool view lacks it. */
+export type ServePool = (req: IncomingMessage, res: ServerResponse, where: { readonly prefix: string; readonly path: string }, relative: string, ex: Exchange) => Promise<boolean>;
+
+/** The files of a tree on disk at `root`, served by `tree`. */
+export function treeFiles(root: string, tree: StaticTree): SnapshotFiles {
+  return {
+    read: (relative) => readFile(join(root, relative)).catch((err: unknown) => (isErrno(err, 'ENOENT', 'ENOTDIR') ? undefined : Promise.reject(err))),
+    serve: (req, res, relative, ex) => tree.serve(req, res, relative, ex),
+    answerUnreadable: (res, ex, relative, err) => tree.answerUnreadable(res, ex, relative, err),
+  };
+}
 
 /** `snapshots/ID/REST` of a tree path, or undefined for any other path. */
 export function splitSnapshotPath(relative: string): { readonly id: string; readonly rest: string } | undefined {
@@ -75,9 +100,8 @@ export function generationFile(g: Generation, file: string): { readonly path: st
  */
 export class SnapshotRoute {
   constructor(
-    private readonly publicDir: string,
-    private readonly tree: StaticTree,
-    private readonly poolView: PoolView,
+    private readonly files: SnapshotFiles,
+    private readonly pool: ServePool,
   ) {}
 
   async serve(req: IncomingMessage, res: ServerResponse, where: { readonly id: string; readonly rest: string }, ex: Exchange): Promise<void> {
@@ -91,12 +115,19 @@ export class SnapshotRoute {
     const prefixPart = target.prefix === '' ? '' : `${target.prefix}/`;
     if (target.kind === 'pool') {
       const relative = `${prefixPart}${target.path}`;
-      if (!(await this.poolView.serve(req, res, { prefix: target.prefix, path: target.path }, relative, ex))) text(res, ex, 404, 'not found\n');
+      if (!(await this.pool(req, res, { prefix: target.prefix, path: target.path }, relative, ex))) text(res, ex, 404, 'not found\n');
       return;
     }
     const distRelative = `${prefixPart}dists/${target.dist}`;
-    const distDir = join(this.publicDir, distRelative);
-    const generations = await servedGenerations(distDir, (await readState(distDir)).state);
+    const stateFile = join(stateDirOf(distRelative), 'state.json');
+    let generations: readonly Generation[];
+    try {
+      const stateText = await this.files.read(stateFile);
+      const state = stateText === undefined ? EMPTY_STATE : parseState(stateText.toString('utf8')).state;
+      generations = await servedGenerations(state, () => this.files.read(`${distRelative}/InRelease`));
+    } catch (err) {
+      return this.files.answerUnreadable(res, ex, stateFile, err);
+    }
     const oldest = generations[0];
     if (oldest === undefined) return text(res, ex, 404, 'not found\n');
     const g = generationAt(generations, at);
@@ -107,10 +138,16 @@ export class SnapshotRoute {
     }
     const file = generationFile(g, target.file);
     if (file === undefined) return text(res, ex, 404, 'not found\n');
-    let path = file.path;
+    let path = `${distRelative}/${file.path}`;
     // A generation published before its Release files were kept: the current one is served as it is.
-    if (file.fallback !== undefined && g === generations.at(-1) && !(await isFile(join(this.publicDir, distRelative, path)))) path = file.fallback;
-    await this.tree.serve(req, res, `${distRelative}/${path}`, ex);
+    if (file.fallback !== undefined && g === generations.at(-1)) {
+      try {
+        if ((await this.files.read(path)) === undefined) path = `${distRelative}/${file.fallback}`;
+      } catch (err) {
+        return this.files.answerUnreadable(res, ex, path, err);
+      }
+    }
+    await this.files.serve(req, res, path, ex);
   }
 }
 
@@ -119,19 +156,17 @@ export class SnapshotRoute {
  * (its InRelease is served, the state does not say so yet). Only while a publish runs is the
  * served InRelease read for that.
  */
-async function servedGenerations(distDir: string, state: PublishState): Promise<readonly Generation[]> {
+async function servedGenerations(state: PublishState, inRelease: () => Promise<Buffer | undefined>): Promise<readonly Generation[]> {
   if (state.pending === null || state.pending.date === '') return state.generations;
   let served: string;
   try {
-    served = `${Buffer.from(splitClearsigned(await readFile(join(distDir, 'InRelease'))).signed).toString('utf8')}\n`;
+    const bytes = await inRelease();
+    if (bytes === undefined) return state.generations;
+    served = `${Buffer.from(splitClearsigned(bytes).signed).toString('utf8')}\n`;
   } catch {
     return state.generations;
   }
   return reconcile(state, served).generations;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((st) => st.isFile(), () => false);
 }
 
 /** A coded refusal; the reason phrase carries the code too, since apt shows that and not the body. */

@@ -61,6 +61,8 @@ export interface ServerOptions {
   readonly storageRedirect?: boolean;
   /** The built web UI (default: dist/ui of this package). */
   readonly uiDir?: string;
+  /** Where clients reach the server (`server.public_url`, normalized): `/client/…` names it rather than the Host a request asked for. */
+  readonly publicUrl?: string;
 }
 
 export interface RunningServer {
@@ -122,7 +124,8 @@ export async function startServer(ctx: Context, options: ServerOptions): Promise
   const nextId = requestIds();
   const limits = options.clientLimits;
   const rateLimits = limits === undefined ? undefined : { write: new RateLimiter(limits.write), search: new RateLimiter(limits.search) };
-  const baseUrl = (req: IncomingMessage): string => `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
+  // The public URL is what the Releases name (Snapshots:), so clients are given it whatever Host they used.
+  const baseUrl = (req: IncomingMessage): string => options.publicUrl ?? `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
 
   /** Everything but the tree: few requests, plain setHeader. */
   const answerOther = async (req: IncomingMessage, res: ServerResponse, path: string, ex: Exchange): Promise<void> => {

@@ -27,7 +27,7 @@ export interface TreeReporting {
  * from disk. A file is served only when, with symlinks resolved, it lies inside the root (also
  * resolved): a link pointing out of the tree is a 404, never its target. A name that leads to
  * no file is a 404; one the server may not read a 403; any other failure to open it (EMFILE,
- * ENFILE, EIO...) a 503, logged and counted (see unreadable). A `by-hash/` file is named by
+ * ENFILE, EIO...) a 503, logged and counted (see answerUnreadable). A `by-hash/` file is named by
  * its hash: one whose bytes no longer hash to its name is a 500 (answerTreeDamaged), checked
  * once per file version (ContentCheck).
  */
@@ -58,7 +58,7 @@ export class StaticTree {
     try {
       handle = await this.openInside(relative);
     } catch (err) {
-      return this.unreadable(res, ex, relative, err);
+      return this.answerUnreadable(res, ex, relative, err);
     }
     if (handle === undefined) return plainAnswer(res, ex, 404, 'not found\n');
     try {
@@ -106,7 +106,7 @@ export class StaticTree {
    * (EMFILE, ENFILE, EIO...) is the server's trouble, often passing: a 503 with Retry-After,
    * never a 404, which apt would take for a file missing from the publish.
    */
-  private unreadable(res: ServerResponse, ex: Exchange, relative: string, err: unknown): void {
+  answerUnreadable(res: ServerResponse, ex: Exchange, relative: string, err: unknown): void {
     const errno = (err as NodeJS.ErrnoException | undefined)?.code ?? 'unknown';
     const forbidden = errno === 'EACCES' || errno === 'EPERM';
     const code = forbidden ? 'DEBSTASH_E_TREE_FORBIDDEN' : 'DEBSTASH_E_TREE_UNAVAILABLE';

@@ -13,7 +13,7 @@ import { methodNotAllowed, text } from './plain-answer.js';
 import { OnDemandFetcher } from './on-demand-fetch.js';
 import { PoolView, splitPoolPath } from './pool-view.js';
 import { resolveTreePath } from './resolve-tree-path.js';
-import { SnapshotRoute, splitSnapshotPath } from './snapshot-route.js';
+import { type ServePool, SnapshotRoute, splitSnapshotPath, treeFiles } from './snapshot-route.js';
 import { StaticTree } from './static-tree.js';
 import { treeRoute } from './tree-route.js';
 import { isUiPath } from './web-ui.js';
@@ -45,10 +45,12 @@ export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHand
   const tree = new StaticTree(ctx.publicDir, reporting, options.fileCache, contentCheck);
   const onDemand = new OnDemandFetcher(ctx.store, ctx.pool, join(ctx.dataDir, 'cache', 'on-demand'), reporting);
   const poolView = new PoolView(ctx.store, ctx.pool, reporting, options.fileCache, contentCheck, onDemand);
-  const snapshots = new SnapshotRoute(ctx.publicDir, tree, poolView);
   // With S3 storage the trees are the bucket's, the same for every replica (see BucketTree).
   const objects = ctx.pool.publicObjects?.();
   const bucket = objects === undefined ? undefined : new BucketTreeRoute(objects, ctx.store, reporting, options.fileCache, options.storageRedirect === true);
+  const servePool: ServePool =
+    bucket !== undefined && options.storageRedirect === true ? (_req, res, where, _relative, ex) => bucket.redirectPool(res, where, ex) : (req, res, where, relative, ex) => poolView.serve(req, res, where, relative, ex);
+  const snapshots = new SnapshotRoute(bucket ?? treeFiles(ctx.publicDir, tree), servePool);
   const policy = { public: options.public, tokens: options.tokens };
   return (req, res, path, ex) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -78,8 +80,7 @@ export function treeHandler(ctx: Context, options: TreeHandlerOptions): TreeHand
     // a tree published by a debstash from before the view can have it (404 otherwise).
     if (bucket !== undefined) {
       if (pooled === undefined) return bucket.serve(req, res, where.relative, ex);
-      if (options.storageRedirect === true) return bucket.redirectPool(res, pooled, ex).then((sent) => (sent ? undefined : text(res, ex, 404, 'not found\n')));
-      return poolView.serve(req, res, pooled, where.relative, ex).then((served) => (served ? undefined : text(res, ex, 404, 'not found\n')));
+      return servePool(req, res, pooled, where.relative, ex).then((served) => (served ? undefined : text(res, ex, 404, 'not found\n')));
     }
     if (pooled === undefined) return tree.serve(req, res, where.relative, ex);
     return poolView.serve(req, res, pooled, where.relative, ex).then((served) => (served ? undefined : tree.serve(req, res, where.relative, ex)));

@@ -14,6 +14,7 @@ import { parseRelease } from '../../src/deb/release.js';
 import type { PublicObjects } from '../../src/pool/bucket-objects.js';
 import { S3Pool } from '../../src/pool/s3-pool.js';
 import { BucketTree } from '../../src/publish/bucket-tree.js';
+import { releaseCopyDir } from '../../src/publish/generation-releases.js';
 import { publishTree, type PublishTreeOptions } from '../../src/publish/publish-tree.js';
 import type { PublishState } from '../../src/publish/publish-state.js';
 import type { PackageEntry } from '../../src/store/records.js';
@@ -36,10 +37,10 @@ const DIST = 'crash';
  * pool paths are in the store's pool view, nothing of them in the bucket yet), then before the
  * first object of a kind is put, copied or deleted. In the order a publish makes them.
  */
-const POINTS = ['built', 'pool-copy', 'by-hash', 'Release', 'InRelease', 'state', 'plain', 'delete'] as const;
+const POINTS = ['built', 'pool-copy', 'by-hash', 'release-copies', 'Release', 'InRelease', 'state', 'plain', 'delete'] as const;
 type Point = (typeof POINTS)[number];
 /** Killed at these, the bucket's InRelease is still the old one. */
-const BEFORE_SWITCH = new Set<Point>(['built', 'pool-copy', 'by-hash', 'Release', 'InRelease']);
+const BEFORE_SWITCH = new Set<Point>(['built', 'pool-copy', 'by-hash', 'release-copies', 'Release', 'InRelease']);
 
 /**
  * The child: a replica publishing with its own working copy, as publish-ops does (hydrate, then
@@ -65,6 +66,7 @@ const pointOf = (call, path) => {
   if (call === 'delete') return 'delete';
   if (call !== 'put') return undefined;
   if (path.includes('/by-hash/')) return 'by-hash';
+  if (path.includes('/.debstash/releases/')) return 'release-copies';
   if (path.endsWith('/Release')) return 'Release';
   if (path.endsWith('/InRelease')) return 'InRelease';
   if (path.endsWith('/state.json')) return switched ? 'state' : undefined;
@@ -80,7 +82,7 @@ for (const call of ['put', 'copyFromPool', 'delete']) {
       await new Promise((r) => setTimeout(r, 60000));
     }
     await inner(...args);
-    if (call === 'put' && path.endsWith('/InRelease')) switched = true;
+    if (call === 'put' && path.endsWith('/InRelease') && !path.includes('/.debstash/')) switched = true;
   };
 }
 const bucket = new BucketTree({ objects, store, root: spec.root, prefix: spec.prefix, dist: spec.dist });
@@ -193,7 +195,10 @@ async function checkServed(c: Case): Promise<Buffer> {
   return inRelease;
 }
 
-/** Nothing left over: by-hash objects only of kept generations, pool paths only those of the pool view, no pending or garbage. */
+/**
+ * Nothing left over: by-hash objects and signed Release copies only of kept generations (each
+ * with its copies), pool paths only those of the pool view, no pending or garbage.
+ */
 async function checkClean(c: Case): Promise<void> {
   const base = `${PREFIX}/dists/${DIST}/`;
   const state = JSON.parse((await bucketFile(c, `${base}.debstash/state.json`)).toString('utf8')) as PublishState;
@@ -204,6 +209,10 @@ async function checkClean(c: Case): Promise<void> {
     return [`${byHash}/SHA256/${d.sha256}`, `${byHash}/SHA512/${d.sha512}`];
   })));
   for await (const o of c.objects.list(base)) if (o.path.includes('/by-hash/')) assert.ok(named.has(o.path), `${o.path} is named by a kept generation`);
+  const copies: string[] = [];
+  for await (const o of c.objects.list(`${base}.debstash/releases/`)) copies.push(o.path);
+  const kept = state.generations.flatMap((g) => ['InRelease', 'Release', 'Release.gpg'].map((n) => `${base}${releaseCopyDir(g.releaseSha256)}/${n}`));
+  assert.deepEqual(copies.sort(), kept.sort(), 'the Release copies in the bucket are those of the kept generations');
   const view = new Set((await c.store.poolView(PREFIX)).map((f) => `${PREFIX}/${f.path}`));
   const objects = new Set<string>();
   for await (const o of c.objects.list(`${PREFIX}/pool/`)) objects.add(o.path);

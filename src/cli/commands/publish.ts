@@ -246,15 +246,14 @@ export function clientConfigCommand(): Command {
     .description('print the deb822 .sources a client needs (Signed-By included)')
     .action(async (dist: string[], o: { prefix?: string; url?: string; keyPath?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, opts) => {
-        const [{ configuredServer }, { clientConfig }, { requirePublish }] = await Promise.all([
+        const [{ configuredPublicUrl, configuredServer }, { clientConfig }, { requirePublish }] = await Promise.all([
           import('../../config/find-config.js'),
           import('../../model/client-config.js'),
           import('../../model/require-publish.js'),
         ]);
         const server = await configuredServer(opts.config);
         // The public URL the Releases name (Snapshots:) is the one clients should use too.
-        const publicUrl = async (): Promise<string | undefined> =>
-          server.public_url || process.env['DEBSTASH_PUBLIC_URL'] || (await requirePublish(ctx, o.prefix, dist[0] ?? '')).publicUrl;
+        const publicUrl = async (): Promise<string | undefined> => configuredPublicUrl(server) ?? (await requirePublish(ctx, o.prefix, dist[0] ?? '')).publicUrl;
         const url = o.url ?? (await publicUrl()) ?? (await configuredUrl(server.listen, opts));
         const text = await clientConfig(ctx, dist, { url, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.keyPath !== undefined ? { keyPath: o.keyPath } : {}) });
         if (opts.json) emit(opts, '', { sources: text });

@@ -5,7 +5,7 @@ import { startServing } from '../start-serving.js';
 import { parseListen } from '../../config/listen-address.js';
 import { globalOptions } from '../output.js';
 import { openEmbeddedContext, closeContext, type Context } from '../../model/context.js';
-import { configuredBackends } from '../../config/find-config.js';
+import { configuredBackends, configuredPublicUrl, configuredServer } from '../../config/find-config.js';
 import { localServerAccess } from '../server-file.js';
 import { parseWorkersOption } from '../workers-option.js';
 import { clientLimitsFromEnv } from '../../server/client-limits.js';
@@ -44,13 +44,14 @@ export function serveCommand(): Command {
       if (!(graceS >= 0)) throw new DebstashError('DEBSTASH_E_USAGE', `--grace ${JSON.stringify(o.grace)}: expected a number of seconds, e.g. 8`);
       const workers = parseWorkersOption(o.workers);
       const { database, storage } = await configuredBackends(opts.config);
+      const publicUrl = configuredPublicUrl(await configuredServer(opts.config));
       const ctx = await openEmbeddedContext(opts.dataDir, database, storage !== undefined ? { storage } : {});
       const { logger, flush } = serverLogger(opts);
       const local = localServerAccess(opts.dataDir);
       let unannounce = async (): Promise<void> => undefined;
       try {
         if (o.redirectToStorage === true) requireBucket(ctx, '--redirect-to-storage');
-        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv(), ...(o.redirectToStorage === true ? { storageRedirect: true } : {}) }, { workers, quiet: opts.quiet, verbose: opts.verbose, database, storage });
+        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv(), ...(o.redirectToStorage === true ? { storageRedirect: true } : {}), ...(publicUrl !== undefined ? { publicUrl } : {}) }, { workers, quiet: opts.quiet, verbose: opts.verbose, database, storage });
         unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();

@@ -33,7 +33,7 @@ async function listen(ctx: Context, found: FoundConfig, option: string | undefin
   const listenSetting = option !== undefined ? '--listen' : `server.listen (${found.file ?? 'built-in default'})`;
   const { host, port } = parseListen(address);
   if (found.config.server.storage_redirect) requireBucket(ctx, `server.storage_redirect (${found.file ?? 'built-in default'})`);
-  return startServing(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv(), ...(found.config.server.storage_redirect ? { storageRedirect: true } : {}) }, workers);
+  return startServing(ctx, { host, port, listenSetting, ready: () => refresher.ready(), metrics, logger, public: found.config.server.public, tokens: [...found.config.server.tokens, local], clientLimits: clientLimitsFromEnv(), ...(found.config.server.storage_redirect ? { storageRedirect: true } : {}), ...(found.config.server.public_url ? { publicUrl: normalizePublicUrl(found.config.server.public_url, 'server.public_url') } : {}) }, workers);
 }
 
 /**
