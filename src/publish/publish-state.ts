@@ -94,6 +94,11 @@ export async function readState(distDir: string): Promise<{ state: PublishState;
     if (isErrno(err, 'ENOENT')) return { state: EMPTY_STATE, damaged: false };
     throw err;
   }
+  return parseState(text);
+}
+
+/** A state.json's text (read from disk or from the bucket), or EMPTY_STATE with `damaged` when it is missing parts or unreadable. */
+export function parseState(text: string): { state: PublishState; damaged: boolean } {
   try {
     const read = JSON.parse(text) as PublishState;
     // `garbage` came after the first version of this file; without it, there is none.

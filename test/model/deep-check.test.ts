@@ -97,7 +97,7 @@ describe('db check --deep', () => {
     const hash = pc?.files[0]?.sha256 ?? '';
     await dropRepo(ctx, 'gone');
     const dry = await cleanupDb(ctx, { minAgeMs: 0, dryRun: true });
-    assert.deepEqual({ ...dry, bytes: undefined }, { deleted: 1, bytes: undefined, keptRecent: 0, files: [hash], dryRun: true });
+    assert.deepEqual({ ...dry, bytes: undefined }, { deleted: 1, bytes: undefined, keptRecent: 0, files: [hash], evicted: [], evictedBytes: 0, dryRun: true });
     assert.equal(dry.bytes, (await readFile(c)).length);
     assert.equal(await ctx.pool.has(hash), true, 'a dry run removes nothing');
     const real = await cleanupDb(ctx, { minAgeMs: 0 });
