@@ -60,15 +60,16 @@ export async function checkBucketTrees(ctx: Context, objects: PublicObjects, opt
     }
     return k;
   };
-  /** The publish's signed Release text when `signed` verifies; else the problem is reported. */
+  /** The signed text when `check` verifies it with the publish's key; else the problem is reported. */
   const verified = async (p: PublishRecord, path: string, check: (keyring: Keyring) => Promise<{ readonly text: string }>): Promise<string | undefined> => {
-    const keyring = await keyringOfPublish(p);
     const problem = (found: string): undefined => {
       problems.push({ kind: 'published-signature', path: objects.key(path), expected: `signed by ${p.keyFingerprint}`, found });
       return undefined;
     };
-    if (keyring === undefined) return problem('the key is not in the store');
     try {
+      // A stored key that does not parse is a problem of the check, not a reason to stop it.
+      const keyring = await keyringOfPublish(p);
+      if (keyring === undefined) return problem('the key is not in the store');
       return (await check(keyring)).text;
     } catch (err) {
       if (err instanceof DebstashError) return problem(err.code);
