@@ -44,6 +44,15 @@ async function slowUpload(url: string, token: string, body: Buffer, between: () 
   return answer;
 }
 
+/** `base` is ready and answers the dist's Packages and a pool file it names (through the store). */
+async function assertServes(base: string, dist: string): Promise<void> {
+  assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  const packages = await fetch(`${base}/dists/${dist}/main/binary-amd64/Packages`);
+  assert.equal(packages.status, 200);
+  const filename = /^Filename: (.+)$/m.exec(await packages.text())?.[1] ?? '';
+  assert.equal((await fetch(`${base}/${filename}`)).status, 200, 'a pool file through the store that came back');
+}
+
 describe('up and a PostgreSQL store or S3 endpoint that goes away', { skip: postgresMissing() }, () => {
   let pg: PostgresServer;
   let f: ConfigFixture;
@@ -76,11 +85,7 @@ describe('up and a PostgreSQL store or S3 endpoint that goes away', { skip: post
       await pg.resume();
       assert.equal((await up.until(SERVING))[1], base, 'the real server takes the stand-in port');
       await up.until(/debstash: ready/);
-      assert.equal((await fetch(`${base}/readyz`)).status, 200);
-      const packages = await fetch(`${base}/dists/testing/main/binary-amd64/Packages`);
-      assert.equal(packages.status, 200);
-      const filename = /^Filename: (.+)$/m.exec(await packages.text())?.[1] ?? '';
-      assert.equal((await fetch(`${base}/${filename}`)).status, 200, 'a pool file through the store that came back');
+      await assertServes(base, 'testing');
     } finally {
       assert.equal(await up.stop(), 0, up.stderr().slice(-2000));
     }
@@ -122,11 +127,7 @@ describe('up and a PostgreSQL store or S3 endpoint that goes away', { skip: post
 
       await pg.resume();
       assert.equal((await down.until(SERVING))[1], base);
-      assert.equal((await fetch(`${base}/readyz`)).status, 200);
-      const packages = await fetch(`${base}/dists/stable/main/binary-amd64/Packages`);
-      assert.equal(packages.status, 200);
-      const filename = /^Filename: (.+)$/m.exec(await packages.text())?.[1] ?? '';
-      assert.equal((await fetch(`${base}/${filename}`)).status, 200, 'a pool file through the store that came back');
+      await assertServes(base, 'stable');
     } finally {
       assert.equal(await down.stop(), 0, down.stderr().slice(-2000));
     }
