@@ -5,12 +5,12 @@ import { isTransientBackendError, retryUntilReachable } from '../store/wait-for-
 import { cancelOnSignal } from './cancel-on-signal.js';
 
 /**
- * `up`'s start when the database (or the bucket) is down: the coded error is logged, the
+ * The start of `up` and `serve` when the database (or the bucket) is down: the coded error is logged, the
  * listen address answers at once (/readyz 503 with the code, see startWaitingServer) and the
  * backends are tried again with a capped backoff until they answer or the process is stopped.
  * Returns the opened context and the port the stand-in had, for the real server to take over
- * (it may have been 0), or undefined when `up` was stopped (SIGTERM, Ctrl-C) while waiting: a
- * stop is not a failure. Any other failure ends `up` at once, as before.
+ * (it may have been 0), or undefined when it was stopped (SIGTERM, Ctrl-C) while waiting: a
+ * stop is not a failure. Any other failure ends it at once.
  */
 export async function openContextWaiting(open: () => Promise<Context>, listen: { readonly host: string; readonly port: number; readonly setting: string }, say: (line: string) => void): Promise<{ readonly ctx: Context; readonly port: number } | undefined> {
   let first: DebstashError;

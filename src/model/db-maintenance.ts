@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import type { PoolEntry } from '../pool/pool.js';
+import { checkBucketTrees } from './check-bucket-trees.js';
 import type { Context } from './context.js';
 import { type DbProblem, sortProblems } from './db-problem.js';
 import { expectedPoolSizes } from './expected-pool-sizes.js';
-import { listPublishedFiles } from './published-files.js';
+import { listPublishedFiles, publishedSizeProblem } from './published-files.js';
 
 export interface DbCheckResult {
   /** Files something refers to that the pool lacks (or holds with the wrong size). */
@@ -58,19 +59,26 @@ export async function checkDb(ctx: Context): Promise<DbCheckResult> {
   } else {
     for await (const sha256 of ctx.pool.list()) if (!referenced.has(sha256)) unreferenced.push(sha256);
   }
+  // With S3 storage the trees served are the bucket's; the data dir holds a working copy.
+  const objects = ctx.pool.publicObjects?.();
+  if (objects !== undefined) problems.push(...(await checkBucketTrees(ctx, objects)).problems);
+  else await checkLocalTrees(ctx, problems);
+  return { missing: missing.sort(), unreferenced, referenced: referenced.size, problems: sortProblems(problems), deferredAbsent };
+}
+
+/** The fast check of the data dir's `public/` trees: one stat a file. */
+async function checkLocalTrees(ctx: Context, problems: DbProblem[]): Promise<void> {
   const published = await listPublishedFiles(ctx);
   problems.push(...published.unreadableStates.map((path): DbProblem => ({ kind: 'unreadable', path, expected: 'publish state', found: 'damaged' })));
   await forEachConcurrent(published.files, STAT_CONCURRENCY, async (f) => {
     const st = await stat(f.path).catch((err: unknown) => (err as NodeJS.ErrnoException).code ?? 'error');
     if (typeof st === 'string') {
       problems.push(st === 'ENOENT' ? { kind: 'published-missing', path: f.path, expected: 'present', found: 'absent' } : { kind: 'unreadable', path: f.path, expected: 'present', found: st });
-    } else if (f.size !== undefined && st.size !== f.size) {
-      // By size alone: --deep tells stale from damaged by the hash.
-      const stale = f.older?.some((o) => o.size === st.size) === true;
-      problems.push({ kind: stale ? 'published-stale' : 'published-size', path: f.path, expected: `size:${f.size}`, found: `size:${st.size}` });
+    } else {
+      const problem = publishedSizeProblem(f, f.path, st.size);
+      if (problem !== undefined) problems.push(problem);
     }
   });
-  return { missing: missing.sort(), unreferenced, referenced: referenced.size, problems: sortProblems(problems), deferredAbsent };
 }
 
 /** Every pool file with its size and age, where the pool lists them (Pool.entries); else undefined. */

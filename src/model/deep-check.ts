@@ -2,11 +2,12 @@ import { stat } from 'node:fs/promises';
 import { forEachConcurrent } from '../concurrency/for-each-concurrent.js';
 import { DebstashError } from '../errors/debstash-error.js';
 import { type FileHash, hashFile, hashStream } from '../files/hash-file.js';
+import { checkBucketTrees } from './check-bucket-trees.js';
 import type { Context } from './context.js';
 import { type DbCheckResult, poolFileName } from './db-maintenance.js';
-import { type DbProblem, type DbProblemKind, sortProblems } from './db-problem.js';
+import { compareHash, type DbProblem, sortProblems } from './db-problem.js';
 import { expectedPoolSizes } from './expected-pool-sizes.js';
-import { listPublishedFiles } from './published-files.js';
+import { listPublishedFiles, publishedHashProblem } from './published-files.js';
 
 /** Files read at once by default: enough to overlap reads with hashing, which is one core's work. */
 export const DEFAULT_DEEP_CONCURRENCY = 8;
@@ -19,13 +20,6 @@ export interface DeepCheckResult extends DbCheckResult {
 
 /** What a read that failed says, for `found`. */
 const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException | undefined)?.code ?? String(err);
-
-/** A file compared with what it must be: undefined when it matches, else the problem. */
-function compare(kinds: { readonly size: DbProblemKind; readonly hash: DbProblemKind }, path: string, expected: { readonly sha256: string; readonly size?: number }, found: FileHash): DbProblem | undefined {
-  if (expected.size !== undefined && found.size !== expected.size) return { kind: kinds.size, path, expected: `size:${expected.size}`, found: `size:${found.size}` };
-  if (found.sha256 !== expected.sha256) return { kind: kinds.hash, path, expected: `sha256:${expected.sha256}`, found: `sha256:${found.sha256}` };
-  return undefined;
-}
 
 /**
  * `db check --deep`: re-hashes every pool file (against the SHA-256 it is stored under, and the
@@ -79,12 +73,29 @@ export async function deepCheckDb(ctx: Context, options: { readonly concurrency?
         return;
       }
       const size = sizes.get(sha256);
-      const problem = compare({ size: 'pool-size', hash: 'pool-hash' }, name, size === undefined ? { sha256 } : { sha256, size }, found);
+      const problem = compareHash({ size: 'pool-size', hash: 'pool-hash' }, name, size === undefined ? { sha256 } : { sha256, size }, found);
       if (problem !== undefined) problems.push(problem);
     },
     signal,
   );
 
+  // With S3 storage the trees served are the bucket's; the data dir holds a working copy.
+  const objects = ctx.pool.publicObjects?.();
+  if (objects !== undefined) {
+    const bucket = await checkBucketTrees(ctx, objects, { deep: true, concurrency, ...(signal !== undefined ? { signal } : {}) });
+    problems.push(...bucket.problems);
+    hashedFiles += bucket.hashedFiles;
+    hashedBytes += bucket.hashedBytes;
+  } else {
+    await hashLocalTrees(ctx, problems, counted, concurrency, signal);
+  }
+
+  const unreferenced = inPool.filter((h) => !referenced.has(h));
+  return { missing, unreferenced, referenced: referenced.size, problems: sortProblems(problems), deferredAbsent: [...referenced].filter((h) => !stored.has(h) && deferred.has(h)).length, hashedFiles, hashedBytes };
+}
+
+/** `--deep` over the data dir's `public/` trees: every file re-hashed against its Release. */
+async function hashLocalTrees(ctx: Context, problems: DbProblem[], counted: (h: FileHash) => FileHash, concurrency: number, signal: AbortSignal | undefined): Promise<void> {
   const published = await listPublishedFiles(ctx);
   problems.push(...published.unreadableStates.map((path): DbProblem => ({ kind: 'unreadable', path, expected: 'publish state', found: 'damaged' })));
   // One read per inode: plain names and by-hash names are hard links of one file.
@@ -109,13 +120,9 @@ export async function deepCheckDb(ctx: Context, options: { readonly concurrency?
         problems.push(errno === 'ENOENT' ? { kind: 'published-missing', path: f.path, expected: 'present', found: 'absent' } : { kind: 'unreadable', path: f.path, expected: `sha256:${f.sha256}`, found: errno });
         return;
       }
-      const problem = compare({ size: 'published-size', hash: 'published-hash' }, f.path, f, found);
-      const stale = problem !== undefined && f.older?.some((o) => o.sha256 === found.sha256) === true;
-      if (problem !== undefined) problems.push(stale ? { kind: 'published-stale', path: f.path, expected: `sha256:${f.sha256}`, found: `sha256:${found.sha256}` } : problem);
+      const problem = publishedHashProblem(f, f.path, found);
+      if (problem !== undefined) problems.push(problem);
     },
     signal,
   );
-
-  const unreferenced = inPool.filter((h) => !referenced.has(h));
-  return { missing, unreferenced, referenced: referenced.size, problems: sortProblems(problems), deferredAbsent: [...referenced].filter((h) => !stored.has(h) && deferred.has(h)).length, hashedFiles, hashedBytes };
 }

@@ -5,7 +5,7 @@ import { sendError } from './api/json-reply.js';
 import { gracefulClose } from './graceful-close.js';
 import { listenError } from './start-server.js';
 
-/** What `up` listens with while its backends do not answer yet. */
+/** What `up` and `serve` listen with while their backends do not answer yet. */
 export interface WaitingServer {
   readonly url: string;
   readonly host: string;
@@ -17,7 +17,7 @@ export interface WaitingServer {
 }
 
 /**
- * The stand-in `up` listens with while the store (or the bucket) does not answer at start. It
+ * The stand-in `up` and `serve` listen with while the store (or the bucket) does not answer at start. It
  * serves nothing of the tree: without the store no pool path can be resolved and no publish
  * checked, and a stale answer is worse than a clear refusal. /healthz is 200 (the process is
  * alive and retrying; an orchestrator must not restart it for a database outage), /readyz

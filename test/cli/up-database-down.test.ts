@@ -44,6 +44,15 @@ async function slowUpload(url: string, token: string, body: Buffer, between: () 
   return answer;
 }
 
+/** `base` is ready and answers the dist's Packages and a pool file it names (through the store). */
+async function assertServes(base: string, dist: string): Promise<void> {
+  assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  const packages = await fetch(`${base}/dists/${dist}/main/binary-amd64/Packages`);
+  assert.equal(packages.status, 200);
+  const filename = /^Filename: (.+)$/m.exec(await packages.text())?.[1] ?? '';
+  assert.equal((await fetch(`${base}/${filename}`)).status, 200, 'a pool file through the store that came back');
+}
+
 describe('up and a PostgreSQL store or S3 endpoint that goes away', { skip: postgresMissing() }, () => {
   let pg: PostgresServer;
   let f: ConfigFixture;
@@ -76,13 +85,51 @@ describe('up and a PostgreSQL store or S3 endpoint that goes away', { skip: post
       await pg.resume();
       assert.equal((await up.until(SERVING))[1], base, 'the real server takes the stand-in port');
       await up.until(/debstash: ready/);
-      assert.equal((await fetch(`${base}/readyz`)).status, 200);
-      const packages = await fetch(`${base}/dists/testing/main/binary-amd64/Packages`);
-      assert.equal(packages.status, 200);
-      const filename = /^Filename: (.+)$/m.exec(await packages.text())?.[1] ?? '';
-      assert.equal((await fetch(`${base}/${filename}`)).status, 200, 'a pool file through the store that came back');
+      await assertServes(base, 'testing');
     } finally {
       assert.equal(await up.stop(), 0, up.stderr().slice(-2000));
+    }
+  });
+
+  test('serve with the database down at start: the same wait, serving on its port once it answers; a refused login stops it at once', async () => {
+    const database = await pg.createDatabase('serve_down_at_start');
+    const data = join(f.dir, 'data-serve-down');
+    const listen = `127.0.0.1:${await freePort()}`;
+    const serve = (url: string): ReturnType<typeof startUp> => startUp(['--data-dir', data, 'serve', '--listen', listen], { DEBSTASH_DATABASE_URL: url, DEBSTASH_CONFIG: '' }, f.dir);
+    const cli = (...args: string[]): Promise<{ stdout: string }> =>
+      exec(process.execPath, [join(projectRoot, 'bin/debstash.js'), '--data-dir', data, ...args], { cwd: f.dir, env: { ...process.env, DEBSTASH_DATABASE_URL: database, DEBSTASH_CONFIG: '', DEBSTASH_KEY_PASSPHRASE: '' } });
+    // A publish in the store (and its tree in the data dir) for serve to answer once the store is back.
+    const publishing = (async () => {
+      await cli('key', 'generate');
+      await cli('repo', 'create', 'r');
+      await cli('repo', 'add', 'r', await buildDeb(join(f.dir, 'debs-serve'), { name: 'served', version: '1', architecture: 'amd64' }, { compression: 'gzip' }));
+      await cli('publish', 'repo', 'r', '--dist', 'stable');
+    })();
+
+    const refused = serve(pg.url('serve_down_at_start', 'wrong-s3cret'));
+    assert.notEqual(await refused.exited(), 0, 'no wait mends a refused login');
+    assert.match(refused.stderr(), /DEBSTASH_E_STORE_AUTH/);
+    assert.doesNotMatch(refused.stderr(), /waiting for the store|wrong-s3cret|\n\s+at /);
+
+    await publishing;
+    await pg.halt();
+    const down = serve(database);
+    try {
+      const base = (await down.until(/waiting for the store: answering 503 on (http:\/\/127\.0\.0\.1:\d+)\//))[1] ?? '';
+      assert.equal(base, `http://${listen}`);
+      assert.match(down.stderr(), /DEBSTASH_E_STORE_UNREACHABLE: /);
+      const ready = await fetch(`${base}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(await ready.text(), /^not ready: DEBSTASH_E_STORE_UNREACHABLE: /);
+      assert.equal(((await (await fetch(`${base}/api/repos`)).json()) as { error: { code: string } }).error.code, 'DEBSTASH_E_STORE_UNREACHABLE');
+      await down.until(/still unreachable \(DEBSTASH_E_STORE_UNREACHABLE\), trying again in 2 s/);
+      assert.ok(!down.stderr().includes(pg.password), 'the password is never logged');
+
+      await pg.resume();
+      assert.equal((await down.until(SERVING))[1], base);
+      await assertServes(base, 'stable');
+    } finally {
+      assert.equal(await down.stop(), 0, down.stderr().slice(-2000));
     }
   });
 

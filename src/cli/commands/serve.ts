@@ -8,6 +8,7 @@ import { openEmbeddedContext, closeContext, type Context } from '../../model/con
 import { configuredBackends, configuredPublicUrl, configuredServer } from '../../config/find-config.js';
 import { localServerAccess } from '../server-file.js';
 import { parseWorkersOption } from '../workers-option.js';
+import { openContextWaiting } from '../open-context-waiting.js';
 import { clientLimitsFromEnv } from '../../server/client-limits.js';
 
 /** Resolves when SIGINT or SIGTERM arrives. */
@@ -45,13 +46,17 @@ export function serveCommand(): Command {
       const workers = parseWorkersOption(o.workers);
       const { database, storage } = await configuredBackends(opts.config);
       const publicUrl = configuredPublicUrl(await configuredServer(opts.config));
-      const ctx = await openEmbeddedContext(opts.dataDir, database, storage !== undefined ? { storage } : {});
       const { logger, flush } = serverLogger(opts);
       const local = localServerAccess(opts.dataDir);
+      let ctx: Context | undefined;
       let unannounce = async (): Promise<void> => undefined;
       try {
+        // The database (or the bucket) down at start: wait as `up` does, answering /readyz 503.
+        const opened = await openContextWaiting(() => openEmbeddedContext(opts.dataDir, database, storage !== undefined ? { storage } : {}), { ...listen, setting: '--listen' }, (line) => logger.warn(line));
+        if (opened === undefined) return;
+        ctx = opened.ctx;
         if (o.redirectToStorage === true) requireBucket(ctx, '--redirect-to-storage');
-        const server = await startServing(ctx, { ...listen, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv(), ...(o.redirectToStorage === true ? { storageRedirect: true } : {}), ...(publicUrl !== undefined ? { publicUrl } : {}) }, { workers, quiet: opts.quiet, verbose: opts.verbose, database, storage });
+        const server = await startServing(ctx, { ...listen, port: opened.port, logger, shutdownGraceMs: graceS * 1000, tokens: [local.token], clientLimits: clientLimitsFromEnv(), ...(o.redirectToStorage === true ? { storageRedirect: true } : {}), ...(publicUrl !== undefined ? { publicUrl } : {}) }, { workers, quiet: opts.quiet, verbose: opts.verbose, database, storage });
         unannounce = await local.announce(server);
         logger.info({ url: server.url }, `serving ${server.url}/ (key ${server.url}/key.asc, health ${server.url}/readyz)`);
         const sig = await untilStopped();
@@ -70,7 +75,7 @@ export function serveCommand(): Command {
       } finally {
         await unannounce();
         await flush();
-        await closeContext(ctx);
+        if (ctx !== undefined) await closeContext(ctx);
       }
     });
 }
