@@ -3,6 +3,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { Lzma2Options } from 'lzma-native';
 import { haveXzProgram } from '../deb/compression/xz-process-decoder.js';
 import { xzEncodeByProgram } from '../deb/compression/xz-process-encoder.js';
+import type { Semaphore } from '../concurrency/semaphore.js';
 import { CHECK_CRC64, splitXzStream, type XzBlocks } from './xz-container.js';
 
 const gzip = promisify(gzipCallback);
@@ -87,11 +88,15 @@ export type XzBlockEncoder = (data: Uint8Array, preset: number) => Promise<XzBlo
 /** The block of a one-stream file of `data` made by xzStream. */
 export const xzBlocksAlone: XzBlockEncoder = async (data, preset) => splitXzStream(await xzStream(data, preset));
 
-/** Compresses one chunk both ways; the two encoders run in parallel (gzip on the thread pool). */
-export async function compressChunk(data: Uint8Array, options: ChunkCodecOptions = {}, xz: XzBlockEncoder = xzBlocksAlone): Promise<CompressedChunk> {
+/**
+ * Compresses one chunk both ways; the two encoders run in parallel (gzip on the thread pool,
+ * at most `gzipSlots` at a time: each holds ~0.5 MB of zlib state while it waits).
+ */
+export async function compressChunk(data: Uint8Array, options: ChunkCodecOptions = {}, xz: XzBlockEncoder = xzBlocksAlone, gzipSlots?: Semaphore): Promise<CompressedChunk> {
   const level = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
   if (!Number.isInteger(level) || level < 1 || level > 9) throw new RangeError(`gzip level must be an integer from 1 to 9, not ${level}`);
-  const [gz, blocks] = await Promise.all([gzip(data, { level }), xz(data, options.xzPreset ?? DEFAULT_XZ_PRESET)]);
+  const gzipped = gzipSlots === undefined ? gzip(data, { level }) : gzipSlots.run(() => gzip(data, { level }));
+  const [gz, blocks] = await Promise.all([gzipped, xz(data, options.xzPreset ?? DEFAULT_XZ_PRESET)]);
   if (blocks.check !== CHECK_CRC64) throw new Error('xz: the encoder did not write CRC64 checks');
   return { gz, xz: blocks };
 }

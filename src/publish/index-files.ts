@@ -7,7 +7,8 @@ import { digestOf } from './file-digest.js';
 import type { PlannedIndex } from './publish-plan.js';
 import type { ChunkRecord, Generation } from './publish-state.js';
 import type { FileDigest } from './release-text.js';
-import type { XzBatcher } from './xz-batcher.js';
+import { Semaphore } from '../concurrency/semaphore.js';
+import { XzBatcher } from './xz-batcher.js';
 import { assembleXzStream, CHECK_CRC64 } from './xz-container.js';
 
 /** One file of the published tree: its digests and, when it must be written, its bytes. */
@@ -60,10 +61,12 @@ export class ChunkStore {
   readonly #files = new Map<string, Promise<Buffer | undefined>>();
   readonly #made = new Map<string, Promise<CompressedChunk>>();
   readonly #xz: XzBatcher;
+  readonly #gzipSlots: Semaphore;
   readonly #options: ChunkCodecOptions;
 
-  constructor(distDir: string, generations: readonly Generation[], codec: string, options: ChunkCodecOptions, xz: XzBatcher) {
-    this.#xz = xz;
+  constructor(distDir: string, generations: readonly Generation[], codec: string, options: ChunkCodecOptions, concurrency: number) {
+    this.#xz = new XzBatcher(concurrency);
+    this.#gzipSlots = new Semaphore(concurrency);
     this.#options = options;
     for (const g of generations) {
       if (g.codec !== codec) continue;
@@ -116,7 +119,7 @@ export class ChunkStore {
         reused = true;
         return old;
       }
-      return compressChunk(data, this.#options, this.#xz.blocks);
+      return compressChunk(data, this.#options, this.#xz.blocks, this.#gzipSlots);
     })();
     this.#made.set(h, chunk);
     return { chunk: await chunk, reused };

@@ -17,7 +17,6 @@ import { checkArchitecture, checkComponent, checkDist, checkPrefix, checkRelease
 import { publishError, throwIfCancelled } from './publish-error.js';
 import { binaryIndexPath, planPublish } from './publish-plan.js';
 import { byHashPaths } from './by-hash-paths.js';
-import { XzBatcher } from './xz-batcher.js';
 import { readPreviousIndexes } from './previous-index.js';
 import { readPoolListing, readState, reconcile, removeUnusedListings, sha256Hex, stateDirOf, writePoolListing, writeState, type Generation } from './publish-state.js';
 import { indexReleaseText, releaseText, type FileDigest, type ReleaseMeta } from './release-text.js';
@@ -77,7 +76,7 @@ export interface PublishTreeOptions {
   readonly xzPreset?: number;
   /** How indexes are cut into chunks (for tests and tuning; see chunking.ts). */
   readonly chunking?: ChunkingOptions;
-  /** xz processes compressing chunks at once; default: one per core. */
+  /** xz processes (and gzip members) compressing chunks at once; default: one per core. */
   readonly concurrency?: number;
   /** How long to wait for another process publishing to the same prefix; default 30 s. */
   readonly lockWaitMs?: number;
@@ -261,7 +260,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       poolStats.kept += change.present;
       return listing;
     };
-    const store = new ChunkStore(distDir, generations, codec, codecOptions, new XzBatcher(options.concurrency ?? availableParallelism()));
+    const store = new ChunkStore(distDir, generations, codec, codecOptions, options.concurrency ?? availableParallelism());
     const { contents } = options;
     const makeContents = async (): Promise<ContentsFile[]> =>
       contents === undefined
