@@ -3,6 +3,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { Lzma2Options } from 'lzma-native';
 import { haveXzProgram } from '../deb/compression/xz-process-decoder.js';
 import { xzEncodeByProgram } from '../deb/compression/xz-process-encoder.js';
+import type { Semaphore } from '../concurrency/semaphore.js';
 import { CHECK_CRC64, splitXzStream, type XzBlocks } from './xz-container.js';
 
 const gzip = promisify(gzipCallback);
@@ -25,12 +26,12 @@ export interface CompressedChunk {
 }
 
 
-function checkPreset(preset: number): void {
+export function checkPreset(preset: number): void {
   if (!Number.isInteger(preset) || preset < 0 || preset > 9) throw new RangeError(`xz preset must be an integer from 0 to 9, not ${preset}`);
 }
 
 /** The preset's dictionary, halved while the data still fits: a larger one is never used. */
-function dictionarySize(preset: number, inputSize: number): number {
+export function dictionarySize(preset: number, inputSize: number): number {
   let dictSize = 2 ** [18, 20, 21, 22, 22, 23, 23, 24, 25, 26][preset];
   // 4 KiB is LZMA2's minimum.
   while (dictSize / 2 >= Math.max(inputSize, 4096)) dictSize /= 2;
@@ -81,12 +82,21 @@ export async function xzStream(data: Uint8Array, preset: number): Promise<Buffer
   return xzEncodeByProgram(data, preset, dictionarySize(preset, data.length));
 }
 
-/** Compresses one chunk both ways; the two encoders run in parallel (gzip on the thread pool). */
-export async function compressChunk(data: Uint8Array, options: ChunkCodecOptions = {}): Promise<CompressedChunk> {
+/** How a chunk becomes xz blocks: alone in a stream of its own (xzStream), or batched (XzBatcher). */
+export type XzBlockEncoder = (data: Uint8Array, preset: number) => Promise<XzBlocks>;
+
+/** The block of a one-stream file of `data` made by xzStream. */
+export const xzBlocksAlone: XzBlockEncoder = async (data, preset) => splitXzStream(await xzStream(data, preset));
+
+/**
+ * Compresses one chunk both ways; the two encoders run in parallel (gzip on the thread pool,
+ * at most `gzipSlots` at a time: each holds ~0.5 MB of zlib state while it waits).
+ */
+export async function compressChunk(data: Uint8Array, options: ChunkCodecOptions = {}, xz: XzBlockEncoder = xzBlocksAlone, gzipSlots?: Semaphore): Promise<CompressedChunk> {
   const level = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
   if (!Number.isInteger(level) || level < 1 || level > 9) throw new RangeError(`gzip level must be an integer from 1 to 9, not ${level}`);
-  const [gz, xz] = await Promise.all([gzip(data, { level }), xzStream(data, options.xzPreset ?? DEFAULT_XZ_PRESET)]);
-  const blocks = splitXzStream(xz);
+  const gzipped = gzipSlots === undefined ? gzip(data, { level }) : gzipSlots.run(() => gzip(data, { level }));
+  const [gz, blocks] = await Promise.all([gzipped, xz(data, options.xzPreset ?? DEFAULT_XZ_PRESET)]);
   if (blocks.check !== CHECK_CRC64) throw new Error('xz: the encoder did not write CRC64 checks');
   return { gz, xz: blocks };
 }

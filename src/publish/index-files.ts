@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { chunkStarts, DEFAULT_CHUNKING, type ChunkingOptions } from './chunking.js';
 import { compressChunk, DEFAULT_GZIP_LEVEL, DEFAULT_XZ_PRESET, type ChunkCodecOptions, type CompressedChunk } from './chunk-codec.js';
 import { digestOf } from './file-digest.js';
-import type { Semaphore } from '../concurrency/semaphore.js';
 import type { PlannedIndex } from './publish-plan.js';
 import type { ChunkRecord, Generation } from './publish-state.js';
 import type { FileDigest } from './release-text.js';
+import { Semaphore } from '../concurrency/semaphore.js';
+import { XzBatcher } from './xz-batcher.js';
 import { assembleXzStream, CHECK_CRC64 } from './xz-container.js';
 
 /** One file of the published tree: its digests and, when it must be written, its bytes. */
@@ -59,11 +60,13 @@ export class ChunkStore {
   readonly #stored = new Map<string, StoredChunk>();
   readonly #files = new Map<string, Promise<Buffer | undefined>>();
   readonly #made = new Map<string, Promise<CompressedChunk>>();
-  readonly #limiter: Semaphore;
+  readonly #xz: XzBatcher;
+  readonly #gzipSlots: Semaphore;
   readonly #options: ChunkCodecOptions;
 
-  constructor(distDir: string, generations: readonly Generation[], codec: string, options: ChunkCodecOptions, limiter: Semaphore) {
-    this.#limiter = limiter;
+  constructor(distDir: string, generations: readonly Generation[], codec: string, options: ChunkCodecOptions, concurrency: number) {
+    this.#xz = new XzBatcher(concurrency);
+    this.#gzipSlots = new Semaphore(concurrency);
     this.#options = options;
     for (const g of generations) {
       if (g.codec !== codec) continue;
@@ -116,7 +119,7 @@ export class ChunkStore {
         reused = true;
         return old;
       }
-      return this.#limiter.run(() => compressChunk(data, this.#options));
+      return compressChunk(data, this.#options, this.#xz.blocks, this.#gzipSlots);
     })();
     this.#made.set(h, chunk);
     return { chunk: await chunk, reused };

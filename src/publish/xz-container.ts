@@ -106,6 +106,17 @@ export function splitXzStream(file: Buffer): XzBlocks {
   return { check: flags[1], bytes: file.subarray(12, indexStart), records };
 }
 
+/** The blocks of a stream one by one, each with its padding. */
+export function eachBlock(blocks: XzBlocks): XzBlocks[] {
+  let at = 0;
+  return blocks.records.map((r) => {
+    const end = at + r.unpadded + pad4(r.unpadded);
+    const one = { check: blocks.check, bytes: blocks.bytes.subarray(at, end), records: [r] };
+    at = end;
+    return one;
+  });
+}
+
 /**
  * One xz stream made of the given blocks, in order (all with the same check type), as the
  * buffers to write one after the other.

@@ -2,19 +2,23 @@ import { spawn } from 'node:child_process';
 
 /**
  * `xz` run once over `data`: one stream of one block (a single-threaded encoder writes one
- * block), CRC64 checks, LZMA2 at `preset` with a dictionary of `dictSize` bytes. With the same
+ * block), or with `blockSizes` one block per that many bytes, each encoded from a fresh state
+ * exactly as it would be alone (tested); CRC64 checks, LZMA2 at `preset` with a dictionary of
+ * `dictSize` bytes. With the same
  * options liblzma in this process writes the same bytes (tested), so which one a publish used
  * does not show in its output. The program is the default because lzma-native's bundled
  * liblzma 5.2.3 takes about twice the CPU time of the system's for the same output
  * (docs/publish.md, "Compression"), and because it runs on a core of its own.
  */
-export function xzEncodeByProgram(data: Uint8Array, preset: number, dictSize: number): Promise<Buffer> {
+export function xzEncodeByProgram(data: Uint8Array, preset: number, dictSize: number, blockSizes?: readonly number[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // XZ_OPT and XZ_DEFAULTS could change the options (threads, block size) and so the bytes.
     const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
     delete env.XZ_OPT;
     delete env.XZ_DEFAULTS;
-    const child = spawn('xz', ['--compress', '--stdout', '--format=xz', '--check=crc64', '--threads=1', `--lzma2=preset=${preset},dict=${dictSize}`], {
+    const args = ['--compress', '--stdout', '--format=xz', '--check=crc64', '--threads=1', `--lzma2=preset=${preset},dict=${dictSize}`];
+    if (blockSizes !== undefined) args.push(`--block-list=${blockSizes.join(',')}`);
+    const child = spawn('xz', args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env,
     });
