@@ -16,6 +16,7 @@ import { Semaphore } from '../concurrency/semaphore.js';
 import { lockPublisher } from './publish-lock.js';
 import { checkArchitecture, checkComponent, checkDist, checkPrefix, checkReleaseValue } from './publish-names.js';
 import { publishError, throwIfCancelled } from './publish-error.js';
+import { statMany } from '../pool/stat-many.js';
 import { binaryIndexPath, planPublish } from './publish-plan.js';
 import { byHashPaths } from './by-hash-paths.js';
 import { readPreviousIndexes } from './previous-index.js';
@@ -237,14 +238,17 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishT
       if (wanted.length === 0) return listing;
       // A path served must lead to a file: one missing from the pool fails the publish here
       // rather than every client that asks for it.
-      let deferred: Promise<ReadonlySet<string>> | undefined;
-      await forEachConcurrent(wanted, 32, async (p) => {
-        throwIfCancelled(signal, 'publish');
-        const entry = await options.pool.stat(p.sha256);
-        if (entry === undefined && options.deferred !== undefined && (await (deferred ??= options.deferred())).has(p.sha256)) return;
+      // One statMany: with S3 a listing of a pool/ab/ prefix answers many files at once.
+      throwIfCancelled(signal, 'publish');
+      const stored = await statMany(options.pool, wanted.map((p) => p.sha256));
+      throwIfCancelled(signal, 'publish');
+      let deferred: ReadonlySet<string> | undefined;
+      for (const p of wanted) {
+        const entry = stored.get(p.sha256);
+        if (entry === undefined && options.deferred !== undefined && (deferred ??= await options.deferred()).has(p.sha256)) continue;
         if (entry === undefined) throw new DebstashError('DEBSTASH_E_POOL_NOT_FOUND', `no file ${p.sha256} in the pool (wanted for ${p.path})`, { sha256: p.sha256 });
         if (entry.size !== p.size) throw new DebstashError('DEBSTASH_E_POOL_HASH_MISMATCH', `pool file ${p.sha256} has ${entry.size} bytes, not ${p.size}`, { sha256: p.sha256, size: p.size });
-      });
+      }
       const stub: Generation = { id: nextId, date: '', releaseSha256: '', files: {}, codec, chunks: {}, pool: listing, view: true };
       await writeState(distDir, { version: 1, generations, pending: stub, garbage }, files);
       await options.onStep?.('placing');
