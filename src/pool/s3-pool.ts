@@ -23,6 +23,7 @@ import { checkSha256, SHA256_HEX } from '../files/sha256.js';
 import type { Pool, PoolBlob, PoolEntry, PoolExpectation, PoolVerdict } from './pool.js';
 import { PublicObjects } from './bucket-objects.js';
 import { isNotFound, storageError } from './s3-errors.js';
+import { statEach } from './stat-many.js';
 import { describeS3Location, type S3Location } from './storage-url.js';
 
 /** Files up to this size go up in one PutObject; larger ones in parts of this size. */
@@ -347,17 +348,8 @@ export class S3Pool implements Pool {
       },
       signal,
     );
-    const rest = [...new Set(sha256s)].filter((sha256) => !found.has(sha256));
-    await forEachConcurrent(
-      rest,
-      UPLOAD_CONCURRENCY,
-      async (sha256) => {
-        const e = await this.stat(sha256);
-        if (e !== undefined) found.set(sha256, e);
-      },
-      signal,
-    );
-    return found;
+    const rest = await statEach((sha256) => this.stat(sha256), sha256s.filter((sha256) => !found.has(sha256)), UPLOAD_CONCURRENCY, signal);
+    return new Map([...found, ...rest]);
   }
 
   /**
