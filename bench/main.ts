@@ -8,10 +8,11 @@ import { benchParse } from './parse.js';
 import { benchPool } from './pool.js';
 import { benchPublish } from './publish.js';
 import { benchReplicas } from './replicas.js';
+import { benchScale } from './scale.js';
 import { benchServe } from './serve.js';
 import { benchStore } from './store.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe, curve: benchCurve, deep: benchDeepCheck, store: benchStore, pool: benchPool, replicas: benchReplicas, 'on-demand': benchOnDemand, dists: benchDists };
+const BENCHES: Record<string, () => Promise<void>> = { parse: benchParse, mirror: benchMirror, publish: benchPublish, serve: benchServe, curve: benchCurve, deep: benchDeepCheck, store: benchStore, pool: benchPool, replicas: benchReplicas, 'on-demand': benchOnDemand, dists: benchDists, scale: benchScale };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {

@@ -27,8 +27,9 @@ export interface Tool {
   files(name: string): string[];
 }
 
-export function debstash(root: string, up: BenchUpstream): Tool {
-  const env = { ...process.env, DEBSTASH_DATA_DIR: join(root, 'debstash') };
+/** `extraEnv`: more of debstash's environment (the scale bench's S3 storage). */
+export function debstash(root: string, up: BenchUpstream, extraEnv: NodeJS.ProcessEnv = {}): Tool {
+  const env = { ...process.env, ...extraEnv, DEBSTASH_DATA_DIR: join(root, 'debstash') };
   const cli = (...args: string[]): string => execFileSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
   const show = (name: string) => JSON.parse(cli('--json', 'mirror', 'show', name)) as { packages: { name: string; version: string; architecture: string; filename: string }[] };
   return {
@@ -40,7 +41,8 @@ export function debstash(root: string, up: BenchUpstream): Tool {
   };
 }
 
-export function aptly(root: string, up: BenchUpstream): Tool {
+/** `extraConf`: more of aptly.conf (the scale bench's S3PublishEndpoints). */
+export function aptly(root: string, up: BenchUpstream, extraConf: Record<string, unknown> = {}): Tool {
   const conf = join(root, 'aptly.conf');
   const keyring = up.signedBy?.startsWith('/') ? [`-keyring=${up.signedBy}`] : ['-ignore-signatures'];
   const run = (...args: string[]): string => execFileSync('aptly', [`-config=${conf}`, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -48,7 +50,7 @@ export function aptly(root: string, up: BenchUpstream): Tool {
   return {
     create: (name, filter) => {
       if (!written) {
-        execFileSync('sh', ['-c', `cat > '${conf}'`], { input: JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg', downloadConcurrency: 8 }) });
+        execFileSync('sh', ['-c', `cat > '${conf}'`], { input: JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg', downloadConcurrency: 8, ...extraConf }) });
         written = true;
       }
       run('mirror', 'create', `-architectures=${up.arch}`, `-filter=${filter}`, '-filter-with-deps', ...keyring, name, up.uri, up.suite, up.component);

@@ -30,9 +30,9 @@ export function gpgKey(root: string): Signing {
   return { env, fingerprint };
 }
 
-/** Runs debstash's CLI in `dataDir`: `run` unmeasured, `time` under GNU time. */
-export function debstashCli(dataDir: string): { run(...args: string[]): string; time(...args: string[]): Promise<Measurement> } {
-  const env = { ...process.env, DEBSTASH_DATA_DIR: dataDir };
+/** Runs debstash's CLI in `dataDir` (with `extraEnv`): `run` unmeasured, `time` under GNU time. */
+export function debstashCli(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): { run(...args: string[]): string; time(...args: string[]): Promise<Measurement> } {
+  const env = { ...process.env, ...extraEnv, DEBSTASH_DATA_DIR: dataDir };
   return {
     run: (...args) => execFileSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 28 }),
     time: (...args) => measure([process.execPath, bin, '-q', ...args], env),
@@ -43,7 +43,10 @@ export function debstashCli(dataDir: string): { run(...args: string[]): string; 
  * debstash and aptly side by side in `root`, each with a signing key and an empty local repo
  * `syn`: `d` is debstash's CLI, `a` an aptly command under GNU time, `aptly` one unmeasured.
  */
-export async function syntheticRepoTools(root: string): Promise<{
+export async function syntheticRepoTools(
+  root: string,
+  extra: { readonly env?: NodeJS.ProcessEnv; readonly aptlyConf?: Record<string, unknown> } = {},
+): Promise<{
   readonly gpg: Signing;
   readonly d: ReturnType<typeof debstashCli>;
   a(...args: string[]): Promise<Measurement>;
@@ -51,11 +54,11 @@ export async function syntheticRepoTools(root: string): Promise<{
   readonly signing: readonly string[];
 }> {
   const gpg = gpgKey(root);
-  const d = debstashCli(join(root, 'debstash'));
+  const d = debstashCli(join(root, 'debstash'), extra.env);
   d.run('-q', 'key', 'generate');
   d.run('-q', 'repo', 'create', 'syn');
   const conf = join(root, 'aptly.conf');
-  await writeFile(conf, JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg' }));
+  await writeFile(conf, JSON.stringify({ rootDir: join(root, 'aptly'), gpgProvider: 'gpg', ...extra.aptlyConf }));
   const aptly = (...args: string[]): void => void execFileSync('aptly', [`-config=${conf}`, ...args], { env: gpg.env, stdio: 'ignore' });
   aptly('repo', 'create', '-distribution=syn', 'syn');
   return { gpg, d, a: (...args) => measure(['aptly', `-config=${conf}`, ...args], gpg.env), aptly, signing: ['-batch', `-gpg-key=${gpg.fingerprint}`] };

@@ -37,6 +37,12 @@ export interface Pool {
   /** Size of the stored file, or undefined when absent. */
   stat(sha256: string): Promise<PoolEntry | undefined>;
   /**
+   * `stat` of many files, by hash, the absent ones left out: for a backend where a request a
+   * file is costly (S3), fewer requests. Optional: callers fall back to `stat` (see statMany
+   * in stat-many.ts).
+   */
+  statMany?(sha256s: readonly string[], signal?: AbortSignal): Promise<Map<string, PoolEntry>>;
+  /**
    * Stores the bytes of `body` if they hash to `expected.sha256` (and have `expected.size`).
    * On any failure nothing is left in the pool, not even a partial file. Storing a file that
    * is already there is a no-op that still consumes `body`.

@@ -12,6 +12,7 @@ import { FsPool } from '../../src/pool/fs-pool.js';
 import { openPool } from '../../src/pool/open-pool.js';
 import type { Pool } from '../../src/pool/pool.js';
 import { S3Pool } from '../../src/pool/s3-pool.js';
+import { statMany } from '../../src/pool/stat-many.js';
 import { parseStorageUrl } from '../../src/pool/storage-url.js';
 import { isCode } from '../helpers/coded-error.js';
 import { freePort } from '../helpers/free-port.js';
@@ -219,6 +220,23 @@ for (const backend of backends) {
       await assert.rejects(b.pool.putMany?.([{ bytes: good, sha256: sha256(good) }], ac.signal) ?? Promise.reject(new Error('no putMany')), /cancelled by test/);
       assert.equal(await b.pool.has(sha256(good)), false);
       assert.deepEqual(await b.leftovers(sha256(good)), []);
+    });
+
+    test('statMany: the stored files with their sizes, the absent ones left out, whether listed by prefix or asked one by one', async () => {
+      // Five files under one pool/ab/ prefix (statMany lists it on S3) and two elsewhere (asked for one by one).
+      const files: Buffer[] = [];
+      const prefix = randomBytes(1).toString('hex');
+      for (let i = 0; files.length < 5 && i < 100_000; i++) {
+        const data = randomBytes(64);
+        if (sha256(data).startsWith(prefix)) files.push(data);
+      }
+      files.push(randomBytes(100), randomBytes(200));
+      for (const f of files) await b.pool.put(chunks(f), { sha256: sha256(f), size: f.length });
+      const absent = [`${prefix}${'0'.repeat(62)}`, 'f'.repeat(64)];
+      const wanted = [...files.map(sha256), ...absent, sha256(files[0] ?? Buffer.alloc(0))];
+      const found = await statMany(b.pool, wanted);
+      assert.deepEqual(new Map([...found].map(([h, e]) => [h, e.size])), new Map(files.map((f) => [sha256(f), f.length])));
+      for (const [h, e] of found) assert.equal(e.storedAt?.getTime(), (await b.pool.stat(h))?.storedAt?.getTime());
     });
 
     test('rejects a malformed hash before any I/O', async () => {
