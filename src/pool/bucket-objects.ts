@@ -99,9 +99,18 @@ export class PublicObjects {
     }
   }
 
-  /** Copies pool object `sha256` to `path` inside the endpoint. */
-  async copyFromPool(sha256: string, path: string, options: { readonly cacheControl: string; readonly contentType: string }): Promise<void> {
-    await this.#copy(this.poolKey(sha256), path, sha256, options);
+  /**
+   * Copies pool object `sha256` to `path` inside the endpoint; false when the pool has no such
+   * object (a file of an on-demand mirror not fetched yet).
+   */
+  async copyFromPool(sha256: string, path: string, options: { readonly cacheControl: string; readonly contentType: string }): Promise<boolean> {
+    try {
+      await this.#copy(this.poolKey(sha256), path, sha256, options);
+      return true;
+    } catch (err) {
+      if (isNotFound((err as { cause?: unknown }).cause ?? err)) return false;
+      throw err;
+    }
   }
 
   /** Copies the published object at `from` to `to` (a second by-hash name of the same bytes). */

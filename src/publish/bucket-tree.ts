@@ -239,9 +239,17 @@ export class BucketTree {
     const now = pending.pool === null ? undefined : await readPoolListing(this.#distDir, pending.pool);
     if (now === undefined) throw new Error('internal: the pending generation has no pool listing');
     const copies = [...now].filter(([path, f]) => before?.get(path)?.sha256 !== f.sha256);
+    const absent: { path: string; sha256: string }[] = [];
     await forEachConcurrent(copies, CONCURRENCY, async ([path, f]) => {
-      await this.#objects.copyFromPool(f.sha256, `${this.#prefixPath}${path}`, { cacheControl: CACHE_IMMUTABLE, contentType: contentType(path) });
+      if (!(await this.#objects.copyFromPool(f.sha256, `${this.#prefixPath}${path}`, { cacheControl: CACHE_IMMUTABLE, contentType: contentType(path) }))) absent.push({ path, sha256: f.sha256 });
     });
+    if (absent.length > 0) {
+      // Files of on-demand mirrors not fetched yet have no pool object to copy: replicas fetch
+      // them at the first request (pool view); a client reading the bucket directly gets a 404.
+      const deferred = await this.#store.deferredFiles();
+      const lost = absent.find((f) => !deferred.has(f.sha256));
+      if (lost !== undefined) throw new DebstashError('DEBSTASH_E_POOL_NOT_FOUND', `no file ${lost.sha256} in the pool (wanted for ${lost.path})`, { sha256: lost.sha256 });
+    }
 
     await forEachConcurrent(Object.entries(pending.files), CONCURRENCY, async ([path, digest]) => {
       const dir = `${this.#distPath}${path.slice(0, path.lastIndexOf('/'))}/by-hash`;
