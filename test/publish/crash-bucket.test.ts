@@ -81,8 +81,9 @@ for (const call of ['put', 'copyFromPool', 'delete']) {
       say('at ' + spec.pauseAt);
       await new Promise((r) => setTimeout(r, 60000));
     }
-    await inner(...args);
+    const out = await inner(...args);
     if (call === 'put' && path.endsWith('/InRelease') && !path.includes('/.debstash/')) switched = true;
+    return out;
   };
 }
 const bucket = new BucketTree({ objects, store, root: spec.root, prefix: spec.prefix, dist: spec.dist });
